@@ -1,0 +1,3 @@
+from kpisync.cli import main
+
+main()

@@ -1,0 +1,230 @@
+"""Evaluate every KPI for every rep, team and the org, for every period of the window.
+
+The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
+KPI with a source, ratios from their parts, then targets, attainment and the cascade. Records are
+only ever touched by SQL inside DuckDB; Python handles the aggregated rows (KPIs x periods x
+scopes, a few thousand at most).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+from sqlglot import exp
+
+from kpisync.compute import membership, targets
+from kpisync.compute.cascade import cascade_steps
+from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
+from kpisync.compute.periods import window
+from kpisync.compute.sql import (
+    DIALECT,
+    GROUP_ORG,
+    GROUP_REP,
+    GROUP_TEAM,
+    MEMBERS_TABLE,
+    PERIODS_TABLE,
+    compile_kpi,
+)
+from kpisync.config.model import Config, Kpi
+from kpisync.errors import ComputeError
+from kpisync.plugins import registry
+
+# (kpi_id, period_key, scope, scope_id) -> actual
+Actuals = dict[tuple[str, str, str, str], Decimal | None]
+
+_DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEAN": "boolean"}
+
+
+def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scorecard:
+    """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store."""
+    columns = table_columns(con)
+    if "User" not in columns:
+        raise ComputeError("the store has no Salesforce users yet: run `kpisync sync` first")
+    user_fields = {f for t in config.teams for f, _ in t.members.where}
+    reps = membership.assign_reps(config, membership.load_users(con, user_fields))
+    periods = window(config.org, as_of)
+    teams = _team_infos(config, reps)
+
+    _load_members(con, reps)
+    _load_periods(con, periods)
+    actuals: Actuals = {}
+    for kpi in config.kpis:
+        if kpi.measure.kind != "ratio":
+            actuals.update(_evaluate(kpi, con, columns, config.org.timezone))
+    for kpi in config.kpis:
+        if kpi.measure.kind == "ratio":
+            actuals.update(_ratio(kpi, actuals))
+
+    results = tuple(
+        _result(config, kpi, period, scope, actuals)
+        for kpi in config.kpis
+        for period in periods
+        for scope in _scopes(config, teams, reps)
+    )
+    return Scorecard(
+        config=config,
+        as_of=as_of,
+        periods=periods,
+        teams=teams,
+        reps=tuple(reps),
+        results=results,
+        cascade=tuple(cascade_steps(config, periods, results)),
+    )
+
+
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Synced objects and their fields' types, read from the store's raw tables."""
+    info = exp.to_table("information_schema.columns")
+    query = (
+        exp.select("table_name", "column_name", "data_type")
+        .from_(info)
+        .where(exp.column("table_schema").eq(exp.Literal.string("main")))
+    )
+    tables = {f"sf_{name.lower()}": name for name in registry().sources}
+    columns: dict[str, dict[str, str]] = {}
+    for table, column, data_type in con.execute(query.sql(dialect=DIALECT)).fetchall():
+        sobject = tables.get(table)
+        if sobject is not None:
+            sf_type = _DUCKDB_TO_SF.get(data_type, "number" if _numeric(data_type) else "string")
+            columns.setdefault(sobject, {})[column] = sf_type
+    return columns
+
+
+def _numeric(data_type: str) -> bool:
+    return data_type.startswith(("DECIMAL", "BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT"))
+
+
+def _team_infos(config: Config, reps: list[Rep]) -> tuple[TeamInfo, ...]:
+    return tuple(
+        TeamInfo(
+            id=team.id,
+            name=team.name,
+            segment=team.segment,
+            region=team.region,
+            rep_ids=tuple(r.id for r in reps if r.team_id == team.id),
+            kpi_ids=team.kpis,
+        )
+        for team in config.teams
+    )
+
+
+def _load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
+    con.execute(
+        exp.Create(
+            this=exp.Schema(
+                this=exp.to_table(MEMBERS_TABLE),
+                expressions=[
+                    exp.ColumnDef(this=exp.to_identifier("rep_id"), kind=exp.DataType.build("VARCHAR")),
+                    exp.ColumnDef(this=exp.to_identifier("team_id"), kind=exp.DataType.build("VARCHAR")),
+                ],
+            ),
+            kind="TABLE",
+            replace=True,
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        ).sql(dialect=DIALECT)
+    )
+    insert = exp.insert(
+        exp.values([(exp.Placeholder(), exp.Placeholder())]), MEMBERS_TABLE
+    ).sql(dialect=DIALECT)
+    if reps:
+        con.executemany(insert, [(r.id, r.team_id) for r in reps])
+
+
+def _load_periods(con: duckdb.DuckDBPyConnection, periods: tuple[Period, ...]) -> None:
+    con.execute(
+        exp.Create(
+            this=exp.Schema(
+                this=exp.to_table(PERIODS_TABLE),
+                expressions=[
+                    exp.ColumnDef(this=exp.to_identifier("period_key"), kind=exp.DataType.build("VARCHAR")),
+                    exp.ColumnDef(this=exp.to_identifier("period_start"), kind=exp.DataType.build("DATE")),
+                    exp.ColumnDef(this=exp.to_identifier("period_end"), kind=exp.DataType.build("DATE")),
+                ],
+            ),
+            kind="TABLE",
+            replace=True,
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        ).sql(dialect=DIALECT)
+    )
+    insert = exp.insert(
+        exp.values([(exp.Placeholder(), exp.Placeholder(), exp.Placeholder())]), PERIODS_TABLE
+    ).sql(dialect=DIALECT)
+    con.executemany(insert, [(p.key, p.start, p.end) for p in periods])
+
+
+def _evaluate(
+    kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
+) -> Actuals:
+    measure = registry().measures.get(kpi.measure.kind)
+    if measure is None:
+        raise ComputeError(f"KPI '{kpi.id}' uses measure '{kpi.measure.kind}', which no plugin provides")
+    compiled = compile_kpi(kpi, measure=measure, columns=columns, timezone=tz)
+    try:
+        rows = con.execute(compiled.sql, compiled.params).fetchall()
+    except duckdb.Error as exc:
+        raise ComputeError(f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}") from exc
+    actuals: Actuals = {}
+    for period_key, team_id, rep_id, grp, actual in rows:
+        if grp == GROUP_REP:
+            actuals[(kpi.id, period_key, "rep", rep_id)] = actual
+        elif grp == GROUP_TEAM:
+            actuals[(kpi.id, period_key, "team", team_id)] = actual
+        elif grp == GROUP_ORG:
+            actuals[(kpi.id, period_key, "org", ORG_SCOPE_ID)] = actual
+    return actuals
+
+
+def _ratio(kpi: Kpi, actuals: Actuals) -> Actuals:
+    """numerator / denominator per scope, in percent points when the unit is percent."""
+    numerator, denominator = kpi.measure.numerator, kpi.measure.denominator
+    scale = Decimal(100) if kpi.unit == "percent" else Decimal(1)
+    ratios: Actuals = {}
+    for (kpi_id, period_key, scope, scope_id), den in actuals.items():
+        if kpi_id != denominator or not den:
+            continue
+        num = actuals.get((numerator, period_key, scope, scope_id)) or Decimal(0)
+        ratios[(kpi.id, period_key, scope, scope_id)] = (num * scale / den).quantize(
+            Decimal("0.0001")
+        )
+    return ratios
+
+
+def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):
+    for rep in reps:
+        yield "rep", rep.id, rep.name, rep, None
+    for team in teams:
+        yield "team", team.id, team.name, [r for r in reps if r.team_id == team.id], config.team(team.id)
+    yield "org", ORG_SCOPE_ID, config.org.name, reps, None
+
+
+def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals) -> KpiResult:
+    scope_kind, scope_id, scope_name, who, team = scope
+    actual = actuals.get((kpi.id, period.key, scope_kind, scope_id))
+    if actual is None and kpi.measure.additive:
+        actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
+    if scope_kind == "rep":
+        target = targets.rep_target(config, kpi, who, period)
+    else:
+        target = targets.group_target(config, kpi, who, period, team)
+    return KpiResult(
+        kpi_id=kpi.id,
+        period_key=period.key,
+        scope=scope_kind,
+        scope_id=scope_id,
+        scope_name=scope_name,
+        actual=_normalize(actual),
+        target=_normalize(target),
+        attainment=targets.attainment(kpi, actual, target),
+        on_pace=targets.on_pace(kpi, period, actual, target),
+    )
+
+
+def _normalize(value: Decimal | None) -> Decimal | None:
+    """Drop trailing zeros DuckDB's DECIMAL(38,4) adds, keeping the value exact."""
+    if value is None:
+        return None
+    value = Decimal(value)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()

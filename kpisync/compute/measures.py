@@ -1,0 +1,103 @@
+"""Measures: how a KPI turns the records that pass its filters into one number per scope.
+
+Each measure is two small sqlglot builders, a per-record value and its aggregate, so the same
+definition compiles for DuckDB today and PostgreSQL or Spark later. kpisync's own measures are
+registered here exactly as a plugin's would be (see ``kpisync.plugins``). Ratio KPIs are not a
+SQL measure: they divide two other KPIs' results (see ``kpisync.compute.engine``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from kpisync.config.model import Kpi
+
+#: the DECIMAL type aggregates are cast to, so averages come back exact enough for money
+RESULT_TYPE = exp.DataType.build("DECIMAL(38, 4)")
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A source field as the SQL sees it: its column expression and Salesforce type."""
+
+    column: exp.Expression
+    sf_type: str
+
+
+@dataclass(frozen=True)
+class SqlMeasure:
+    """A measure that SQL evaluates. ``value`` builds the per-record expression from the KPI
+    and a resolver of field names; ``aggregate`` folds those values for one scope and period."""
+
+    name: str
+    value: Callable[[Kpi, Callable[[str], FieldRef], Callable[[FieldRef], exp.Expression]], exp.Expression]
+    aggregate: Callable[[exp.Expression], exp.Expression]
+    #: counts and sums add up across reps; averages do not
+    additive: bool
+
+
+def _count_value(kpi, field, local_date) -> exp.Expression:
+    return exp.Literal.number(1)
+
+
+def _field_value(kpi, field, local_date) -> exp.Expression:
+    return field(kpi.measure.field).column
+
+
+def _duration_value(kpi, field, local_date) -> exp.Expression:
+    start = field(kpi.measure.start_field)
+    end = field(kpi.measure.end_field)
+    if kpi.unit == "minutes":
+        # Minutes need both ends as instants; a date-only field counts from its local midnight.
+        return exp.DateDiff(
+            this=_as_timestamp(end), expression=_as_timestamp(start), unit=exp.var("MINUTE")
+        )
+    return exp.DateDiff(this=local_date(end), expression=local_date(start), unit=exp.var("DAY"))
+
+
+def _as_timestamp(ref: FieldRef) -> exp.Expression:
+    if ref.sf_type == "datetime":
+        return ref.column
+    return exp.cast(ref.column, "TIMESTAMP")
+
+
+def _decimal(agg: exp.Expression) -> exp.Expression:
+    return exp.cast(agg, RESULT_TYPE)
+
+
+BUILTIN_MEASURES: tuple[SqlMeasure, ...] = (
+    SqlMeasure(
+        name="count",
+        value=_count_value,
+        aggregate=lambda v: _decimal(exp.Count(this=v)),
+        additive=True,
+    ),
+    SqlMeasure(
+        name="sum",
+        value=_field_value,
+        # A rep whose records all lack an Amount has created no pipeline value: 0, not unknown.
+        aggregate=lambda v: _decimal(exp.Coalesce(this=exp.Sum(this=v), expressions=[exp.Literal.number(0)])),
+        additive=True,
+    ),
+    SqlMeasure(
+        name="average",
+        value=_field_value,
+        aggregate=lambda v: _decimal(exp.Avg(this=v)),
+        additive=False,
+    ),
+    SqlMeasure(
+        name="distinct_count",
+        value=_field_value,
+        aggregate=lambda v: _decimal(exp.Count(this=exp.Distinct(expressions=[v]))),
+        additive=False,
+    ),
+    SqlMeasure(
+        name="duration",
+        value=_duration_value,
+        aggregate=lambda v: _decimal(exp.Avg(this=v)),
+        additive=False,
+    ),
+)

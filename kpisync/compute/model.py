@@ -1,0 +1,117 @@
+"""What compute hands to the site and to the CSV/JSON exports: plain, immutable numbers.
+
+A ``Scorecard`` is the whole result of one ``kpisync build``: the periods of the window, who is
+scored, and one ``KpiResult`` per KPI x period x scope. Attainment is already inverted for
+lower-is-better KPIs, so consumers never need to know the direction to colour a cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from kpisync.config.model import Config
+
+Scope = Literal["rep", "team", "org"]
+ORG_SCOPE_ID = "org"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed date range in the org's timezone."""
+
+    #: stable id used in URLs and exports: "2026-11", "2026-Q4", "FY2027-Q3", "FY2027", "FY2027-YTD"
+    key: str
+    #: for people: "Nov 2026", "Q4 2026", "FY2027 Q3", "FY2027 year to date"
+    label: str
+    kind: str
+    start: date
+    #: inclusive
+    end: date
+    #: the period containing the as-of date (still running)
+    is_current: bool = False
+    #: share of the period elapsed at the as-of date, 0..1 (1 for past periods)
+    elapsed: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: str
+    name: str
+    username: str
+    team_id: str
+    active: bool
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: str
+    name: str
+    segment: str | None
+    region: str | None
+    rep_ids: tuple[str, ...]
+    kpi_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi_id: str
+    period_key: str
+    scope: Scope
+    #: user Id for reps, team id for teams, "org" for the org
+    scope_id: str
+    scope_name: str
+    #: None when there is nothing to measure (an average of no records, a ratio over zero)
+    actual: Decimal | None
+    target: Decimal | None
+    #: actual / target, or target / actual where lower is better; None without both
+    attainment: Decimal | None
+    #: for a running period: whether actual keeps up with the target scaled to time elapsed
+    on_pace: bool | None = None
+
+
+@dataclass(frozen=True)
+class CascadeStep:
+    """Conversion from one cascade KPI to the next, for one scope and period."""
+
+    from_kpi: str
+    to_kpi: str
+    period_key: str
+    scope: Scope
+    scope_id: str
+    from_actual: Decimal | None
+    to_actual: Decimal | None
+    #: to_actual / from_actual; None when from_actual is zero or missing
+    rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    config: Config
+    as_of: date
+    periods: tuple[Period, ...]
+    teams: tuple[TeamInfo, ...]
+    reps: tuple[Rep, ...]
+    results: tuple[KpiResult, ...]
+    cascade: tuple[CascadeStep, ...]
+
+    def result(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str) -> KpiResult:
+        """The one result for this cell; a KeyError means compute did not produce it."""
+        return self._index()[(kpi_id, period_key, scope, scope_id)]
+
+    def cascade_for(self, period_key: str, scope: Scope, scope_id: str) -> list[CascadeStep]:
+        return [
+            step
+            for step in self.cascade
+            if step.period_key == period_key and step.scope == scope and step.scope_id == scope_id
+        ]
+
+    def _index(self) -> dict[tuple[str, str, str, str], KpiResult]:
+        cached = self.__dict__.get("_result_index")
+        if cached is None:
+            cached = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in self.results}
+            object.__setattr__(self, "_result_index", cached)
+        return cached

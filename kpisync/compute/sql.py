@@ -1,0 +1,211 @@
+"""Compile one KPI into one SQL query, built with sqlglot so it is dialect-aware.
+
+The query reads the KPI's raw table, keeps live records that pass its filters, puts each record
+in the periods containing its local date, credits it to a rep, and aggregates per rep, per team
+and for the org in one pass (GROUPING SETS). Values from kpis.yaml are bound as parameters;
+identifiers are quoted; nothing is pasted into SQL text.
+
+    WITH facts AS (SELECT credited rep, local day, value FROM raw WHERE live AND filters)
+    SELECT period, team, rep, GROUPING(team, rep), aggregate(value)
+    FROM facts JOIN members JOIN periods GROUP BY GROUPING SETS (...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from kpisync.compute.measures import FieldRef, SqlMeasure
+from kpisync.config.model import Filter, Kpi
+from kpisync.errors import ComputeError
+
+MEMBERS_TABLE = "kpisync_members"
+PERIODS_TABLE = "kpisync_periods"
+DIALECT = "duckdb"
+
+# Column of GROUPING(team_id, rep_id): which grouping set a result row belongs to.
+GROUP_REP, GROUP_TEAM, GROUP_ORG = 0, 1, 3
+
+
+def raw_table(sobject: str) -> str:
+    return f"sf_{sobject.lower()}"
+
+
+@dataclass
+class Params:
+    """Collects bound values and hands out ``$pN`` placeholders for them."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, value: Any) -> exp.Expression:
+        name = f"p{len(self.values) + 1}"
+        self.values[name] = value
+        return exp.Placeholder(this=name)
+
+
+@dataclass(frozen=True)
+class CompiledKpi:
+    kpi_id: str
+    sql: str
+    params: dict[str, Any]
+
+
+def compile_kpi(
+    kpi: Kpi,
+    *,
+    measure: SqlMeasure,
+    columns: Mapping[str, Mapping[str, str]],
+    timezone: str,
+) -> CompiledKpi:
+    """The query for a KPI with a source. ``columns`` maps each raw table's object name to its
+    field types (Salesforce describe types), as the store holds them."""
+    params = Params()
+    record = exp.to_identifier("r")
+    source = kpi.source
+    assert source is not None, "ratio KPIs are not compiled to SQL"
+    joins: list[tuple[exp.Expression, exp.Expression]] = []
+
+    def field_ref(name: str) -> FieldRef:
+        if "." in name:  # Opportunity.OwnerId: a field of the parent, joined on OpportunityId
+            parent, parent_field = name.split(".", 1)
+            alias = exp.to_identifier(parent.lower())
+            if not joins:
+                joins.append(
+                    (
+                        exp.to_table(raw_table(parent)).as_(alias),
+                        exp.column("Id", table=alias, quoted=True).eq(
+                            exp.column(f"{parent}Id", table=record, quoted=True)
+                        ),
+                    )
+                )
+            return FieldRef(
+                exp.column(parent_field, table=alias, quoted=True),
+                _field_type(columns, parent, parent_field, kpi),
+            )
+        return FieldRef(
+            exp.column(name, table=record, quoted=True), _field_type(columns, source, name, kpi)
+        )
+
+    zone: list[exp.Expression] = []  # bound on first use: DuckDB rejects unused parameters
+
+    def local_date(ref: FieldRef) -> exp.Expression:
+        # Salesforce datetimes are UTC instants; a record belongs to the period of its local day.
+        if ref.sf_type == "datetime":
+            if not zone:
+                zone.append(params.bind(timezone))
+            return exp.cast(exp.AtTimeZone(this=ref.column, zone=zone[0].copy()), "DATE")
+        return exp.cast(ref.column, "DATE")
+
+    credit = field_ref(kpi.credit_field or "OwnerId")
+    day = local_date(field_ref(kpi.date_field or "CreatedDate"))
+    value = measure.value(kpi, field_ref, local_date)
+    live = exp.not_(exp.Coalesce(this=exp.column("IsDeleted", table=record, quoted=True),
+                                 expressions=[exp.false()]))
+    conditions = [live, *(_condition(f, field_ref(f.field), local_date, params) for f in kpi.filters)]
+
+    facts = exp.select(
+        credit.column.as_("rep_id"), day.as_("day"), value.as_("value")
+    ).from_(exp.to_table(raw_table(source)).as_(record))
+    for table, on in joins:
+        facts = facts.join(table, on=on)
+    facts = facts.where(exp.and_(*conditions))
+
+    f, m, p = (exp.to_identifier(a) for a in ("f", "m", "p"))
+    team_col = exp.column("team_id", table=m)
+    rep_col = exp.column("rep_id", table=m)
+    period_col = exp.column("period_key", table=p)
+    query = (
+        exp.select(
+            period_col.as_("period_key"),
+            team_col.as_("team_id"),
+            rep_col.as_("rep_id"),
+            exp.Anonymous(this="GROUPING", expressions=[team_col.copy(), rep_col.copy()]).as_("grp"),
+            measure.aggregate(exp.column("value", table=f)).as_("actual"),
+        )
+        .with_("facts", as_=facts)
+        .from_(exp.to_table("facts").as_(f))
+        .join(
+            exp.to_table(MEMBERS_TABLE).as_(m),
+            on=exp.column("rep_id", table=m).eq(exp.column("rep_id", table=f)),
+        )
+        .join(
+            exp.to_table(PERIODS_TABLE).as_(p),
+            on=exp.Between(
+                this=exp.column("day", table=f),
+                low=exp.column("period_start", table=p),
+                high=exp.column("period_end", table=p),
+            ),
+        )
+        .group_by(
+            exp.GroupingSets(
+                expressions=[
+                    exp.Tuple(expressions=[period_col.copy(), team_col.copy(), rep_col.copy()]),
+                    exp.Tuple(expressions=[period_col.copy(), team_col.copy()]),
+                    exp.Tuple(expressions=[period_col.copy()]),
+                ]
+            )
+        )
+    )
+    return CompiledKpi(kpi.id, query.sql(dialect=DIALECT, pretty=True), params.values)
+
+
+def _field_type(columns: Mapping[str, Mapping[str, str]], sobject: str, name: str, kpi: Kpi) -> str:
+    table = columns.get(sobject)
+    if table is None:
+        raise ComputeError(
+            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) reads {sobject}, but the store has no "
+            f"{sobject} records: run `kpisync sync` first"
+        )
+    if name not in table:
+        raise ComputeError(
+            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) uses {sobject}.{name}, which the store "
+            f"does not have: run `kpisync sync` to fetch the fields kpis.yaml now needs"
+        )
+    return table[name]
+
+
+_COMPARISONS: dict[str, Callable[..., exp.Expression]] = {
+    "eq": exp.EQ,
+    "gt": exp.GT,
+    "gte": exp.GTE,
+    "lt": exp.LT,
+    "lte": exp.LTE,
+}
+
+
+def _condition(
+    flt: Filter, ref: FieldRef, local_date: Callable[[FieldRef], exp.Expression], params: Params
+) -> exp.Expression:
+    """One filter as SQL. ``ne`` and ``not_in`` keep records whose field is empty, as SOQL does
+    (``Type != 'Call'`` matches tasks with no Type)."""
+    column = ref.column
+    value = flt.value
+    # A date compared with a datetime field means that local day, not midnight UTC.
+    if ref.sf_type == "datetime" and _is_date_value(value):
+        column = local_date(ref)
+    if flt.op == "is_null":
+        test = exp.Is(this=column, expression=exp.null())
+        return test if value else exp.not_(test)
+    if flt.op in ("in", "not_in"):
+        members = exp.In(this=column, expressions=[params.bind(_sql_value(v)) for v in value])
+        if flt.op == "in":
+            return members
+        return exp.or_(exp.Is(this=column.copy(), expression=exp.null()), exp.not_(members))
+    if flt.op == "ne":
+        return exp.NullSafeNEQ(this=column, expression=params.bind(_sql_value(value)))
+    return _COMPARISONS[flt.op](this=column, expression=params.bind(_sql_value(value)))
+
+
+def _is_date_value(value: Any) -> bool:
+    values = value if isinstance(value, tuple) else (value,)
+    return any(isinstance(v, date) and not isinstance(v, datetime) for v in values)
+
+
+def _sql_value(value: Any) -> Any:
+    # DuckDB binds Decimal exactly; ints and strings pass through unchanged.
+    return value if not isinstance(value, float) else Decimal(str(value))

@@ -1,0 +1,173 @@
+"""compute on a tiny org whose every number was worked out by hand (see compute_fixtures)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN, MGR, build_store, tiny_config
+from kpisync.compute import compute
+from kpisync.compute.sql import compile_kpi
+from kpisync.compute.measures import BUILTIN_MEASURES
+from kpisync.errors import ComputeError
+
+FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
+
+
+@pytest.fixture(scope="module")
+def scorecard(tmp_path_factory):
+    con = build_store(tmp_path_factory.mktemp("store") / "store.duckdb")
+    return compute(tiny_config(), con, AS_OF)
+
+
+def cell(scorecard, kpi, period, scope, scope_id):
+    r = scorecard.result(kpi, period, scope, scope_id)
+    return r.actual, r.target, r.attainment
+
+
+def test_periods_are_window_then_fiscal_ytd(scorecard):
+    assert [(p.key, p.start, p.end, p.is_current) for p in scorecard.periods] == [
+        (FEB, date(2026, 2, 1), date(2026, 2, 28), False),
+        (MAR, date(2026, 3, 1), date(2026, 3, 31), True),
+        (YTD, date(2026, 1, 1), date(2026, 3, 10), True),
+    ]
+
+
+def test_reps_are_team_members_only_in_team_then_name_order(scorecard):
+    assert [(r.id, r.team_id, r.active) for r in scorecard.reps] == [
+        (ANN, "sdr", True), (BOB, "sdr", True), (DAN, "sdr", False), (CAT, "ae", True),
+    ]
+    assert MGR not in {r.id for r in scorecard.reps}
+
+
+@pytest.mark.parametrize(
+    ("kpi", "period", "scope", "scope_id", "expected"),
+    [
+        # deleted 00T5 never counts; Ann's 2025-12-31 call is outside the window
+        ("calls", FEB, "rep", ANN, (Decimal(2), Decimal(10), Decimal("0.2"))),
+        ("calls", MAR, "rep", ANN, (Decimal(1), Decimal(10), Decimal("0.1"))),
+        # the inactive rep's call counts for the team; only active reps carry a target
+        ("calls", FEB, "team", "sdr", (Decimal(3), Decimal(20), Decimal("0.15"))),
+        # team override: AE reps have a calls target of 4
+        ("calls", FEB, "rep", CAT, (Decimal(0), Decimal(4), Decimal(0))),
+        # the manager's call is not scored anywhere
+        ("calls", MAR, "org", "org", (Decimal(3), Decimal(24), Decimal("0.125"))),
+        # YTD target = 3 months x 10
+        ("calls", YTD, "rep", ANN, (Decimal(3), Decimal(30), Decimal("0.1"))),
+        # 120 s counts as a conversation, 119 s and a null duration do not
+        ("conversations", MAR, "rep", ANN, (Decimal(1), Decimal(3), Decimal("0.3333"))),
+        ("conversations", MAR, "rep", BOB, (Decimal(0), Decimal(5), Decimal(0))),
+        ("conversations", FEB, "team", "sdr", (Decimal(2), Decimal(8), Decimal("0.25"))),
+        # CreatedDate is put in a period by its New York date: 2026-02-01 03:00 UTC is January,
+        # 2026-03-01 04:59 UTC is still February
+        ("opps_created", FEB, "rep", CAT, (Decimal(3), Decimal(2), Decimal("1.5"))),
+        ("opps_created", MAR, "rep", CAT, (Decimal(0), Decimal(2), Decimal(0))),
+        ("opps_created", YTD, "rep", CAT, (Decimal(4), Decimal(6), Decimal("0.6667"))),
+        ("revenue", MAR, "team", "ae", (Decimal("250.5"), Decimal(1000), Decimal("0.2505"))),
+        ("revenue", YTD, "org", "org", (Decimal("1250.5"), Decimal(9000), Decimal("0.1389"))),
+        # ratios in percent points; non-additive targets are the same at every scope
+        ("win_rate", MAR, "rep", CAT, (Decimal(50), Decimal(50), Decimal(1))),
+        ("win_rate", YTD, "org", "org", (Decimal("66.6667"), Decimal(50), Decimal("1.3333"))),
+        ("win_rate", MAR, "rep", ANN, (None, Decimal(50), None)),
+        ("avg_deal", YTD, "team", "ae", (Decimal("625.25"), Decimal(500), Decimal("1.2505"))),
+        ("avg_deal", MAR, "team", "sdr", (None, Decimal(500), None)),
+        # lower is better: attainment = target / actual
+        ("cycle", FEB, "rep", CAT, (Decimal(11), Decimal(20), Decimal("1.8182"))),
+        ("cycle", YTD, "org", "org", (Decimal("15.5"), Decimal(20), Decimal("1.2903"))),
+        ("deals_won", MAR, "org", "org", (Decimal(1), None, None)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_hand_computed_cells(scorecard, kpi, period, scope, scope_id, expected):
+    assert cell(scorecard, kpi, period, scope, scope_id) == expected
+
+
+def test_inactive_rep_has_actuals_but_no_target(scorecard):
+    assert cell(scorecard, "calls", FEB, "rep", DAN) == (Decimal(1), None, None)
+
+
+def test_on_pace_uses_share_of_running_period(scorecard):
+    # 10 of 31 days of March elapsed: Ann's 1 conversation beats 3 x 10/31, 1 call misses 10 x 10/31
+    assert scorecard.result("conversations", MAR, "rep", ANN).on_pace is True
+    assert scorecard.result("calls", MAR, "rep", ANN).on_pace is False
+    assert scorecard.result("calls", FEB, "rep", ANN).on_pace is None
+
+
+def test_cascade_rates_are_next_over_previous(scorecard):
+    steps = {(s.from_kpi, s.to_kpi): s.rate for s in scorecard.cascade_for(YTD, "org", "org")}
+    assert steps == {
+        ("calls", "conversations"): Decimal("0.5714"),
+        ("conversations", "opps_created"): Decimal("1.0000"),
+        ("opps_created", "deals_won"): Decimal("0.5000"),
+    }
+    march = {(s.from_kpi, s.to_kpi): s.rate for s in scorecard.cascade_for(MAR, "org", "org")}
+    assert march[("opps_created", "deals_won")] is None  # zero opportunities: no rate
+
+
+def test_generated_sql_binds_values_as_parameters():
+    config = tiny_config()
+    kpi = config.kpi("conversations")
+    measure = next(m for m in BUILTIN_MEASURES if m.name == "count")
+    compiled = compile_kpi(
+        kpi, measure=measure,
+        columns={"Task": {"OwnerId": "reference", "TaskSubtype": "picklist",
+                          "CallDurationInSeconds": "int", "ActivityDate": "date",
+                          "IsDeleted": "boolean"}},
+        timezone="America/New_York",
+    )
+    assert "'Call'" not in compiled.sql
+    assert compiled.params == {"p1": "Call", "p2": 120}
+    assert "GROUPING SETS" in compiled.sql
+
+
+def test_missing_field_in_store_says_to_sync(tmp_path):
+    con = build_store(tmp_path / "s.duckdb")
+    con.execute('ALTER TABLE sf_task DROP COLUMN "CallDurationInSeconds"')
+    with pytest.raises(ComputeError) as info:
+        compute(tiny_config(), con, AS_OF)
+    assert str(info.value) == (
+        "KPI 'conversations' (kpis.yaml line 0) uses Task.CallDurationInSeconds, which the store "
+        "does not have: run `kpisync sync` to fetch the fields kpis.yaml now needs"
+    )
+
+
+def test_empty_store_says_to_sync(tmp_path):
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    with pytest.raises(ComputeError, match="no Salesforce users yet: run `kpisync sync` first"):
+        compute(tiny_config(), con, AS_OF)
+
+
+calls = st.lists(
+    st.tuples(st.sampled_from([ANN, BOB, DAN, CAT, MGR]),
+              st.dates(date(2026, 1, 1), date(2026, 3, 31)),
+              st.one_of(st.none(), st.integers(0, 900))),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=calls)
+def test_team_and_org_totals_equal_sum_of_reps_and_never_drop(tmp_path_factory, extra):
+    con = build_store(tmp_path_factory.mktemp("h") / "s.duckdb")
+    before = compute(tiny_config(), con, AS_OF)
+    con.executemany(
+        "INSERT INTO sf_task VALUES (?, ?, 'Call', ?, ?, false)",
+        [(f"00TX{i}", owner, seconds, day) for i, (owner, day, seconds) in enumerate(extra)],
+    )
+    after = compute(tiny_config(), con, AS_OF)
+    for period in after.periods:
+        for kpi in ("calls", "conversations"):
+            reps = {r.id: after.result(kpi, period.key, "rep", r.id).actual for r in after.reps}
+            for team in after.teams:
+                team_total = after.result(kpi, period.key, "team", team.id).actual
+                assert team_total == sum(reps[r] for r in team.rep_ids)
+            org = after.result(kpi, period.key, "org", "org").actual
+            assert org == sum(reps.values())
+            assert org >= before.result(kpi, period.key, "org", "org").actual
