@@ -1,0 +1,232 @@
+"""The ``kpisync`` command line: parse options, call a library function, print its result.
+
+Exit codes: 0 success; 1 a config, data or Salesforce error (one line, no traceback unless
+--debug); 2 a usage error (click's own).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import click
+
+from kpisync import __version__
+from kpisync.errors import KpisyncError
+
+DEFAULT_CONFIG = "kpis.yaml"
+DEFAULT_STORE = ".kpisync/store.duckdb"
+DEFAULT_DEMO_STORE = ".kpisync/demo.duckdb"
+DEFAULT_OUT = "output"
+
+config_option = click.option(
+    "-c", "--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+    envvar="KPISYNC_CONFIG", show_default=True, show_envvar=True, help="The KPI definitions.",
+)
+store_option = click.option(
+    "--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
+    envvar="KPISYNC_STORE", show_default=True, show_envvar=True,
+    help="The local DuckDB file synced records live in.",
+)
+out_option = click.option(
+    "-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
+    show_default=True, help="Where the static site is written.",
+)
+as_of_option = click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="Score as if today were this day (YYYY-MM-DD); default: today in the org's timezone.",
+)
+env_file_option = click.option(
+    "--env-file", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+    help="Read Salesforce credentials (SF_INSTANCE_URL, SF_ACCESS_TOKEN) from this dotenv file.",
+)
+
+
+def _as_date(value) -> date | None:
+    return value.date() if value is not None else None
+
+
+def reports_errors(command):
+    """Print KpisyncError as one line and exit 1; with --debug, show the traceback too."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KpisyncError as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                traceback.print_exc()
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpisync")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def main(debug: bool) -> None:
+    """Turn Salesforce activity into a sales-KPI scorecard website.
+
+    kpis.yaml → sync (Salesforce → local store) → build (compute KPIs → static site).
+    """
+
+
+@main.command()
+@config_option
+@reports_errors
+def validate(config_path: Path) -> None:
+    """Check kpis.yaml without touching Salesforce."""
+    from kpisync.config import load_config
+
+    config = load_config(config_path)
+    click.echo(
+        f"{config_path}: OK — {len(config.kpis)} KPIs, {len(config.teams)} teams, "
+        f"cascade of {len(config.cascade)} steps"
+    )
+
+
+@main.command()
+@config_option
+@store_option
+@env_file_option
+@click.option("--full", is_flag=True, help="Resync every object from scratch.")
+@reports_errors
+def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool) -> None:
+    """Pull Salesforce records into the local store (incrementally)."""
+    from kpisync.config import load_config
+    from kpisync.sync.run import sync_from_env
+
+    config = load_config(config_path)
+    report = sync_from_env(config, store_path, env_file=env_file, full=full,
+                           on_progress=_progress_printer())
+    click.echo(report.summary())
+
+
+@main.command()
+@config_option
+@store_option
+@out_option
+@as_of_option
+@reports_errors
+def build(config_path: Path, store_path: Path, out_dir: Path, as_of) -> None:
+    """Compute every KPI from the store and write the static site."""
+    from kpisync.build import build as build_site
+    from kpisync.config import load_config
+
+    config = load_config(config_path)
+    report = build_site(config, store_path, out_dir, as_of=_as_date(as_of))
+    click.echo(f"Wrote {report.site.pages} pages to {report.index_path}")
+
+
+@main.command()
+@config_option
+@store_option
+@out_option
+@env_file_option
+@as_of_option
+@click.option("--full", is_flag=True, help="Resync every object from scratch.")
+@reports_errors
+def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | None, as_of,
+        full: bool) -> None:
+    """sync, then build: the scheduled job."""
+    from kpisync.build import build as build_site
+    from kpisync.config import load_config
+    from kpisync.sync.run import sync_from_env
+
+    config = load_config(config_path)
+    report = sync_from_env(config, store_path, env_file=env_file, full=full,
+                           on_progress=_progress_printer())
+    click.echo(report.summary())
+    built = build_site(config, store_path, out_dir, as_of=_as_date(as_of))
+    click.echo(f"Wrote {built.site.pages} pages to {built.index_path}")
+
+
+@main.command()
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default=None,
+              envvar="KPISYNC_CONFIG", show_envvar=True,
+              help="KPI definitions [default: ./kpis.yaml, else the bundled sample].")
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
+              default=DEFAULT_DEMO_STORE, show_default=True,
+              help="Demo store (recreated on every run; never your real store).")
+@out_option
+@as_of_option
+@click.option("--seed", type=int, default=7, show_default=True, help="Demo org generator seed.")
+@click.option("--serve", "serve_site", is_flag=True, help="Then serve the site on 127.0.0.1.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve.")
+@reports_errors
+def demo(config_path: Path | None, store_path: Path, out_dir: Path, as_of, seed: int,
+         serve_site: bool, port: int) -> None:
+    """Run the whole pipeline on a generated demo org served by the bundled emulator."""
+    from kpisync.demo import run_demo
+
+    report = run_demo(config_path=config_path, store_path=store_path, out_dir=out_dir,
+                      as_of=_as_date(as_of), seed=seed)
+    click.echo(report.summary())
+    click.echo(str(report.index_path.resolve()))
+    if serve_site:
+        _serve(out_dir, port)
+
+
+@main.command()
+@out_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@reports_errors
+def serve(out_dir: Path, port: int) -> None:
+    """Serve the built site on http://127.0.0.1:PORT."""
+    _serve(out_dir, port)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="Port to listen on [default: a free one].")
+@click.option("--seed", type=int, default=7, show_default=True, help="Demo org generator seed.")
+@as_of_option
+@click.option("--state-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where to write the CA certificate [default: a temporary directory].")
+@reports_errors
+def emulator(port: int, seed: int, as_of, state_dir: Path | None) -> None:
+    """Run the bundled Salesforce API emulator with the demo org, until interrupted."""
+    from kpisync.emulator import Emulator
+    from kpisync.emulator.demo_org import generate_demo_org
+
+    org = generate_demo_org(seed=seed, as_of=_as_date(as_of))
+    with Emulator(org, port=port, state_dir=state_dir) as emu:
+        click.echo(f"Salesforce emulator listening on {emu.url}")
+        click.echo(f"  CA certificate: {emu.ca_path}")
+        click.echo("  Try:")
+        click.echo(f"    export SF_INSTANCE_URL={emu.url}")
+        click.echo(f"    export SF_ACCESS_TOKEN='{emu.access_token}'")
+        click.echo(f"    export REQUESTS_CA_BUNDLE={emu.ca_path}")
+        click.echo("    kpisync run")
+        click.echo("Press Ctrl+C to stop.")
+        try:
+            emu.wait()
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
+
+
+def _serve(out_dir: Path, port: int) -> None:
+    from kpisync.errors import SiteError
+    from kpisync.site.serve import serve as serve_dir
+
+    if not (out_dir / "index.html").is_file():
+        raise SiteError(f"{out_dir}/index.html does not exist: run `kpisync build` first")
+    click.echo(f"Serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    try:
+        serve_dir(out_dir, port=port)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+def _progress_printer():
+    """Progress lines on stderr: one per page, plain text that CI logs keep readable."""
+
+    def show(event) -> None:
+        click.echo(str(event), err=True)
+
+    return show
