@@ -15,14 +15,14 @@ from pathlib import Path
 
 from kpisync.build import BuildReport, build, today_in
 from kpisync.config import load_config
-from kpisync.config.model import Config
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
 from kpisync.errors import StoreError
 from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.jobs import SyncReport, sync
+from kpisync.sync.jobs import months_before, sync
+from kpisync.sync.report import SyncReport
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,11 @@ def run_demo(
             ca_bundle=emulator.ca_path,
         )
         with Store.open(store_path) as store:
-            report = sync_demo(config, store, credentials, as_of)
+            # The generated org spans the 12 months before as_of; read all of it.
+            report = sync(config, store, SalesforceClient(credentials),
+                          history_start=months_before(as_of, 13))
     built = build(config, store_path, out_dir, as_of=as_of)
     return DemoReport(path, report, built, time.monotonic() - started)
-
-
-def sync_demo(config: Config, store: Store, credentials: Credentials, as_of: date) -> SyncReport:
-    return sync(config, store, SalesforceClient(credentials))
 
 
 def _fresh_store(store_path: Path) -> None:

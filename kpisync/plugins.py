@@ -77,7 +77,9 @@ def load_registry(*, include_plugins: bool = True) -> Registry:
             except KpisyncError:
                 raise
             except Exception as exc:  # a broken plugin must not look like a kpisync bug
-                raise KpisyncError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+                raise KpisyncError(
+                    f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}"
+                ) from exc
     return registry
 
 

@@ -7,7 +7,7 @@ As of 2026-03-10 with monthly periods and a window of 2: Feb 2026, Mar 2026, and
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +30,7 @@ ANN, BOB, CAT, DAN, MGR = "005A", "005B", "005C", "005D", "005M"
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def tiny_config(**org_changes) -> Config:
@@ -50,7 +50,9 @@ def tiny_config(**org_changes) -> Config:
             filters=(Filter("TaskSubtype", "eq", "Call"),
                      Filter("CallDurationInSeconds", "gte", 120)),
             date_field="ActivityDate", credit_field="OwnerId",
-            target=Target(Decimal(3), overrides=(TargetOverride("rep", "bob@tiny.example", Decimal(5)),)),
+            target=Target(
+                Decimal(3), overrides=(TargetOverride("rep", "bob@tiny.example", Decimal(5)),)
+            ),
         ),
         Kpi(
             id="opps_created", name="Opportunities created", tier="objectives", type="leading",

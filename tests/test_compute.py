@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN, MGR, build_store, tiny_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN, MGR, build_store, tiny_config
 from kpisync.compute import compute
-from kpisync.compute.sql import compile_kpi
 from kpisync.compute.measures import BUILTIN_MEASURES
+from kpisync.compute.sql import compile_kpi
 from kpisync.errors import ComputeError
 
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -152,7 +152,9 @@ calls = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(extra=calls)
 def test_team_and_org_totals_equal_sum_of_reps_and_never_drop(tmp_path_factory, extra):
     con = build_store(tmp_path_factory.mktemp("h") / "s.duckdb")

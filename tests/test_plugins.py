@@ -42,7 +42,10 @@ def test_third_party_plugin_is_loaded_after_builtins(monkeypatch):
         def register(registry):
             registry.add_output(plugins.Output("parquet", "scores as Parquet", lambda s, d: None))
 
-    eps = [FakeEntryPoint("core", plugins.BUILTINS, None), FakeEntryPoint("pq", "pq.plugin", Module)]
+    eps = [
+        FakeEntryPoint("core", plugins.BUILTINS, None),
+        FakeEntryPoint("pq", "pq.plugin", Module),
+    ]
     monkeypatch.setattr(plugins, "entry_points", lambda group: eps)
     registry = plugins.load_registry()
     assert "parquet" in registry.outputs

@@ -112,47 +112,44 @@ def _team_infos(config: Config, reps: list[Rep]) -> tuple[TeamInfo, ...]:
 
 
 def _load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
-    con.execute(
-        exp.Create(
-            this=exp.Schema(
-                this=exp.to_table(MEMBERS_TABLE),
-                expressions=[
-                    exp.ColumnDef(this=exp.to_identifier("rep_id"), kind=exp.DataType.build("VARCHAR")),
-                    exp.ColumnDef(this=exp.to_identifier("team_id"), kind=exp.DataType.build("VARCHAR")),
-                ],
-            ),
-            kind="TABLE",
-            replace=True,
-            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-        ).sql(dialect=DIALECT)
+    _temp_table(
+        con, MEMBERS_TABLE, (("rep_id", "VARCHAR"), ("team_id", "VARCHAR")),
+        [(r.id, r.team_id) for r in reps],
     )
-    insert = exp.insert(
-        exp.values([(exp.Placeholder(), exp.Placeholder())]), MEMBERS_TABLE
-    ).sql(dialect=DIALECT)
-    if reps:
-        con.executemany(insert, [(r.id, r.team_id) for r in reps])
 
 
 def _load_periods(con: duckdb.DuckDBPyConnection, periods: tuple[Period, ...]) -> None:
-    con.execute(
-        exp.Create(
-            this=exp.Schema(
-                this=exp.to_table(PERIODS_TABLE),
-                expressions=[
-                    exp.ColumnDef(this=exp.to_identifier("period_key"), kind=exp.DataType.build("VARCHAR")),
-                    exp.ColumnDef(this=exp.to_identifier("period_start"), kind=exp.DataType.build("DATE")),
-                    exp.ColumnDef(this=exp.to_identifier("period_end"), kind=exp.DataType.build("DATE")),
-                ],
-            ),
-            kind="TABLE",
-            replace=True,
-            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-        ).sql(dialect=DIALECT)
+    _temp_table(
+        con, PERIODS_TABLE,
+        (("period_key", "VARCHAR"), ("period_start", "DATE"), ("period_end", "DATE")),
+        [(p.key, p.start, p.end) for p in periods],
     )
-    insert = exp.insert(
-        exp.values([(exp.Placeholder(), exp.Placeholder(), exp.Placeholder())]), PERIODS_TABLE
-    ).sql(dialect=DIALECT)
-    con.executemany(insert, [(p.key, p.start, p.end) for p in periods])
+
+
+def _temp_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: tuple[tuple[str, str], ...],
+    rows: list[tuple],
+) -> None:
+    """(Re)create a small session-only table the KPI queries join against."""
+    schema = exp.Schema(
+        this=exp.to_table(name),
+        expressions=[
+            exp.ColumnDef(this=exp.to_identifier(column), kind=exp.DataType.build(kind))
+            for column, kind in columns
+        ],
+    )
+    create = exp.Create(
+        this=schema,
+        kind="TABLE",
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    con.execute(create.sql(dialect=DIALECT))
+    if rows:
+        placeholders = tuple(exp.Placeholder() for _ in columns)
+        con.executemany(exp.insert(exp.values([placeholders]), name).sql(dialect=DIALECT), rows)
 
 
 def _evaluate(
@@ -160,12 +157,16 @@ def _evaluate(
 ) -> Actuals:
     measure = registry().measures.get(kpi.measure.kind)
     if measure is None:
-        raise ComputeError(f"KPI '{kpi.id}' uses measure '{kpi.measure.kind}', which no plugin provides")
+        raise ComputeError(
+            f"KPI '{kpi.id}' uses measure '{kpi.measure.kind}', which no plugin provides"
+        )
     compiled = compile_kpi(kpi, measure=measure, columns=columns, timezone=tz)
     try:
         rows = con.execute(compiled.sql, compiled.params).fetchall()
     except duckdb.Error as exc:
-        raise ComputeError(f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}") from exc
+        raise ComputeError(
+            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}"
+        ) from exc
     actuals: Actuals = {}
     for period_key, team_id, rep_id, grp, actual in rows:
         if grp == GROUP_REP:
@@ -196,7 +197,8 @@ def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):
     for rep in reps:
         yield "rep", rep.id, rep.name, rep, None
     for team in teams:
-        yield "team", team.id, team.name, [r for r in reps if r.team_id == team.id], config.team(team.id)
+        members = [r for r in reps if r.team_id == team.id]
+        yield "team", team.id, team.name, members, config.team(team.id)
     yield "org", ORG_SCOPE_ID, config.org.name, reps, None
 
 

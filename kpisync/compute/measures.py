@@ -27,13 +27,17 @@ class FieldRef:
     sf_type: str
 
 
+FieldResolver = Callable[[str], FieldRef]
+LocalDate = Callable[[FieldRef], exp.Expression]
+
+
 @dataclass(frozen=True)
 class SqlMeasure:
     """A measure that SQL evaluates. ``value`` builds the per-record expression from the KPI
     and a resolver of field names; ``aggregate`` folds those values for one scope and period."""
 
     name: str
-    value: Callable[[Kpi, Callable[[str], FieldRef], Callable[[FieldRef], exp.Expression]], exp.Expression]
+    value: Callable[[Kpi, FieldResolver, LocalDate], exp.Expression]
     aggregate: Callable[[exp.Expression], exp.Expression]
     #: counts and sums add up across reps; averages do not
     additive: bool
@@ -79,7 +83,9 @@ BUILTIN_MEASURES: tuple[SqlMeasure, ...] = (
         name="sum",
         value=_field_value,
         # A rep whose records all lack an Amount has created no pipeline value: 0, not unknown.
-        aggregate=lambda v: _decimal(exp.Coalesce(this=exp.Sum(this=v), expressions=[exp.Literal.number(0)])),
+        aggregate=lambda v: _decimal(
+            exp.Coalesce(this=exp.Sum(this=v), expressions=[exp.Literal.number(0)])
+        ),
         additive=True,
     ),
     SqlMeasure(

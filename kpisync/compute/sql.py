@@ -104,9 +104,10 @@ def compile_kpi(
     credit = field_ref(kpi.credit_field or "OwnerId")
     day = local_date(field_ref(kpi.date_field or "CreatedDate"))
     value = measure.value(kpi, field_ref, local_date)
-    live = exp.not_(exp.Coalesce(this=exp.column("IsDeleted", table=record, quoted=True),
-                                 expressions=[exp.false()]))
-    conditions = [live, *(_condition(f, field_ref(f.field), local_date, params) for f in kpi.filters)]
+    deleted = exp.column("IsDeleted", table=record, quoted=True)
+    live = exp.not_(exp.Coalesce(this=deleted, expressions=[exp.false()]))
+    filters = [_condition(f, field_ref(f.field), local_date, params) for f in kpi.filters]
+    conditions = [live, *filters]
 
     facts = exp.select(
         credit.column.as_("rep_id"), day.as_("day"), value.as_("value")
@@ -124,7 +125,8 @@ def compile_kpi(
             period_col.as_("period_key"),
             team_col.as_("team_id"),
             rep_col.as_("rep_id"),
-            exp.Anonymous(this="GROUPING", expressions=[team_col.copy(), rep_col.copy()]).as_("grp"),
+            exp.Anonymous(this="GROUPING", expressions=[team_col.copy(), rep_col.copy()])
+            .as_("grp"),
             measure.aggregate(exp.column("value", table=f)).as_("actual"),
         )
         .with_("facts", as_=facts)

@@ -90,7 +90,9 @@ def attainment(kpi: Kpi, actual: Decimal | None, target: Decimal | None) -> Deci
     return value.quantize(Decimal("0.0001"))
 
 
-def on_pace(kpi: Kpi, period: Period, actual: Decimal | None, target: Decimal | None) -> bool | None:
+def on_pace(
+    kpi: Kpi, period: Period, actual: Decimal | None, target: Decimal | None
+) -> bool | None:
     """For a running period: is the actual keeping up with the target prorated to today?
 
     Additive KPIs compare with the target scaled by the share of the period elapsed (calendar

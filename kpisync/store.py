@@ -1,0 +1,390 @@
+"""The local store: one DuckDB file holding the raw Salesforce tables and the sync state.
+
+Layout (compute relies on it):
+
+* one table per object, ``sf_<object lowercased>``, columns named exactly as the Salesforce
+  fields (always quoted), ``"Id"`` the primary key, types from the describe type (``SF_TYPES``);
+* ``sync_state``: one row per object, the watermark ``(SystemModstamp, Id)`` of the last record
+  stored, the fields synced, and when the last full read finished;
+* ``meta``: the schema version, so an older kpisync refuses a store a newer one wrote.
+
+Every statement is built with sqlglot and every value is a bound parameter. A page of records
+is bound as one list per column and unnested in a single ``INSERT ... ON CONFLICT``: DuckDB's
+``executemany`` inserts a row per call and is two orders of magnitude slower.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from kpisync.errors import StoreError
+
+DIALECT = "duckdb"
+SCHEMA_VERSION = 1
+STATE_TABLE = "sync_state"
+META_TABLE = "meta"
+
+_TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
+_CURRENCY = "DECIMAL(18,2)"
+#: Salesforce describe type -> DuckDB column type; any other type is kept as text.
+SF_TYPES: dict[str, str] = {
+    **dict.fromkeys(
+        ("id", "reference", "string", "picklist", "multipicklist", "textarea", "email",
+         "phone", "url", "combobox", "encryptedstring", "time"),
+        "VARCHAR",
+    ),
+    "boolean": "BOOLEAN",
+    "int": "BIGINT",
+    "long": "BIGINT",
+    "double": "DOUBLE",
+    "percent": "DOUBLE",
+    "currency": _CURRENCY,
+    "date": "DATE",
+    "datetime": _TIMESTAMPTZ,
+}
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where the sync of one object stands: the last record stored, in query order."""
+
+    sobject: str
+    #: SystemModstamp of the last record stored; None before the first page (or a full re-read)
+    watermark: datetime | None
+    #: Id of that record: ties on SystemModstamp are broken by Id
+    watermark_id: str | None
+    #: the fields synced into the table
+    fields: tuple[str, ...]
+    #: when the last read of every row (first sync, --full, new fields) finished
+    last_full_sync: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Store:
+    """The open DuckDB file. Use ``Store.open(path)``, ideally as a context manager."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path):
+        self._con = connection
+        self.path = path
+        self._depth = 0
+        self._columns: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) the store at ``path``.
+
+        Raises StoreError if the file is not a DuckDB database, is locked by another process,
+        or was written by a newer kpisync.
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = duckdb.connect(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {path}: {exc.strerror or exc}") from exc
+        except duckdb.Error as exc:
+            raise StoreError(_open_error(path, exc)) from exc
+        store = cls(connection, path)
+        try:
+            store._init_schema()
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for compute's read queries."""
+        return self._con
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together or not at all (nested uses join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._run(lambda: self._con.begin())
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._con.rollback()
+            self._columns.clear()  # an ALTER may have been rolled back
+            raise
+        self._depth = 0
+        self._run(lambda: self._con.commit())
+
+    # -- raw tables --------------------------------------------------------------------------
+
+    @staticmethod
+    def table_name(sobject: str) -> str:
+        return f"sf_{sobject.lower()}"
+
+    def ensure_table(self, sobject: str, fields: Mapping[str, str]) -> bool:
+        """Create the object's table, or add the columns it lacks; True if any column is new
+        (the rows already stored have no value there, so the object needs a full re-read)."""
+        if "Id" not in fields:
+            raise StoreError(f"cannot store {sobject} without its Id field")
+        existing = self.columns(sobject)
+        table = exp.to_table(self.table_name(sobject))
+        with self.transaction():
+            if not existing:
+                definitions = [_column_def(n, t, primary=n == "Id") for n, t in fields.items()]
+                self._execute(exp.Create(this=exp.Schema(this=table, expressions=definitions),
+                                         kind="TABLE", exists=True))
+            for field_name, sf_type in fields.items():
+                if existing and field_name not in existing:
+                    self._execute(exp.Alter(this=table, kind="TABLE",
+                                            actions=[_column_def(field_name, sf_type)]))
+        self._columns.pop(sobject, None)
+        return not existing or any(name not in existing for name in fields)
+
+    def columns(self, sobject: str) -> dict[str, str]:
+        """The table's columns and their DuckDB types, in table order ({} if no table)."""
+        if sobject not in self._columns:
+            info = exp.to_table("information_schema.columns")
+            query = (
+                exp.select("column_name", "data_type").from_(info)
+                .where(exp.column("table_name").eq(exp.Placeholder()))
+                .where(exp.column("table_schema").eq(exp.Literal.string("main")))
+                .order_by("ordinal_position")
+            )
+            rows = self._execute(query, [self.table_name(sobject)]).fetchall()
+            if not rows:
+                return {}
+            self._columns[sobject] = dict(rows)
+        return dict(self._columns[sobject])
+
+    def count(self, sobject: str) -> int:
+        if not self.columns(sobject):
+            return 0
+        query = exp.select(exp.Count(this=exp.Star())).from_(self.table_name(sobject))
+        return int(self._execute(query).fetchone()[0])
+
+    def upsert(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> int:
+        """Insert or update ``records`` (Salesforce JSON dicts) by Id; returns how many.
+
+        Fields the table has no column for (``attributes``, relationship objects) are ignored;
+        columns a record does not carry keep their stored value.
+        """
+        columns = self.columns(sobject)
+        if not columns:
+            raise StoreError(f"no table for {sobject} in {self.path}: ensure_table first")
+        by_id = {r["Id"]: r for r in records}  # one row per Id: ON CONFLICT updates each once
+        if not by_id:
+            return 0
+        present = [c for c in columns if any(c in r for r in by_id.values())]
+        rows = list(by_id.values())
+        params = [_column_values(rows, name, columns[name]) for name in present]
+        select = exp.select(*(
+            exp.alias_(exp.Unnest(expressions=[exp.cast(exp.Placeholder(), f"{columns[n]}[]",
+                                                         dialect=DIALECT)]), n, quoted=True)
+            for n in present
+        ))
+        updates = [
+            exp.EQ(this=_quoted(n), expression=exp.column(n, table="excluded", quoted=True))
+            for n in present if n != "Id"
+        ]
+        conflict = exp.OnConflict(
+            conflict_keys=[_quoted("Id")],
+            action=exp.var("DO UPDATE") if updates else exp.var("DO NOTHING"),
+            expressions=updates or None,
+        )
+        insert = exp.insert(select, self.table_name(sobject), columns=[_ident(n) for n in present])
+        insert.set("conflict", conflict)
+        with self.transaction():
+            self._execute(insert, params)
+        return len(rows)
+
+    def delete(self, sobject: str, ids: Iterable[str]) -> int:
+        """Delete the rows with these Ids (missing Ids are fine); returns how many were asked."""
+        ids = list(dict.fromkeys(ids))
+        if not ids or not self.columns(sobject):
+            return 0
+        listed = exp.select(exp.Unnest(expressions=[exp.cast(exp.Placeholder(), "VARCHAR[]")]))
+        statement = exp.delete(self.table_name(sobject),
+                               where=_quoted("Id").isin(query=listed))
+        with self.transaction():
+            self._execute(statement, [ids])
+        return len(ids)
+
+    def clear(self, sobject: str) -> None:
+        """Remove every row of the object and its sync state (``kpisync sync --full``)."""
+        with self.transaction():
+            if self.columns(sobject):
+                self._execute(exp.delete(self.table_name(sobject)))
+            self._execute(exp.delete(STATE_TABLE,
+                                     where=exp.column("sobject").eq(exp.Placeholder())),
+                          [sobject])
+
+    # -- sync state --------------------------------------------------------------------------
+
+    def get_state(self, sobject: str) -> SyncState | None:
+        def utc(column: str) -> exp.Expression:  # fetched naive: TIMESTAMPTZ would need pytz
+            return exp.AtTimeZone(this=exp.column(column), zone=exp.Literal.string("UTC"))
+
+        query = (
+            exp.select(utc("watermark"), "watermark_id", "fields", utc("last_full_sync"),
+                       utc("updated_at"))
+            .from_(STATE_TABLE)
+            .where(exp.column("sobject").eq(exp.Placeholder()))
+        )
+        row = self._execute(query, [sobject]).fetchone()
+        if row is None:
+            return None
+        watermark, watermark_id, fields, last_full, updated = row
+        return SyncState(sobject=sobject, watermark=_aware(watermark), watermark_id=watermark_id,
+                         fields=tuple(json.loads(fields)), last_full_sync=_aware(last_full),
+                         updated_at=_aware(updated))
+
+    def save_state(self, state: SyncState) -> None:
+        """Record ``state`` (``updated_at`` is set to now). Call it inside the same
+        ``transaction()`` as the page it checkpoints."""
+        names = ["sobject", "watermark", "watermark_id", "fields", "last_full_sync", "updated_at"]
+        values = [state.sobject, state.watermark, state.watermark_id, json.dumps(state.fields),
+                  state.last_full_sync, datetime.now(UTC)]
+        insert = exp.insert(
+            exp.values([tuple(exp.Placeholder() for _ in names)]), STATE_TABLE,
+            columns=[exp.to_identifier(n) for n in names],
+        )
+        insert.set("conflict", exp.OnConflict(
+            conflict_keys=[exp.column("sobject")], action=exp.var("DO UPDATE"),
+            expressions=[exp.EQ(this=exp.column(n), expression=exp.column(n, table="excluded"))
+                         for n in names[1:]],
+        ))
+        with self.transaction():
+            self._execute(insert, values)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _init_schema(self) -> None:
+        meta = exp.Schema(this=exp.to_table(META_TABLE), expressions=[
+            _column_def("key", "string", primary=True, quoted=False),
+            _column_def("value", "string", quoted=False),
+        ])
+        state = exp.Schema(this=exp.to_table(STATE_TABLE), expressions=[
+            _column_def("sobject", "string", primary=True, quoted=False),
+            _column_def("watermark", "datetime", quoted=False),
+            _column_def("watermark_id", "string", quoted=False),
+            _column_def("fields", "string", quoted=False),
+            _column_def("last_full_sync", "datetime", quoted=False),
+            _column_def("updated_at", "datetime", quoted=False),
+        ])
+        version_query = (exp.select("value").from_(META_TABLE)
+                         .where(exp.column("key").eq(exp.Literal.string("schema_version"))))
+        with self.transaction():
+            self._execute(exp.Create(this=meta, kind="TABLE", exists=True))
+            row = self._execute(version_query).fetchone()
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store {self.path} was written by a newer kpisync (store schema "
+                    f"version {row[0]}, this kpisync reads up to {SCHEMA_VERSION}); upgrade "
+                    "kpisync, or sync into a new store file"
+                )
+            self._execute(exp.Create(this=state, kind="TABLE", exists=True))
+            if row is None:
+                insert = exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]),
+                                    META_TABLE)
+                self._execute(insert, ["schema_version", str(SCHEMA_VERSION)])
+
+    def _execute(self, statement: exp.Expression, params: Sequence[Any] | None = None
+                 ) -> duckdb.DuckDBPyConnection:
+        sql = statement.sql(dialect=DIALECT)
+        return self._run(lambda: self._con.execute(sql, params))
+
+    def _run(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except duckdb.Error as exc:
+            raise StoreError(f"the store {self.path} failed: {exc}") from exc
+
+
+def _open_error(path: Path, exc: duckdb.Error) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (f"the store {path} is in use by another process (another kpisync sync or "
+                "build?); wait for it to finish and try again")
+    if "not a valid DuckDB database" in text:
+        return f"{path} is not a kpisync store (not a DuckDB database file)"
+    return f"cannot open the store {path}: {text}"
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _quoted(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _column_def(name: str, sf_type: str, *, primary: bool = False,
+                quoted: bool = True) -> exp.ColumnDef:
+    kind = exp.DataType.build(SF_TYPES.get(sf_type, "VARCHAR"), dialect=DIALECT)
+    constraints = [exp.ColumnConstraint(kind=exp.PrimaryKeyColumnConstraint())] if primary else []
+    return exp.ColumnDef(this=exp.to_identifier(name, quoted=quoted), kind=kind,
+                         constraints=constraints)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _to_datetime(value: Any) -> datetime:
+    # Salesforce sends "2026-01-05T14:03:00.000+0000"; fromisoformat reads it since 3.11.
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"datetime without a timezone: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def _to_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _to_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    _TIMESTAMPTZ: _to_datetime,
+    "DATE": _to_date,
+    "BOOLEAN": bool,
+    "BIGINT": int,
+    "DOUBLE": float,
+    "VARCHAR": _to_text,
+}
+
+
+def _column_values(rows: Sequence[Mapping[str, Any]], name: str, duck_type: str) -> list[Any]:
+    if duck_type.startswith("DECIMAL"):
+        convert: Callable[[Any], Any] = Decimal
+    else:
+        convert = _CONVERTERS.get(duck_type, _to_text)
+    try:
+        return [None if (v := r.get(name)) is None else convert(v) for r in rows]
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise StoreError(f"cannot store a value of column {name!r} as {duck_type}: {exc}") from exc

@@ -1,0 +1,270 @@
+"""Salesforce REST calls for the sync: describe, paged (all-)queries, counts, API usage.
+
+Wraps simple-salesforce so the rest of kpisync never sees its exceptions: every failure comes
+out as a ``kpisync.errors`` class. Each HTTP call runs under a tenacity retry that retries only
+``TransientSalesforceError`` (5xx, 429, dropped connections, timeouts, lock contention); a
+malformed query or a refused token fails at once, since retrying cannot fix it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import requests
+import simple_salesforce
+from simple_salesforce import exceptions as sf_exceptions
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from kpisync.errors import AuthenticationError, SalesforceError, TransientSalesforceError
+from kpisync.sync.auth import Credentials, make_session
+
+T = TypeVar("T")
+
+#: Salesforce error codes that say "try again later", whatever the HTTP status.
+TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "QUERY_TIMEOUT"})
+
+#: What the user should do about errors that retrying cannot fix.
+_ADVICE = {
+    "REQUEST_LIMIT_EXCEEDED": (
+        "the org has used up its API requests for the rolling 24 hours; wait for calls to "
+        "free up (or ask an admin to raise the limit), then run `kpisync sync` again: it "
+        "resumes where it stopped"
+    ),
+    "INVALID_FIELD": "check the field's API name and that the sync user can see it",
+    "INVALID_TYPE": "check the object's API name and that the sync user can read it",
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry a transient failure: exponential backoff with full jitter."""
+
+    max_attempts: int = 5
+    #: seconds; the backoff multiplier (waits grow 1, 2, 4, ... up to ``max_wait``, jittered)
+    initial_wait: float = 1.0
+    max_wait: float = 30.0
+    #: give up once this many seconds have passed since the first attempt
+    max_total: float = 300.0
+    #: injected by tests so that they never really sleep
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class DescribedField:
+    """One field of a describe: what the store needs to type its column."""
+
+    name: str
+    #: Salesforce describe type: id, reference, string, boolean, datetime, currency, ...
+    type: str
+    calculated: bool = False
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query: up to ``batch_size`` records, parsed with Decimal numbers."""
+
+    records: list[dict[str, Any]]
+    #: the total for the whole query, not this page
+    total_size: int
+    done: bool
+    next_url: str | None
+
+
+class SalesforceClient:
+    """The REST calls the sync makes, with retries, error mapping and an API-call count."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        api_version: str = "60.0",
+        batch_size: int = 2000,
+        retry: RetryPolicy = RetryPolicy(),  # frozen: safe to share as a default
+        timeout: float = 120.0,
+    ):
+        if not 200 <= batch_size <= 2000:
+            raise ValueError(f"batch_size must be between 200 and 2000, got {batch_size}")
+        self._token = credentials.access_token
+        self.batch_size = batch_size
+        self.retry = retry
+        self.timeout = timeout
+        #: HTTP requests sent, retries included (each one counts against the org's API limit)
+        self.api_calls = 0
+        self._sf = simple_salesforce.Salesforce(
+            instance_url=credentials.instance_url,
+            session_id=credentials.access_token,
+            version=api_version,
+            session=make_session(credentials.ca_bundle),
+            parse_float=Decimal,
+        )
+
+    def __repr__(self) -> str:
+        return f"SalesforceClient(instance={self._sf.sf_instance!r})"
+
+    def describe(self, sobject: str) -> dict[str, DescribedField]:
+        """The fields of ``sobject`` that the sync user can see, by API name."""
+        result = self._call(
+            lambda: self._sf.restful(f"sobjects/{sobject}/describe", timeout=self.timeout),
+            sobject,
+        )
+        return {
+            f["name"]: DescribedField(
+                name=f["name"],
+                type=f["type"],
+                calculated=bool(f.get("calculated", False)),
+                custom=bool(f.get("custom", False)),
+            )
+            for f in (result or {}).get("fields", [])
+        }
+
+    def query_pages(
+        self, soql: str, *, include_deleted: bool = True, sobject: str | None = None
+    ) -> Iterator[Page]:
+        """The pages of ``soql``, fetched lazily, each under its own retry.
+
+        ``include_deleted`` uses queryAll: deleted rows (``IsDeleted`` true) and archived
+        activities come back too. ``sobject`` only adds context to errors.
+        """
+        headers = {"Sforce-Query-Options": f"batchSize={self.batch_size}"}
+        body = self._call(
+            lambda: self._sf.query(soql, include_deleted=include_deleted, headers=headers,
+                                   timeout=self.timeout),
+            sobject,
+        )
+        while True:
+            page = _page(body)
+            yield page
+            if page.done or not page.next_url:
+                return
+            body = self._call(self._more(page.next_url, headers), sobject)
+
+    def _more(self, next_url: str, headers: dict[str, str]) -> Callable[[], Any]:
+        return lambda: self._sf.query_more(next_url, identifier_is_url=True, headers=headers,
+                                           timeout=self.timeout)
+
+    def count(self, soql: str, *, include_deleted: bool = False, sobject: str | None = None) -> int:
+        """The ``totalSize`` of ``soql`` (write it as ``SELECT count() FROM ...``)."""
+        body = self._call(
+            lambda: self._sf.query(soql, include_deleted=include_deleted, timeout=self.timeout),
+            sobject,
+        )
+        return int(body["totalSize"])
+
+    def api_usage(self) -> tuple[int, int] | None:
+        """(used, limit) of the org's daily API requests, from the last Sforce-Limit-Info
+        header Salesforce sent; None before any call or if it sent none."""
+        usage = self._sf.api_usage.get("api-usage")
+        return None if usage is None else (usage.used, usage.total)
+
+    def _call(self, request: Callable[[], T], sobject: str | None) -> T:
+        """``request()`` under the retry policy, with errors mapped to kpisync's."""
+
+        def attempt() -> T:
+            self.api_calls += 1
+            try:
+                return request()
+            except Exception as exc:  # mapped, or re-raised untouched
+                mapped = map_error(exc, sobject=sobject)
+                if mapped is None:
+                    raise
+                raise _scrubbed(mapped, self._token) from None
+
+        policy = self.retry
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientSalesforceError),
+            wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
+            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total),
+            sleep=policy.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except TransientSalesforceError as exc:
+            attempts = retrying.statistics.get("attempt_number", 1)
+            raise TransientSalesforceError(
+                f"{exc} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})",
+                error_code=exc.error_code, status=exc.status, sobject=exc.sobject,
+            ) from None
+
+
+def _page(body: Any) -> Page:
+    return Page(
+        records=list(body.get("records", [])),
+        total_size=int(body.get("totalSize", 0)),
+        done=bool(body.get("done", True)),
+        next_url=body.get("nextRecordsUrl"),
+    )
+
+
+def _scrubbed(error: SalesforceError, token: str) -> SalesforceError:
+    """The same error with the access token blanked out, should a server ever echo it."""
+    text = str(error)
+    if token and token in text:
+        return type(error)(text.replace(token, "***"), error_code=error.error_code,
+                           status=error.status, sobject=error.sobject)
+    return error
+
+
+def map_error(exc: BaseException, *, sobject: str | None = None) -> SalesforceError | None:
+    """The kpisync error for a simple-salesforce or requests exception; None for anything
+    else (a bug, which should surface as itself)."""
+    where = f" for {sobject}" if sobject else ""
+    if isinstance(exc, requests.Timeout):
+        return TransientSalesforceError(
+            f"Salesforce did not answer in time{where} ({type(exc).__name__})", sobject=sobject)
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return TransientSalesforceError(
+            f"could not reach Salesforce{where}: the connection failed or was dropped "
+            f"({type(exc).__name__})", sobject=sobject)
+    if not isinstance(exc, sf_exceptions.SalesforceError):
+        return None
+    status = getattr(exc, "status", None)
+    code, message = _error_body(exc.content)
+    detail = f"{code}: {message}" if code else message
+    context = dict(error_code=code, status=status, sobject=sobject)
+    if status == 401:
+        return AuthenticationError(
+            "Salesforce rejected the access token: the session expired or is invalid; get a "
+            f"new token and set SF_ACCESS_TOKEN again ({detail}, HTTP 401)", **context)
+    if (isinstance(status, int) and (status >= 500 or status == 429)) or code in TRANSIENT_CODES:
+        return TransientSalesforceError(
+            f"Salesforce is unavailable or busy{where} ({detail}, HTTP {status})", **context)
+    advice = _ADVICE.get(code or "")
+    text = f"Salesforce refused the request{where} ({detail}, HTTP {status})"
+    return SalesforceError(f"{text}; {advice}" if advice else text, **context)
+
+
+def _error_body(content: Any) -> tuple[str | None, str]:
+    """(errorCode, message) from an error body: Salesforce's JSON list of
+    ``{"message", "errorCode"}``, or text such as a CDN's HTML maintenance page."""
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        first = content[0]
+        code = first.get("errorCode")
+        return (str(code) if code else None), str(first.get("message", "")).strip()
+    if isinstance(content, dict):  # OAuth-style {"error": ..., "error_description": ...}
+        code = content.get("errorCode") or content.get("error")
+        message = content.get("message") or content.get("error_description") or ""
+        return (str(code) if code else None), str(message).strip()
+    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+    if re.search(r"<\s*(html|body|head|!doctype)", text, re.IGNORECASE):
+        text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.IGNORECASE | re.DOTALL)
+        plain = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
+        return None, f"non-JSON answer (HTML page): {_shorten(plain)}"
+    return None, _shorten(" ".join(text.split())) or "empty answer"
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

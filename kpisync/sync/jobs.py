@@ -1,0 +1,234 @@
+"""The sync: Salesforce records into the local store, incrementally and safe to kill.
+
+Per object: describe it (every field the KPIs need must exist), make sure its table has the
+columns, then read the records changed since the watermark, oldest first:
+
+    SELECT ... FROM Task
+    WHERE CreatedDate >= <history start>
+      AND (SystemModstamp > :wm OR (SystemModstamp = :wm AND Id > :wid))
+    ORDER BY SystemModstamp, Id
+
+Each page is stored together with its checkpoint in one store transaction, so a sync killed
+between pages resumes exactly after the last stored record: no gap, no duplicate. Ties on
+SystemModstamp (bulk updates stamp many rows with the same second) are broken by Id.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import time as clock
+
+from kpisync.config.model import Config, Kpi
+from kpisync.errors import SalesforceError
+from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
+from kpisync.store import Store, SyncState
+from kpisync.sync import soql
+from kpisync.sync.client import SalesforceClient
+from kpisync.sync.report import ObjectReport, ProgressEvent, SyncReport
+
+#: Reference data first: compute needs users and roles to place every activity.
+REFERENCE_OBJECTS: dict[str, tuple[str, ...]] = {"User": USER_FIELDS, "UserRole": USER_ROLE_FIELDS}
+#: Default history read on a first sync: a year back plus the month before, for comparisons.
+HISTORY_MONTHS = 13
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    """What to sync for one object."""
+
+    sobject: str
+    fields: tuple[str, ...]
+    #: measurable objects have IsDeleted, are read with queryAll and bounded by history_start
+    measurable: bool
+
+
+def sync(
+    config: Config,
+    store: Store,
+    client: SalesforceClient,
+    *,
+    full: bool = False,
+    now: datetime | None = None,
+    history_start: date | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SyncReport:
+    """Bring the store up to date with Salesforce for every object the config needs.
+
+    ``full`` empties each table and reads it again. ``history_start`` bounds what measurable
+    objects read by CreatedDate (default: 13 months before ``now``). Raises SalesforceError
+    (a field missing, a refused query, ...) or StoreError; pages stored before the failure
+    stay stored with their checkpoint, and the next run resumes from there.
+    """
+    now = now or datetime.now(UTC)
+    start = history_start or months_before(now.date(), HISTORY_MONTHS)
+    started = time.monotonic()
+    reports: dict[str, ObjectReport] = {}
+    usage_before = None
+    for plan in plan_objects(config):
+        reports[plan.sobject] = _sync_object(plan, config, store, client, full=full, now=now,
+                                             history_start=start, on_progress=on_progress)
+        if usage_before is None:
+            usage_before = client.api_usage()  # known once Salesforce has answered once
+    return SyncReport(objects=reports, api_usage_before=usage_before,
+                      api_usage_after=client.api_usage(), seconds=time.monotonic() - started)
+
+
+def plan_objects(config: Config) -> list[ObjectPlan]:
+    """User, UserRole, then each object the KPIs read, with the fields to fetch.
+
+    A parent field written ``Opportunity.OwnerId`` (OpportunityHistory KPIs credit the
+    opportunity's owner) is fetched on the parent object; the child fetches ``OpportunityId``.
+    """
+    wanted = {name: list(fields) for name, fields in REFERENCE_OBJECTS.items()}
+    for sobject, fields in config.required_fields.items():
+        for name in fields:
+            if "." in name:
+                parent, parent_field = name.split(".", 1)
+                wanted.setdefault(sobject, []).append(f"{parent}Id")
+                wanted.setdefault(parent, []).append(parent_field)
+            else:
+                wanted.setdefault(sobject, []).append(name)
+    plans = []
+    for sobject, fields in wanted.items():
+        catalogue = SOBJECTS.get(sobject)
+        measurable = catalogue.measurable if catalogue else True
+        system = ("Id", "SystemModstamp", "IsDeleted") if measurable else ("Id", "SystemModstamp")
+        plans.append(ObjectPlan(sobject, tuple(dict.fromkeys([*system, *fields])), measurable))
+    return plans
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month ``months`` earlier (clamped to that month's last day)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month_index + 1)[1]
+    return date(year, month_index + 1, min(day.day, last_day))
+
+
+def incremental_query(plan: ObjectPlan, state: SyncState | None, history_start: date) -> str:
+    """The SOQL for the records after the checkpoint, in checkpoint order."""
+    conditions = []
+    if plan.measurable:
+        since = datetime.combine(history_start, clock(), tzinfo=UTC)  # CreatedDate is a datetime
+        conditions.append(soql.compare("CreatedDate", ">=", since))
+    if state is not None and state.watermark is not None:
+        conditions.append(soql.any_of(
+            soql.compare("SystemModstamp", ">", state.watermark),
+            soql.all_of(soql.compare("SystemModstamp", "=", state.watermark),
+                        soql.compare("Id", ">", state.watermark_id or "")),
+        ))
+    where = soql.all_of(*conditions) if conditions else None
+    return soql.select(plan.sobject, plan.fields, where=where, order_by=("SystemModstamp", "Id"))
+
+
+def _sync_object(
+    plan: ObjectPlan,
+    config: Config,
+    store: Store,
+    client: SalesforceClient,
+    *,
+    full: bool,
+    now: datetime,
+    history_start: date,
+    on_progress: ProgressCallback | None,
+) -> ObjectReport:
+    started, calls_before = time.monotonic(), client.api_calls
+    described = client.describe(plan.sobject)
+    missing = [f for f in plan.fields if f not in described]
+    if missing:
+        raise SalesforceError(missing_fields_message(config, plan.sobject, missing),
+                              error_code="INVALID_FIELD", sobject=plan.sobject)
+    added = store.ensure_table(plan.sobject, {f: described[f].type for f in plan.fields})
+    state = _starting_state(plan, store, full=full, added=added)
+    read_all = state.watermark is None
+    fetched = upserted = deleted = pages = 0
+    query = incremental_query(plan, state, history_start)
+    for page in client.query_pages(query, include_deleted=plan.measurable, sobject=plan.sobject):
+        if page.records:
+            live = [r for r in page.records if not r.get("IsDeleted")]
+            gone = [r["Id"] for r in page.records if r.get("IsDeleted")]
+            last = page.records[-1]
+            state = SyncState(plan.sobject, _utc(last["SystemModstamp"]), last["Id"], plan.fields,
+                              last_full_sync=state.last_full_sync)
+            with store.transaction():  # the page and its checkpoint, or neither
+                store.upsert(plan.sobject, live)
+                store.delete(plan.sobject, gone)
+                store.save_state(state)
+            fetched, upserted, deleted = fetched + len(page.records), upserted + len(live), \
+                deleted + len(gone)
+        pages += 1
+        if on_progress is not None:
+            on_progress(ProgressEvent(plan.sobject, fetched, pages, page.total_size))
+    store.save_state(SyncState(plan.sobject, state.watermark, state.watermark_id, plan.fields,
+                               last_full_sync=now if read_all else state.last_full_sync))
+    return ObjectReport(sobject=plan.sobject, fetched=fetched, upserted=upserted, deleted=deleted,
+                        pages=pages, api_calls=client.api_calls - calls_before,
+                        seconds=time.monotonic() - started, watermark=state.watermark,
+                        full=read_all)
+
+
+def _starting_state(plan: ObjectPlan, store: Store, *, full: bool, added: bool) -> SyncState:
+    """The checkpoint to read from; reset (watermark None) when every row must be read again.
+
+    The reset is saved at once, so a re-read killed halfway resumes as a re-read.
+    """
+    if full:
+        store.clear(plan.sobject)
+    state = store.get_state(plan.sobject)
+    if state is None:
+        return SyncState(plan.sobject, None, None, plan.fields)
+    if added or not set(plan.fields) <= set(state.fields):
+        # New columns are empty on the rows already stored: read them all again.
+        state = SyncState(plan.sobject, None, None, plan.fields,
+                          last_full_sync=state.last_full_sync)
+        store.save_state(state)
+    return state
+
+
+def missing_fields_message(config: Config, sobject: str, missing: list[str]) -> str:
+    """Which fields are missing and which KPIs (or teams) need them."""
+    clauses = [f"no field '{name}' ({_users(config, sobject, name)})" for name in missing]
+    which = "the field's API name and that the sync user can see it" if len(missing) == 1 else \
+        "the fields' API names and that the sync user can see them"
+    return f"{sobject} has {', '.join(clauses)}; check {which} (field-level security)"
+
+
+def _users(config: Config, sobject: str, field_name: str) -> str:
+    kpis = [k.id for k in config.kpis if (sobject, field_name) in _kpi_fields(k)]
+    teams = [t.id for t in config.teams
+             if sobject == "User" and any(f == field_name for f, _ in t.members.where)]
+    parts = []
+    if kpis:
+        parts.append(f"used by KPI{'s' if len(kpis) > 1 else ''} "
+                     + ", ".join(f"'{k}'" for k in kpis))
+    if teams:
+        parts.append(f"used by team{'s' if len(teams) > 1 else ''} "
+                     + ", ".join(f"'{t}'" for t in teams))
+    return "; ".join(parts) or "needed by kpisync itself"
+
+
+def _kpi_fields(kpi: Kpi) -> set[tuple[str, str]]:
+    if kpi.source is None:
+        return set()
+    m = kpi.measure
+    names = [m.field, m.start_field, m.end_field, kpi.date_field, kpi.credit_field,
+             *(f.field for f in kpi.filters)]
+    found: set[tuple[str, str]] = set()
+    for name in filter(None, names):
+        if "." in name:
+            parent, parent_field = name.split(".", 1)
+            found |= {(parent, parent_field), (kpi.source, f"{parent}Id")}
+        else:
+            found.add((kpi.source, name))
+    return found
+
+
+def _utc(value: str | datetime) -> datetime:
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return stamp.astimezone(UTC)
+

@@ -1,0 +1,38 @@
+"""``kpisync sync`` as one call: credentials from the environment, the store, the job.
+
+The CLI's ``sync`` and ``run`` commands use this; Python callers with their own credentials
+call ``kpisync.sync.jobs.sync`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from kpisync.config.model import Config
+from kpisync.store import Store
+from kpisync.sync.auth import credentials_from_env
+from kpisync.sync.client import SalesforceClient
+from kpisync.sync.envfile import read_env_file
+from kpisync.sync.jobs import sync
+from kpisync.sync.report import ProgressEvent, SyncReport
+
+
+def sync_from_env(
+    config: Config,
+    store_path: Path,
+    *,
+    env_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    full: bool = False,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+) -> SyncReport:
+    """Sync with credentials from ``env`` (default the process environment), overlaid by
+    ``env_file`` when given."""
+    variables = dict(os.environ if env is None else env)
+    if env_file is not None:
+        variables.update(read_env_file(env_file))
+    client = SalesforceClient(credentials_from_env(variables))
+    with Store.open(store_path) as store:
+        return sync(config, store, client, full=full, on_progress=on_progress)
