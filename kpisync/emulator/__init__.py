@@ -30,7 +30,8 @@ class Emulator:
     """One emulator: an HTTPS server on ``host:port`` serving ``org``, in a daemon thread.
 
     ``port=0`` picks a free port. A new throwaway CA is made on every start; its PEM goes to
-    ``state_dir`` (kept) or to a temporary directory (removed on stop).
+    ``state_dir`` (kept) or to a temporary directory (removed on stop). The ``bulk_*`` and
+    ``daily_bulk_query_jobs`` options shape Bulk API 2.0 query jobs (see docs/emulator.md).
     """
 
     def __init__(
@@ -42,17 +43,28 @@ class Emulator:
         api_version: str = "60.0",
         daily_api_limit: int = 100_000,
         page_size: int = 2000,
+        bulk_polls_to_complete: int = 2,
+        bulk_page_size: int = 50_000,
+        daily_bulk_query_jobs: int = 10_000,
         credentials: EmulatorCredentials | None = None,
         state_dir: Path | None = None,
     ):
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
+        if bulk_page_size < 1:
+            raise ValueError(f"bulk_page_size must be at least 1, got {bulk_page_size}")
+        if bulk_polls_to_complete < 0:
+            raise ValueError(
+                f"bulk_polls_to_complete must be at least 0, got {bulk_polls_to_complete}")
         self.org = org
         self.host = host
         self.port = port
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self._state = ApiState(org=org, api_version=api_version,
                                daily_api_limit=daily_api_limit, page_size=page_size,
+                               bulk_polls_to_complete=bulk_polls_to_complete,
+                               bulk_page_size=bulk_page_size,
+                               daily_bulk_query_jobs=daily_bulk_query_jobs,
                                credentials=credentials or EmulatorCredentials())
         self._server: ApiServer | None = None
         self._thread: threading.Thread | None = None

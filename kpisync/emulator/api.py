@@ -97,6 +97,13 @@ class ApiState:
     cursors: Cursors = field(default_factory=Cursors)
     url: str = ""
     api_calls: int = 0
+    # Bulk API 2.0 query jobs (bulk.py): polls until JobComplete, records per result set, the
+    # DailyBulkV2QueryJobs limit, jobs created so far, and the jobs by Id (under ``lock``).
+    bulk_polls_to_complete: int = 2
+    bulk_page_size: int = 50_000
+    daily_bulk_query_jobs: int = 10_000
+    bulk_jobs_created: int = 0
+    bulk_jobs: dict = field(default_factory=dict)
     recent: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -196,7 +203,9 @@ def limits(state: ApiState) -> dict:
         "DailyAsyncApexExecutions": fixed(250000),
         "DailyBulkApiBatches": fixed(15000),
         "DailyBulkV2QueryFileStorageMB": fixed(976562),
-        "DailyBulkV2QueryJobs": fixed(10000),
+        "DailyBulkV2QueryJobs": {
+            "Max": state.daily_bulk_query_jobs,
+            "Remaining": max(0, state.daily_bulk_query_jobs - state.bulk_jobs_created)},
     }
 
 

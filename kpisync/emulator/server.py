@@ -20,7 +20,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from kpisync.emulator import api, oauth
+from kpisync.emulator import api, bulk, oauth
 from kpisync.emulator.faults import JSON, FaultResponse
 
 log = logging.getLogger("kpisync.emulator")
@@ -130,6 +130,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._fault(fault, usage)
         params = {k: v[-1] for k, v in parse_qs(target.query, keep_blank_values=True).items()}
         try:
+            if bulk.handles(match.group(2) or ""):  # Bulk API 2.0: CSV and 204 answers too
+                answer = bulk.handle(state, self.command, match.group(1), match.group(2),
+                                     params, body)
+                return self._send(answer.status, answer.body, answer.content_type,
+                                  answer.headers + usage)
             status, payload = api.handle(state, self.command, match.group(1),
                                          match.group(2) or "", params, self.headers)
         except api.ApiError as exc:
@@ -151,8 +156,9 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, content_type: str,
               headers: tuple[tuple[str, str], ...] = ()) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if status != 204:  # No Content: no body, so neither its type nor its length
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()

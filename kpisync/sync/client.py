@@ -3,12 +3,16 @@
 Wraps simple-salesforce so the rest of kpisync never sees its exceptions: every failure comes
 out as a ``kpisync.errors`` class. Each HTTP call runs under a tenacity retry that retries only
 ``TransientSalesforceError`` (5xx, 429, dropped connections, timeouts, lock contention); a
-malformed query or a refused token fails at once, since retrying cannot fix it.
+malformed query or a refused token fails at once, since retrying cannot fix it. The one
+exception is a session that expires mid-sync (401 INVALID_SESSION_ID): when the client was
+given a way to log in again (``renew``, e.g. ``Authenticator.renew``) it does so once and
+repeats the request.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -28,9 +32,10 @@ from tenacity import (
 )
 
 from kpisync.errors import AuthenticationError, SalesforceError, TransientSalesforceError
-from kpisync.sync.auth import Credentials, make_session
+from kpisync.sync.auth import Authenticator, Credentials, make_session
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Salesforce error codes that say "try again later", whatever the HTTP status.
 TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "QUERY_TIMEOUT"})
@@ -90,6 +95,7 @@ class SalesforceClient:
         self,
         credentials: Credentials,
         *,
+        renew: Callable[[], Credentials] | None = None,
         api_version: str = "60.0",
         batch_size: int = 2000,
         retry: RetryPolicy = RetryPolicy(),  # frozen: safe to share as a default
@@ -97,17 +103,35 @@ class SalesforceClient:
     ):
         if not 200 <= batch_size <= 2000:
             raise ValueError(f"batch_size must be between 200 and 2000, got {batch_size}")
-        self._token = credentials.access_token
+        #: called for new credentials when Salesforce says the session expired; None: fail
+        self._renew = renew
+        #: every token used so far, blanked out of error messages
+        self._tokens = [credentials.access_token]
         self.batch_size = batch_size
         self.retry = retry
         self.timeout = timeout
         #: HTTP requests sent, retries included (each one counts against the org's API limit)
         self.api_calls = 0
-        self._sf = simple_salesforce.Salesforce(
+        #: times the client logged in again after a 401 INVALID_SESSION_ID
+        self.reauthentications = 0
+        self._api_version = api_version
+        self._session = make_session(credentials.ca_bundle)
+        self._sf = self._salesforce(credentials)
+
+    @classmethod
+    def connect(cls, authenticator: Authenticator, **kwargs: Any) -> SalesforceClient:
+        """A client logged in with ``authenticator``, which it asks for a new token if the
+        session expires mid-sync (when the flow can mint one). ``kwargs`` as for the
+        constructor."""
+        renew = authenticator.renew if authenticator.renewable else None
+        return cls(authenticator.credentials(), renew=renew, **kwargs)
+
+    def _salesforce(self, credentials: Credentials) -> simple_salesforce.Salesforce:
+        return simple_salesforce.Salesforce(
             instance_url=credentials.instance_url,
             session_id=credentials.access_token,
-            version=api_version,
-            session=make_session(credentials.ca_bundle),
+            version=self._api_version,
+            session=self._session,
             parse_float=Decimal,
         )
 
@@ -170,6 +194,37 @@ class SalesforceClient:
         return None if usage is None else (usage.used, usage.total)
 
     def _call(self, request: Callable[[], T], sobject: str | None) -> T:
+        """``request()`` under the retry policy, with errors mapped to kpisync's; after a 401,
+        once more with a new session when the client can get one."""
+        try:
+            return self._retried(request, sobject)
+        except AuthenticationError as exc:
+            if exc.status != 401 or self._renew is None:
+                raise
+            log.info("the Salesforce session expired (%s); logging in again",
+                     exc.error_code or "HTTP 401")
+            self._reauthenticate(self._renew)
+        try:
+            return self._retried(request, sobject)
+        except AuthenticationError as exc:
+            if exc.status != 401:
+                raise
+            raise AuthenticationError(
+                "Salesforce rejected the session again right after kpisync logged in anew "
+                f"({exc.error_code or 'no error code'}, HTTP 401); check that the sync user has "
+                "the 'API Enabled' permission and that the connected app's session policies "
+                "allow API access", error_code=exc.error_code, status=401, sobject=sobject,
+            ) from None
+
+    def _reauthenticate(self, renew: Callable[[], Credentials]) -> None:
+        credentials = renew()
+        self._tokens.append(credentials.access_token)
+        usage = self._sf.api_usage
+        self._sf = self._salesforce(credentials)
+        self._sf.api_usage = usage  # keep the last Sforce-Limit-Info until the next answer
+        self.reauthentications += 1
+
+    def _retried(self, request: Callable[[], T], sobject: str | None) -> T:
         """``request()`` under the retry policy, with errors mapped to kpisync's."""
 
         def attempt() -> T:
@@ -180,7 +235,7 @@ class SalesforceClient:
                 mapped = map_error(exc, sobject=sobject)
                 if mapped is None:
                     raise
-                raise _scrubbed(mapped, self._token) from None
+                raise _scrubbed(mapped, self._tokens) from None
 
         policy = self.retry
         retrying = Retrying(
@@ -209,12 +264,16 @@ def _page(body: Any) -> Page:
     )
 
 
-def _scrubbed(error: SalesforceError, token: str) -> SalesforceError:
-    """The same error with the access token blanked out, should a server ever echo it."""
+def _scrubbed(error: SalesforceError, tokens: list[str]) -> SalesforceError:
+    """The same error with the access tokens blanked out, should a server ever echo one."""
     text = str(error)
-    if token and token in text:
-        return type(error)(text.replace(token, "***"), error_code=error.error_code,
-                           status=error.status, sobject=error.sobject)
+    scrubbed = text
+    for token in tokens:
+        if token:
+            scrubbed = scrubbed.replace(token, "***")
+    if scrubbed != text:
+        return type(error)(scrubbed, error_code=error.error_code, status=error.status,
+                           sobject=error.sobject)
     return error
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kpisync.config.model import Config
 from kpisync.store import Store
-from kpisync.sync.auth import credentials_from_env
+from kpisync.sync.auth import authenticator_from_env
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.envfile import read_env_file
 from kpisync.sync.jobs import sync
@@ -29,10 +29,12 @@ def sync_from_env(
     on_progress: Callable[[ProgressEvent], None] | None = None,
 ) -> SyncReport:
     """Sync with credentials from ``env`` (default the process environment), overlaid by
-    ``env_file`` when given."""
+    ``env_file`` when given. The way to log in is chosen from the variables set (see
+    ``kpisync.sync.auth.flow_from_env``); it is checked, and a token requested, before the
+    store is opened, so bad credentials leave no trace on disk."""
     variables = dict(os.environ if env is None else env)
     if env_file is not None:
         variables.update(read_env_file(env_file))
-    client = SalesforceClient(credentials_from_env(variables))
+    client = SalesforceClient.connect(authenticator_from_env(variables))
     with Store.open(store_path) as store:
         return sync(config, store, client, full=full, on_progress=on_progress)

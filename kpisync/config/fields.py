@@ -1,0 +1,192 @@
+"""Checking Salesforce field names and filter values against ``kpisync.sobjects``, offline.
+
+A misspelt field would otherwise only surface when Salesforce refuses the sync's query, in CI,
+hours later. Custom fields (``Foo__c``) cannot be known offline: they are accepted with any
+value here and checked against Salesforce's describe before the first query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from kpisync.config import readers
+from kpisync.config import yamlnodes as yn
+from kpisync.config.model import FILTER_OPS, Filter
+from kpisync.config.problems import Problems, did_you_mean, suggestion
+from kpisync.sobjects import FIELD_NAME, SObject
+
+NUMERIC_TYPES = ("int", "double", "currency", "percent")
+DATE_TYPES = ("date", "datetime")
+REFERENCE_TYPES = ("reference",)
+#: comparing with gt/gte/lt/lte means nothing for these
+_UNORDERED_TYPES = ("boolean",)
+_KINDS = {
+    NUMERIC_TYPES: "number (int, double, currency or percent)",
+    DATE_TYPES: "date or datetime",
+    REFERENCE_TYPES: "user lookup (reference)",
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def check_field(
+    name: str,
+    node: Node,
+    path: str,
+    problems: Problems,
+    sobject: SObject,
+    *,
+    types: tuple[str, ...] = (),
+    use: str = "",
+) -> bool:
+    """Whether ``name`` is a field of ``sobject`` (of one of ``types``, when given)."""
+    if not FIELD_NAME.match(name):
+        close = did_you_mean(name.replace(" ", ""), sobject.fields)
+        advice = f" — did you mean '{close}'?" if close else ""
+        problems.add(node, path, f"'{name}' is not a field API name (letters, digits and _, "
+                                 f"such as CloseDate or Region__c){advice}")
+        return False
+    if not sobject.has_field(name):
+        close = did_you_mean(name, sobject.fields)
+        advice = f" — did you mean '{close}'?" if close else " (custom fields end in __c)"
+        problems.add(node, path, f"{sobject.name} has no field '{name}'{advice}")
+        return False
+    field_type = sobject.field_type(name)
+    if types and field_type is not None and field_type not in types:
+        problems.add(node, path, f"{sobject.name}.{name} is a {field_type} field; {use} needs "
+                                 f"a {_KINDS.get(types, ' or '.join(types))} field")
+        return False
+    return True
+
+
+def field_value(node: Node, path: str, problems: Problems, field_type: str | None
+                ) -> tuple[bool, object]:
+    """A filter value checked against the field's type (None: a custom field, any value)."""
+    if isinstance(node, ScalarNode) and node.tag == yn.NULL:
+        problems.add(node, path, f"expected a value, got {yn.describe(node)} — to keep records "
+                                 "where the field is empty write {is_null: true}")
+        return False, None
+    if field_type == "boolean":
+        return _checked(readers.boolean(node, path, problems))
+    if field_type in ("string", "picklist", "reference", "id", "textarea", "email", "phone"):
+        return _checked(readers.text(node, path, problems))
+    ok, value = yn.read_scalar(node, path, problems)
+    if not ok:
+        return False, None
+    if field_type in NUMERIC_TYPES:
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return True, value
+        problems.add(node, path, f"expected a number, got {yn.describe(node)}")
+        return False, None
+    if field_type == "date":
+        return _date(node, path, problems, value)
+    if field_type == "datetime":
+        return _datetime(node, path, problems, value)
+    return True, value
+
+
+def _checked(value: object) -> tuple[bool, object]:
+    return value is not None, value
+
+
+def _date(node: Node, path: str, problems: Problems, value: object) -> tuple[bool, object]:
+    if yn.is_date(value):
+        return True, value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return True, date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.add(node, path, f"expected a date such as 2026-01-31, got {yn.describe(node)}")
+    return False, None
+
+
+def _datetime(node: Node, path: str, problems: Problems, value: object) -> tuple[bool, object]:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = (date.fromisoformat(value) if _ISO_DATE.match(value)
+                     else datetime.fromisoformat(value))
+    if yn.is_date(value):
+        return True, value  # a date on a datetime field means that local day
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return True, value
+        problems.add(node, path, f"a date and time needs a timezone, such as "
+                                 f"2026-01-31T09:00:00Z; got {yn.describe(node)}")
+        return False, None
+    problems.add(node, path, "expected a date such as 2026-01-31 or a date and time such as "
+                             f"2026-01-31T09:00:00Z, got {yn.describe(node)}")
+    return False, None
+
+
+def filters(node: Node, path: str, problems: Problems, sobject: SObject) -> tuple[Filter, ...]:
+    """``where:``: each field equal to a value, or a mapping of operators, all ANDed."""
+    if not isinstance(node, MappingNode) or node.tag != yn.MAP:
+        problems.add(node, path, "expected a mapping of field: value, such as "
+                                 f"{{TaskSubtype: Call}}; got {yn.describe(node)}")
+        return ()
+    found: list[Filter] = []
+    for pair in yn.pairs(node, path, problems):
+        field_path = yn.join(path, pair.key)
+        if not check_field(pair.key, pair.key_node, field_path, problems, sobject):
+            continue
+        field_type = sobject.field_type(pair.key)
+        if isinstance(pair.value, MappingNode):
+            found += _operators(pair, field_path, problems, field_type)
+        else:
+            ok, value = field_value(pair.value, field_path, problems, field_type)
+            if ok:
+                found.append(Filter(pair.key, "eq", value))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+def _operators(
+    pair: yn.Pair, path: str, problems: Problems, field_type: str | None
+) -> list[Filter]:
+    found: list[Filter] = []
+    entries = yn.pairs(pair.value, path, problems)  # type: ignore[arg-type]
+    if not entries:
+        problems.add(pair.value, path, f"expected at least one of: {', '.join(FILTER_OPS)}")
+    for entry in entries:
+        op_path = yn.join(path, entry.key)
+        if entry.key not in FILTER_OPS:
+            problems.add(entry.key_node, path,
+                         f"unknown operator '{entry.key}'{suggestion(entry.key, FILTER_OPS)}")
+            continue
+        if entry.key == "is_null":
+            flag = readers.boolean(entry.value, op_path, problems)
+            if flag is not None:
+                found.append(Filter(pair.key, "is_null", flag))
+            continue
+        if entry.key in ("in", "not_in"):
+            values = _members(entry.value, op_path, problems, field_type)
+            if values is not None:
+                found.append(Filter(pair.key, entry.key, values))  # type: ignore[arg-type]
+            continue
+        if entry.key in ("gt", "gte", "lt", "lte") and field_type in _UNORDERED_TYPES:
+            problems.add(entry.key_node, op_path, f"{pair.key} is a {field_type} field and "
+                         f"cannot be compared with {entry.key}: use eq or ne")
+            continue
+        ok, value = field_value(entry.value, op_path, problems, field_type)
+        if ok:
+            found.append(Filter(pair.key, entry.key, value))  # type: ignore[arg-type]
+    return found
+
+
+def _members(node: Node, path: str, problems: Problems, field_type: str | None
+             ) -> tuple[object, ...] | None:
+    items = readers.sequence(node, path, problems, example="[Call, Email]")
+    if items is None:
+        return None
+    if not items:
+        problems.add(node, path, "expected at least one value in the list")
+        return None
+    read = [field_value(item, yn.join(path, index), problems, field_type)
+            for index, item in enumerate(items)]
+    if not all(ok for ok, _ in read):
+        return None
+    return tuple(value for _, value in read)

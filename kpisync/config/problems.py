@@ -1,0 +1,65 @@
+"""Collecting config problems: every one found, each located, each saying what would be right.
+
+Admins edit kpis.yaml in pull requests with nobody to ask, so validation never stops at the
+first problem: it records each one here and carries on, and ``ConfigError`` lists them all in
+file order.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from yaml.nodes import Node
+
+from kpisync.errors import ConfigError, ConfigProblem
+
+
+class Problems:
+    """The problems found so far in one file."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self._found: list[ConfigProblem] = []
+
+    def add(self, node: Node, path: str, message: str) -> None:
+        """A problem with ``node`` (a key or a value), at the place it starts."""
+        self.at(node.start_mark.line + 1, node.start_mark.column + 1, path, message)
+
+    def at(self, line: int, column: int, path: str, message: str) -> None:
+        problem = ConfigProblem(self.file, line, column, path, message)
+        if problem not in self._found:  # an aliased node would report the same thing twice
+            self._found.append(problem)
+
+    def __bool__(self) -> bool:
+        return bool(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def error(self) -> ConfigError:
+        ordered = sorted(self._found, key=lambda p: (p.line, p.column))
+        return ConfigError(ordered)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to a misspelt ``word``, if any is close enough."""
+    options = list(dict.fromkeys(choices))
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    folded = {o.casefold(): o for o in options}
+    return folded.get(word.casefold())
+
+
+def one_of(choices: Iterable[str]) -> str:
+    return ", ".join(choices)
+
+
+def suggestion(word: str, choices: Iterable[str]) -> str:
+    """" — did you mean 'x'?" or " — expected one of: a, b, c", to end a message with."""
+    choices = list(choices)
+    close = did_you_mean(word, choices)
+    if close is not None:
+        return f" — did you mean '{close}'?"
+    return f" — expected one of: {one_of(choices)}" if choices else ""

@@ -1,0 +1,71 @@
+"""References between parts of kpis.yaml (a team's KPIs, a ratio's parts, an override's team),
+checked once every KPI and team has been read, so the order of the file never matters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from yaml.nodes import Node
+
+from kpisync.config.problems import Problems, did_you_mean
+
+#: kpi: any defined KPI; measure: a defined KPI that is not itself a ratio (ratio parts, cascade)
+RefKind = Literal["kpi", "measure", "team", "segment", "region"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: RefKind
+    value: str
+    node: Node
+    path: str
+
+
+@dataclass(frozen=True)
+class Defined:
+    """What the file defines, for resolving references."""
+
+    kpis: frozenset[str]
+    ratio_kpis: frozenset[str]
+    teams: frozenset[str]
+    segments: frozenset[str]
+    regions: frozenset[str]
+
+
+def resolve(refs: Iterable[Ref], defined: Defined, problems: Problems) -> None:
+    """Report every reference to something the file does not define."""
+    for ref in refs:
+        if ref.kind in ("kpi", "measure"):
+            _kpi(ref, defined, problems)
+        elif ref.kind == "team":
+            _known(ref, defined.teams, "a defined team", problems)
+        elif ref.kind == "segment":
+            _known(ref, defined.segments, "a segment of any team", problems)
+        else:
+            _known(ref, defined.regions, "a region of any team", problems)
+
+
+def _kpi(ref: Ref, defined: Defined, problems: Problems) -> None:
+    if ref.value not in defined.kpis:
+        candidates = defined.kpis - defined.ratio_kpis if ref.kind == "measure" else defined.kpis
+        _known(ref, frozenset(candidates), "a defined KPI", problems)
+    elif ref.kind == "measure" and ref.value in defined.ratio_kpis:
+        problems.add(ref.node, ref.path, f"'{ref.value}' is itself a ratio; use KPIs that count, "
+                                         "sum, average or time records")
+
+
+def _known(ref: Ref, names: frozenset[str], what: str, problems: Problems) -> None:
+    if ref.value in names:
+        return
+    close = did_you_mean(ref.value, sorted(names))
+    if close is not None:
+        advice = f" — did you mean '{close}'?"
+    elif names and len(names) <= 12:
+        advice = f" — expected one of: {', '.join(sorted(names))}"
+    elif not names:
+        advice = " (there are none)"
+    else:
+        advice = ""
+    problems.add(ref.node, ref.path, f"'{ref.value}' is not {what}{advice}")

@@ -1,0 +1,150 @@
+"""One entry of ``teams:``: who is on it (by role, user Id, username or User fields) and which
+KPIs its scorecard shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from kpisync.config import fields, readers
+from kpisync.config import yamlnodes as yn
+from kpisync.config.model import MemberSelector, Team
+from kpisync.config.problems import Problems
+from kpisync.config.readers import Key
+from kpisync.config.refs import Ref
+from kpisync.config.targets import USER_ID
+from kpisync.sobjects import USER
+
+#: a scorecard with more KPIs than this stops being read; 3-4 is the sweet spot
+MAX_TEAM_KPIS = 6
+_TEXT_TYPES = ("string", "picklist", "reference", "id", "email", "textarea", "phone")
+
+TEAM_KEYS = (
+    Key("id", True, "a lowercase id such as sdr_east"),
+    Key("name", True, "the name people read, such as SDR East"),
+    Key("members", True, "rules saying who is on the team, such as {roles: [SDR East]}"),
+    Key("segment"),
+    Key("region"),
+    Key("kpis", True, "the ids of the KPIs its scorecard shows, such as [calls, meetings_held]"),
+)
+MEMBER_KEYS = (Key("roles"), Key("user_ids"), Key("usernames"), Key("where"))
+
+
+@dataclass
+class ParsedTeam:
+    team: Team
+    node: Node
+    path: str
+    id_node: Node | None
+    refs: list[Ref] = field(default_factory=list)
+
+
+def parse_team(node: Node, path: str, problems: Problems) -> ParsedTeam | None:
+    entries = readers.mapping(node, path, problems, TEAM_KEYS)
+    if entries is None:
+        return None
+
+    def read(key: str, reader):
+        return reader(entries[key].value, yn.join(path, key), problems) if key in entries \
+            else None
+
+    team_id = read("id", readers.identifier)
+    members = read("members", _members)
+    refs: list[Ref] = []
+    kpi_ids = _kpis(entries["kpis"].value, yn.join(path, "kpis"), problems, refs) \
+        if "kpis" in entries else ()
+    team = Team(
+        id=team_id or "", name=read("name", readers.text) or "",
+        members=members or MemberSelector(), kpis=kpi_ids,
+        segment=read("segment", readers.text), region=read("region", readers.text),
+    )
+    return ParsedTeam(team, node, path, entries["id"].value if team_id else None, refs)
+
+
+def _members(node: Node, path: str, problems: Problems) -> MemberSelector | None:
+    entries = readers.mapping(node, path, problems, MEMBER_KEYS)
+    if entries is None:
+        return None
+
+    def listed(key: str, what: str, example: str) -> list[tuple[str, Node]]:
+        if key not in entries:
+            return []
+        return readers.strings(entries[key].value, yn.join(path, key), problems, what=what,
+                               example=example)
+
+    roles = listed("roles", "a role name", "[SDR East]")
+    user_ids = listed("user_ids", "a user Id", "[005Hs00000AbCdEIAX]")
+    usernames = listed("usernames", "a username", "[jane@northwind.example]")
+    for index, (value, item) in enumerate(user_ids):
+        if not USER_ID.match(value):
+            problems.add(item, yn.join(yn.join(path, "user_ids"), index),
+                         f"expected a user Id (005 followed by 12 or 15 letters and digits), "
+                         f"got '{value}'")
+    for index, (value, item) in enumerate(usernames):
+        if "@" not in value:
+            problems.add(item, yn.join(yn.join(path, "usernames"), index),
+                         f"expected a Salesforce username, which looks like an email address, "
+                         f"got '{value}'")
+    where = _where(entries["where"].value, yn.join(path, "where"), problems) \
+        if "where" in entries else ()
+    selector = MemberSelector(
+        roles=tuple(v for v, _ in roles), user_ids=tuple(v for v, _ in user_ids),
+        usernames=tuple(v for v, _ in usernames), where=where,
+    )
+    if not entries:
+        problems.add(node, path, "expected at least one rule: roles, user_ids, usernames or where")
+    elif all(_is_empty(pair.value) for pair in entries.values()):
+        problems.add(node, path, "every rule is empty, so nobody is on this team: list at least "
+                                 "one role, user Id, username or User field")
+    return selector
+
+
+def _is_empty(node: Node) -> bool:
+    return isinstance(node, MappingNode | SequenceNode) and not node.value
+
+
+def _where(node: Node, path: str, problems: Problems) -> tuple[tuple[str, str], ...]:
+    """User field equalities: text fields take text, true/false fields take true or false."""
+    if not isinstance(node, MappingNode) or node.tag != yn.MAP:
+        problems.add(node, path, "expected a mapping of User field: value, such as "
+                                 f"{{Department: Sales Development}}; got {yn.describe(node)}")
+        return ()
+    found = []
+    for pair in yn.pairs(node, path, problems):
+        field_path = yn.join(path, pair.key)
+        if not fields.check_field(pair.key, pair.key_node, field_path, problems, USER):
+            continue
+        field_type = USER.field_type(pair.key)
+        if field_type is not None and field_type not in (*_TEXT_TYPES, "boolean"):
+            problems.add(pair.key_node, field_path, f"User.{pair.key} is a {field_type} field; "
+                         "teams are matched on text or true/false fields")
+            continue
+        ok, value = fields.field_value(pair.value, field_path, problems, field_type)
+        if ok:
+            found.append((pair.key, value))
+    return tuple(found)  # type: ignore[return-value]
+
+
+def _kpis(node: Node, path: str, problems: Problems, refs: list[Ref]) -> tuple[str, ...]:
+    items = readers.sequence(node, path, problems, example="[calls, meetings_held, deals_won]")
+    if items is None:
+        return ()
+    if not items:
+        problems.add(node, path, "expected at least one KPI id")
+    if len(items) > MAX_TEAM_KPIS:
+        problems.add(node, path, f"a team shows at most {MAX_TEAM_KPIS} KPIs, got {len(items)}; "
+                     "3-4 keeps a scorecard focused")
+    found: dict[str, Node] = {}
+    for index, item in enumerate(items):
+        item_path = yn.join(path, index)
+        kpi_id = readers.identifier(item, item_path, problems)
+        if kpi_id is None:
+            continue
+        if kpi_id in found:
+            problems.add(item, item_path, f"'{kpi_id}' is listed twice "
+                                          f"(first at line {yn.line_of(found[kpi_id])})")
+            continue
+        found[kpi_id] = item
+        refs.append(Ref("kpi", kpi_id, item, item_path))
+    return tuple(found)

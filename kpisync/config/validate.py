@@ -1,0 +1,200 @@
+"""kpis.yaml text → ``Config``, or ``ConfigError`` listing every problem in file order.
+
+The steps: compose the YAML into located nodes; read ``org``, every team and every KPI,
+recording problems as they come; check ids are unique and references resolve; only then, if
+nothing was found, assemble the frozen ``Config``.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from functools import cache
+from pathlib import Path
+
+from yaml.nodes import MappingNode, Node
+
+from kpisync.config import readers
+from kpisync.config import yamlnodes as yn
+from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
+from kpisync.config.model import PERIOD_KINDS, Config, Org
+from kpisync.config.problems import Problems, did_you_mean
+from kpisync.config.readers import Key
+from kpisync.config.refs import Defined, Ref, resolve
+from kpisync.config.required import required_fields
+from kpisync.config.teams import ParsedTeam, parse_team
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_WINDOW = 24
+
+TOP_KEYS = (
+    Key("org", True, "name and timezone of the company"),
+    Key("teams", True, "the teams to score, each with its members and KPIs"),
+    Key("kpis", True, "the KPI definitions"),
+    Key("cascade"),
+)
+ORG_KEYS = (
+    Key("name", True, "the company name shown on the site"),
+    Key("timezone", True, "an IANA timezone such as America/New_York"),
+    Key("fiscal_year_start_month"),
+    Key("currency"),
+    Key("default_period"),
+    Key("window"),
+)
+
+
+def validate(text: str, file: str) -> Config:
+    """The Config ``text`` describes; raises ConfigError with every problem found."""
+    problems = Problems(file)
+    root = yn.compose(text, problems)
+    if problems:
+        raise problems.error()
+    if root is None:
+        problems.at(1, 1, "", "the file is empty; it needs org, teams and kpis "
+                              "(see docs/config.md)")
+        raise problems.error()
+    top = readers.mapping(root, "", problems, TOP_KEYS)
+    if top is None:
+        raise problems.error()
+    org = _org(top["org"].value, problems) if "org" in top else None
+    kpis = _list(top, "kpis", problems, parse_kpi)
+    teams = _list(top, "teams", problems, parse_team)
+    refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
+    cascade = _cascade(top["cascade"].value, problems, refs) if "cascade" in top else ()
+    _unique_ids("KPI", kpis, problems)
+    _unique_ids("team", teams, problems)
+    resolve(refs, _defined(kpis, teams), problems)
+    if problems or org is None:
+        raise problems.error()
+    kpi_models = tuple(p.kpi for p in kpis)
+    team_models = tuple(p.team for p in teams)
+    return Config(
+        path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade,
+        required_fields=required_fields(kpi_models, team_models),
+    )
+
+
+def _list(top: dict[str, yn.Pair], key: str, problems: Problems, parse) -> list:
+    if key not in top:
+        return []
+    node = top[key].value
+    items = readers.sequence(node, key, problems, example=f"a '- id: ...' entry per {key[:-1]}")
+    if items is None:
+        return []
+    if not items:
+        problems.add(node, key, f"expected at least one {key[:-1].replace('kpi', 'KPI')}")
+    parsed = (parse(item, yn.join(key, index), problems) for index, item in enumerate(items))
+    return [p for p in parsed if p is not None]
+
+
+def _org(node: Node, problems: Problems) -> Org | None:
+    entries = readers.mapping(node, "org", problems, ORG_KEYS)
+    if entries is None:
+        return None
+    values = {}
+    if "name" in entries:
+        values["name"] = readers.text(entries["name"].value, "org.name", problems)
+    if "timezone" in entries:
+        values["timezone"] = _timezone(entries["timezone"].value, problems)
+    if "fiscal_year_start_month" in entries:
+        values["fiscal_year_start_month"] = readers.integer(
+            entries["fiscal_year_start_month"].value, "org.fiscal_year_start_month", problems,
+            1, 12)
+    if "currency" in entries:
+        values["currency"] = _currency(entries["currency"].value, problems)
+    if "default_period" in entries:
+        values["default_period"] = readers.choice(entries["default_period"].value,
+                                                  "org.default_period", problems, PERIOD_KINDS)
+    if "window" in entries:
+        values["window"] = readers.integer(entries["window"].value, "org.window", problems,
+                                           1, MAX_WINDOW)
+    if any(v is None for v in values.values()) or "name" not in values \
+            or "timezone" not in values:
+        return None
+    return Org(**values)
+
+
+def _timezone(node: Node, problems: Problems) -> str | None:
+    name = readers.text(node, "org.timezone", problems, what="an IANA timezone")
+    if name is None:
+        return None
+    if name in _timezones():
+        return name
+    close = did_you_mean(name, sorted(_timezones()))
+    advice = f" — did you mean '{close}'?" if close else " such as America/New_York or UTC"
+    problems.add(node, "org.timezone", f"'{name}' is not an IANA timezone{advice}")
+    return None
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _currency(node: Node, problems: Problems) -> str | None:
+    code = readers.text(node, "org.currency", problems, what="a currency code")
+    if code is None or CURRENCY.match(code):
+        return code
+    advice = f" — did you mean '{code.upper()}'?" if CURRENCY.match(code.upper()) else ""
+    problems.add(node, "org.currency", f"expected a 3-letter ISO 4217 currency code in capitals "
+                                       f"such as USD or EUR, got '{code}'{advice}")
+    return None
+
+
+def _cascade(node: Node, problems: Problems, refs: list[Ref]) -> tuple[str, ...]:
+    """The funnel, first activity to closed deal; each step's conversion is next / previous."""
+    items = readers.sequence(node, "cascade", problems,
+                             example="[calls, conversations, meetings_held, deals_won]")
+    if items is None:
+        return ()
+    if len(items) < 2:
+        problems.add(node, "cascade", f"a cascade needs at least two KPIs, got {len(items)}")
+    seen: dict[str, Node] = {}
+    for index, item in enumerate(items):
+        path = yn.join("cascade", index)
+        kpi_id = readers.identifier(item, path, problems)
+        if kpi_id is None:
+            continue
+        if kpi_id in seen:
+            problems.add(item, path, f"'{kpi_id}' is already in the cascade "
+                                     f"(at line {yn.line_of(seen[kpi_id])})")
+            continue
+        seen[kpi_id] = item
+        refs.append(Ref("measure", kpi_id, item, path))
+    return tuple(seen)
+
+
+def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems: Problems
+                ) -> None:
+    first: dict[str, Node] = {}
+    for item in parsed:
+        model = item.kpi if isinstance(item, ParsedKpi) else item.team
+        if item.id_node is None:
+            continue
+        if model.id in first:
+            problems.add(item.id_node, f"{item.path}.id",
+                         f"duplicate {what} id '{model.id}' (first defined at line "
+                         f"{yn.line_of(first[model.id])})")
+        else:
+            first[model.id] = item.id_node
+
+
+def _defined(kpis: list[ParsedKpi], teams: list[ParsedTeam]) -> Defined:
+    return Defined(
+        kpis=frozenset(p.kpi.id for p in kpis if p.id_node is not None),
+        ratio_kpis=frozenset(p.kpi.id for p in kpis if _declares_ratio(p)),
+        teams=frozenset(p.team.id for p in teams if p.id_node is not None),
+        segments=frozenset(p.team.segment for p in teams if p.team.segment),
+        regions=frozenset(p.team.region for p in teams if p.team.region),
+    )
+
+
+def _declares_ratio(parsed: ParsedKpi) -> bool:
+    """A ratio even if its parts are broken: its measure mapping says ``ratio``."""
+    if parsed.kpi.measure.kind == "ratio":
+        return True
+    if not isinstance(parsed.node, MappingNode):
+        return False
+    measure = next((v for k, v in parsed.node.value if getattr(k, "value", None) == "measure"),
+                   None)
+    return measure is not None and declared_measure(measure) == "ratio"

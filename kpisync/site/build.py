@@ -1,0 +1,192 @@
+"""Render the scorecard site and swap it into place atomically.
+
+Everything is written into a temporary sibling directory first; only when every page, the
+stylesheet and both exports are written does it replace the output directory. A failed build
+therefore never leaves a half-written site on a static host: the previous one stays served.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+
+from kpisync.compute.model import Scorecard
+from kpisync.errors import SiteError
+from kpisync.site import exports
+from kpisync.site.definitions import kpis_page
+from kpisync.site.viewdata import (
+    CSV_EXPORT,
+    FAVICON,
+    INDEX_PAGE,
+    JSON_EXPORT,
+    KPIS_PAGE,
+    STYLESHEET,
+    Frame,
+    Link,
+    rep_path,
+    team_path,
+)
+from kpisync.site.views import Site
+
+#: copied verbatim (not rendered) from the template directories
+STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON}
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    out_dir: Path
+    index_path: Path
+    #: HTML pages written
+    pages: int
+    #: every file written: pages, stylesheet and exports
+    files: int
+
+
+def template_dir() -> Path:
+    """kpisync's own templates: inside the package when installed from a wheel, else at the
+    root of the source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "site_templates", here.parent.parent / "site_templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise SiteError(f"kpisync's site templates are missing (looked in {here.parent} and above)")
+
+
+def environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """A jinja2 environment reading ``templates_dir`` first, then kpisync's defaults, so a user
+    overrides one template (or the stylesheet) without copying the others."""
+    loaders = []
+    if templates_dir is not None:
+        if not Path(templates_dir).is_dir():
+            raise SiteError(f"template directory {templates_dir} does not exist")
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(template_dir())))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def build_site(
+    scorecard: Scorecard,
+    out_dir: Path,
+    *,
+    templates_dir: Path | None = None,
+    generated_at: datetime | None = None,
+) -> SiteReport:
+    """Write the whole site for ``scorecard`` to ``out_dir``, replacing what was there.
+
+    ``out_dir`` must be absent, empty or a previous kpisync site (it has an index.html):
+    anything else is refused rather than deleted. Raises ``SiteError`` when a template fails
+    or the files cannot be written; the previous site is then left untouched.
+    """
+    out_dir = Path(out_dir)
+    generated_at = generated_at or datetime.now(UTC)
+    env = environment(templates_dir)
+    target = out_dir.resolve()
+    _check_replaceable(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    except OSError as exc:
+        raise SiteError(f"cannot write the site to {out_dir}: {exc}") from exc
+    try:
+        pages = _render_pages(env, Site(scorecard, generated_at), staging)
+        _copy_static(env, staging)
+        _write_exports(scorecard, staging, generated_at)
+        files = sum(1 for p in staging.rglob("*") if p.is_file())
+        _swap_in(staging, target)
+    except jinja2.TemplateError as exc:
+        raise SiteError(f"the site templates failed: {_describe_template_error(exc)}") from exc
+    except OSError as exc:
+        raise SiteError(f"cannot write the site to {out_dir}: {exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return SiteReport(out_dir=out_dir, index_path=out_dir / INDEX_PAGE, pages=pages, files=files)
+
+
+def _check_replaceable(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise SiteError(f"{target} exists and is not a directory")
+    if any(target.iterdir()) and not (target / INDEX_PAGE).is_file():
+        raise SiteError(
+            f"{target} is not empty and holds no {INDEX_PAGE}: refusing to replace it"
+            " (choose another --out directory)"
+        )
+
+
+def _render_pages(env: jinja2.Environment, site: Site, root: Path) -> int:
+    """Write every page; returns how many."""
+    scorecard = site.card
+    pages = [
+        (INDEX_PAGE, "index.html", site.org_page()),
+        (KPIS_PAGE, "kpis.html", kpis_page(scorecard.config, _kpis_frame(site))),
+    ]
+    pages += [(team_path(t.id), "team.html", site.team_page(t)) for t in scorecard.teams]
+    pages += [(rep_path(r.id), "rep.html", site.rep_page(r)) for r in scorecard.reps]
+    for path, template, view in pages:
+        html = env.get_template(template).render(page=view)
+        _write_text(root / path, html)
+    return len(pages)
+
+
+def _kpis_frame(site: Site) -> Frame:
+    home = Link(site.config.org.name, INDEX_PAGE)
+    return site.frame(KPIS_PAGE, "KPI definitions", (home,))
+
+
+def _copy_static(env: jinja2.Environment, root: Path) -> None:
+    """Static files come through the loader too, so an override directory can restyle."""
+    for name, path in STATIC_FILES.items():
+        source, _, _ = env.loader.get_source(env, name)
+        _write_text(root / path, source)
+
+
+def _write_exports(scorecard: Scorecard, root: Path, generated_at: datetime) -> None:
+    (root / CSV_EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    exports.write_scores_csv(scorecard, root / CSV_EXPORT)
+    exports.write_scores_json(scorecard, root / JSON_EXPORT, generated_at=generated_at)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Move the finished site into place: old aside, new in, old removed.
+
+    Two renames within one directory: a reader sees the old site or the new one, never a mix.
+    If the second rename fails the old site is moved back.
+    """
+    if not target.exists():
+        staging.rename(target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old = aside / target.name
+    try:
+        target.rename(old)
+        try:
+            staging.rename(target)
+        except OSError:
+            old.rename(target)
+            raise
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _describe_template_error(exc: jinja2.TemplateError) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}"
+    return str(exc)

@@ -1,0 +1,179 @@
+"""The KPI definitions page: kpis.yaml read back in words a sales leader can check.
+
+"Sum of Amount", "CallDurationInSeconds ≥ 120", "300 per rep per month": the page answers "what
+exactly does this number count?" without anyone opening the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from kpisync.config.model import Config, Filter, Kpi, Target
+from kpisync.site import formatting as fmt
+from kpisync.site.viewdata import (
+    KPIS_PAGE,
+    TIER_LABELS,
+    Fact,
+    Frame,
+    Link,
+    kpi_anchor,
+    relative_to,
+)
+
+_OPERATORS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+_PERIOD_WORDS = {
+    "month": "month",
+    "quarter": "quarter",
+    "fiscal_quarter": "fiscal quarter",
+    "year": "fiscal year",
+}
+_UNIT_WORDS = {
+    "count": "Count",
+    "currency": "Currency",
+    "percent": "Percent",
+    "days": "Days",
+    "minutes": "Minutes",
+}
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    anchor: str
+    name: str
+    kpi_id: str
+    description: str
+    tier_label: str
+    type_key: str
+    type_label: str
+    facts: tuple[Fact, ...]
+    filters: tuple[str, ...]
+    overrides: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KpisPage:
+    frame: Frame
+    heading: str
+    definitions: tuple[KpiDefinition, ...]
+    #: the cascade in order, each linking to its definition; empty without a cascade
+    cascade: tuple[Link, ...]
+
+
+def kpis_page(config: Config, frame: Frame) -> KpisPage:
+    rel = relative_to(KPIS_PAGE)
+    names = {k.id: k.name for k in config.kpis}
+    return KpisPage(
+        frame=frame,
+        heading="KPI definitions",
+        definitions=tuple(definition(kpi, config) for kpi in config.kpis),
+        cascade=tuple(
+            Link(names.get(kpi_id, kpi_id), rel(f"{KPIS_PAGE}#{kpi_anchor(kpi_id)}"))
+            for kpi_id in config.cascade
+        ),
+    )
+
+
+def definition(kpi: Kpi, config: Config) -> KpiDefinition:
+    names = {k.id: k.name for k in config.kpis}
+    facts = (
+        Fact("Tier", TIER_LABELS.get(kpi.tier, kpi.tier)),
+        Fact("Type", kpi.type.capitalize()),
+        Fact("Unit", _UNIT_WORDS.get(kpi.unit, kpi.unit)),
+        Fact("Source", kpi.source or "Computed from other KPIs"),
+        Fact("Measure", measure_words(kpi, names)),
+        Fact("Date field", kpi.date_field or fmt.MISSING),
+        Fact("Credited to", kpi.credit_field or fmt.MISSING),
+        Fact("Target", target_words(kpi, config)),
+        Fact("Direction", "Lower is better" if kpi.direction == "lower" else "Higher is better"),
+    )
+    return KpiDefinition(
+        anchor=kpi_anchor(kpi.id),
+        name=kpi.name,
+        kpi_id=kpi.id,
+        description=kpi.description,
+        tier_label=TIER_LABELS.get(kpi.tier, kpi.tier),
+        type_key=kpi.type,
+        type_label=kpi.type.capitalize(),
+        facts=facts,
+        filters=tuple(filter_words(f) for f in kpi.filters) or ("All records",),
+        overrides=override_lines(kpi, config),
+    )
+
+
+def measure_words(kpi: Kpi, names: dict[str, str]) -> str:
+    """The measure as a sentence: "Sum of Amount", "Deals won ÷ Deals closed × 100"."""
+    m = kpi.measure
+    if m.kind == "count":
+        return f"Count of {kpi.source} records" if kpi.source else "Count of records"
+    if m.kind == "sum":
+        return f"Sum of {m.field}"
+    if m.kind == "average":
+        return f"Average of {m.field}"
+    if m.kind == "distinct_count":
+        return f"Number of distinct {m.field} values"
+    if m.kind == "ratio":
+        numerator = names.get(m.numerator or "", m.numerator)
+        denominator = names.get(m.denominator or "", m.denominator)
+        scale = " × 100" if kpi.unit == "percent" else ""
+        return f"{numerator} ÷ {denominator}{scale}"
+    if m.kind == "duration":
+        unit = "minutes" if kpi.unit == "minutes" else "days"
+        return f"Average time from {m.start_field} to {m.end_field}, in {unit}"
+    return f"{m.kind} of {m.field}" if m.field else m.kind
+
+
+def filter_words(condition: Filter) -> str:
+    """One filter as it reads in a report builder: "TaskSubtype = Call", "Amount is empty"."""
+    name = condition.field
+    if condition.op == "is_null":
+        return f"{name} is empty" if condition.value else f"{name} is not empty"
+    if condition.op in ("in", "not_in"):
+        values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+        listed = ", ".join(_value_words(v) for v in values)
+        verb = "is one of" if condition.op == "in" else "is none of"
+        return f"{name} {verb} {listed}"
+    operator = _OPERATORS.get(condition.op, condition.op)
+    return f"{name} {operator} {_value_words(condition.value)}"
+
+
+def _value_words(value) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def target_words(kpi: Kpi, config: Config) -> str:
+    """The default target with how it scales: counts and sums add up over reps and periods,
+    averages and ratios are the same number everywhere (see docs/compute.md)."""
+    target: Target | None = kpi.target
+    if target is None:
+        return "No target"
+    if target.per_rep is None:
+        return "No default target" if target.overrides else "No target"
+    return _target_amount(kpi, target.per_rep, config)
+
+
+def _target_amount(kpi: Kpi, amount: Decimal, config: Config) -> str:
+    value = fmt.display_value(amount, kpi.unit, config.org.currency)
+    if kpi.measure.additive:
+        period = _PERIOD_WORDS.get(config.org.default_period, config.org.default_period)
+        return f"{value} per rep per {period}"
+    return f"{value} for every rep, team and the org"
+
+
+def override_lines(kpi: Kpi, config: Config) -> tuple[str, ...]:
+    """Each override as "Team ae: 4 per rep per month", in the order kpis.yaml lists them."""
+    if kpi.target is None:
+        return ()
+    return tuple(
+        f"{o.scope.capitalize()} {o.match}: {_target_amount(kpi, o.per_rep, config)}"
+        for o in kpi.target.overrides
+    )

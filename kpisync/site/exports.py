@@ -1,0 +1,148 @@
+"""scores.csv and scores.json: every KPI x period x scope, exact, for spreadsheets and scripts.
+
+Values are written as exact decimal text at a fixed number of places per unit (counts whole,
+money to the cent, percentages, durations, attainment and rates to 4 places), never through a
+float, so a column sums to the cent in a spreadsheet. JSON carries the same text as JSON numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from kpisync.compute.model import KpiResult, Scorecard
+from kpisync.site import formatting as fmt
+
+#: the required columns first, in this order; the extra ones follow
+COLUMNS = (
+    "kpi",
+    "period_start",
+    "period_end",
+    "scope",
+    "scope_id",
+    "scope_name",
+    "actual",
+    "target",
+    "attainment",
+    "period_key",
+    "unit",
+    "on_pace",
+)
+#: columns whose text is a number (JSON numbers, not strings)
+NUMERIC = frozenset({"actual", "target", "attainment"})
+_SCOPE_ORDER = {"org": 0, "team": 1, "rep": 2}
+
+
+def score_rows(scorecard: Scorecard) -> Iterator[dict[str, str | bool | None]]:
+    """One row per result, ordered by KPI (as in kpis.yaml), period, then org, teams, reps."""
+    config = scorecard.config
+    kpis = {k.id: k for k in config.kpis}
+    kpi_order = {k.id: i for i, k in enumerate(config.kpis)}
+    periods = {p.key: p for p in scorecard.periods}
+    period_order = {p.key: i for i, p in enumerate(scorecard.periods)}
+    scope_order = {("team", t.id): i for i, t in enumerate(scorecard.teams)}
+    scope_order.update({("rep", r.id): i for i, r in enumerate(scorecard.reps)})
+
+    def order(result: KpiResult):
+        return (
+            kpi_order.get(result.kpi_id, len(kpi_order)),
+            period_order.get(result.period_key, len(period_order)),
+            _SCOPE_ORDER[result.scope],
+            scope_order.get((result.scope, result.scope_id), 0),
+            result.scope_id,
+        )
+
+    for result in sorted(scorecard.results, key=order):
+        period = periods[result.period_key]
+        unit = kpis[result.kpi_id].unit if result.kpi_id in kpis else "count"
+        yield {
+            "kpi": result.kpi_id,
+            "period_start": period.start.isoformat(),
+            "period_end": period.end.isoformat(),
+            "scope": result.scope,
+            "scope_id": result.scope_id,
+            "scope_name": result.scope_name,
+            "actual": fmt.export_value(result.actual, unit),
+            "target": fmt.export_value(result.target, unit),
+            "attainment": fmt.export_ratio(result.attainment),
+            "period_key": result.period_key,
+            "unit": unit,
+            "on_pace": result.on_pace,
+        }
+
+
+def write_scores_csv(scorecard: Scorecard, path: Path) -> None:
+    """UTF-8 CSV with a header row; empty cells for unknown values, on_pace as true/false."""
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for row in score_rows(scorecard):
+            writer.writerow([_csv_cell(row[column]) for column in COLUMNS])
+
+
+def _csv_cell(value: str | bool | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def write_scores_json(
+    scorecard: Scorecard, path: Path, *, generated_at: datetime | None = None
+) -> None:
+    """{"generated_at", "as_of", "org", "periods", "scores"}; numbers exact, None as null."""
+    config = scorecard.config
+    header = {
+        "generated_at": generated_at.isoformat() if generated_at else None,
+        "as_of": scorecard.as_of.isoformat(),
+        "org": {
+            "name": config.org.name,
+            "currency": config.org.currency,
+            "timezone": config.org.timezone,
+        },
+        "periods": [
+            {
+                "key": p.key,
+                "label": p.label,
+                "kind": p.kind,
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat(),
+                "is_current": p.is_current,
+                "elapsed": Decimal(fmt.export_ratio(p.elapsed)),
+            }
+            for p in scorecard.periods
+        ],
+    }
+    lines = ["{"]
+    for key, value in header.items():
+        lines.append(f"  {json.dumps(key)}: {_json(value)},")
+    rows = [_json_object(row) for row in score_rows(scorecard)]
+    lines.append('  "scores": [')
+    lines.append(",\n".join(f"    {row}" for row in rows))
+    lines.append("  ]")
+    lines.append("}")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _json_object(row: dict[str, str | bool | None]) -> str:
+    fields = []
+    for key, value in row.items():
+        text = value if key in NUMERIC and value is not None else _json(value)
+        fields.append(f"{json.dumps(key)}: {text}")
+    return "{" + ", ".join(fields) + "}"
+
+
+def _json(value) -> str:
+    """JSON text for plain values, with Decimals written exactly (json would need a float)."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,351 @@
+"""A Scorecard turned into what each page shows: text only, every status decided.
+
+Templates print these strings and loop over these tuples; they never compute, round or compare.
+That keeps every rule a sales leader might question (what "on pace" means, which cascade step is
+the weakest, how money is written) here, in plain Python with tests, and lets a template
+override restyle the site without re-implementing any of it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kpisync import __version__
+from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Scope, Scorecard
+from kpisync.config.model import Kpi
+from kpisync.site import formatting as fmt
+from kpisync.site.viewdata import (
+    CSV_EXPORT,
+    FAVICON,
+    INDEX_PAGE,
+    JSON_EXPORT,
+    KPIS_PAGE,
+    STATUS_LABELS,
+    STYLESHEET,
+    TIER_BLURBS,
+    TIER_LABELS,
+    Cascade,
+    CascadeStepView,
+    Fact,
+    Figure,
+    Focus,
+    Frame,
+    History,
+    HistoryRow,
+    KpiCard,
+    Link,
+    OrgPage,
+    PeriodHead,
+    RepPage,
+    RepRow,
+    ScopeView,
+    Status,
+    SummaryCount,
+    TeamPage,
+    TeamRow,
+    TierGroup,
+    kpi_anchor,
+    relative_to,
+    rep_path,
+    team_path,
+)
+
+
+class Site:
+    """The scorecard plus the few facts every page needs; builds one page view at a time."""
+
+    def __init__(self, scorecard: Scorecard, generated_at: datetime):
+        self.card = scorecard
+        self.config = scorecard.config
+        self.currency = self.config.org.currency
+        self.focus_period = focus_period(scorecard.periods)
+        self.ytd_period = next((p for p in scorecard.periods if p.kind == "ytd"), None)
+        self.generated_at = _in_zone(generated_at, self.config.org.timezone)
+
+    # -- shared pieces -------------------------------------------------------------------
+    def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = ()) -> Frame:
+        rel = relative_to(path)
+        org = self.config.org.name
+        nav = [Link("Overview", rel(INDEX_PAGE), path == INDEX_PAGE)]
+        for team in self.card.teams:
+            nav.append(Link(team.name, rel(team_path(team.id)), path == team_path(team.id)))
+        nav.append(Link("KPI definitions", rel(KPIS_PAGE), path == KPIS_PAGE))
+        return Frame(
+            title=f"{title} · {org}" if title != org else f"{org} · Sales scorecard",
+            stylesheet=rel(STYLESHEET),
+            favicon=rel(FAVICON),
+            org_name=org,
+            as_of=fmt.display_date(self.card.as_of),
+            home=rel(INDEX_PAGE),
+            nav=tuple(nav),
+            breadcrumbs=tuple(Link(c.text, rel(c.href)) for c in crumbs),
+            downloads=(Link("scores.csv", rel(CSV_EXPORT)), Link("scores.json", rel(JSON_EXPORT))),
+            generated=fmt.display_datetime(self.generated_at),
+            version=f"kpisync {__version__}",
+        )
+
+    def result(self, kpi_id: str, period: Period, scope: Scope, scope_id: str) -> KpiResult | None:
+        try:
+            return self.card.result(kpi_id, period.key, scope, scope_id)
+        except KeyError:
+            return None
+
+    def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str) -> Figure:
+        result = self.result(kpi.id, period, scope, scope_id)
+        if result is None:
+            return Figure(fmt.MISSING, fmt.MISSING, fmt.MISSING, "0%", status_of(None, period))
+        return Figure(
+            actual=fmt.display_value(result.actual, kpi.unit, self.currency),
+            target=fmt.display_value(result.target, kpi.unit, self.currency),
+            attainment=fmt.display_attainment(result.attainment),
+            bar=fmt.bar_width(result.attainment),
+            status=status_of(result, period),
+            scored=result.attainment is not None,
+        )
+
+    def kpi_link(self, kpi: Kpi, rel) -> Link:
+        return Link(kpi.name, rel(f"{KPIS_PAGE}#{kpi_anchor(kpi.id)}"))
+
+    def kpis_of(self, kpi_ids) -> list[Kpi]:
+        by_id = {k.id: k for k in self.config.kpis}
+        return [by_id[i] for i in kpi_ids if i in by_id]
+
+    # -- one scope ---------------------------------------------------------------------
+    def scope_view(self, path: str, kpis: list[Kpi], scope: Scope, scope_id: str) -> ScopeView:
+        rel = relative_to(path)
+        period = self.focus_period
+        cards = [self.card_for(kpi, scope, scope_id, rel) for kpi in kpis]
+        tiers = tuple(
+            TierGroup(tier, TIER_LABELS[tier], TIER_BLURBS[tier], tuple(group))
+            for tier in TIER_LABELS
+            if (group := [c for c, k in zip(cards, kpis, strict=True) if k.tier == tier])
+        )
+        return ScopeView(
+            focus=describe_focus(period, self.card.as_of),
+            summary=summarise(card.figure.status for card in cards),
+            tiers=tiers,
+            history=self.history(kpis, scope, scope_id, rel),
+            cascade=self.cascade(scope, scope_id),
+        )
+
+    def card_for(self, kpi: Kpi, scope: Scope, scope_id: str, rel) -> KpiCard:
+        ytd = self.ytd_period
+        figure = self.figure(kpi, self.focus_period, scope, scope_id)
+        result = self.result(kpi.id, self.focus_period, scope, scope_id)
+        has_target = result is not None and result.target is not None
+        return KpiCard(
+            kpi_id=kpi.id,
+            name=kpi.name,
+            href=self.kpi_link(kpi, rel).href,
+            type_key=kpi.type,
+            type_label=kpi.type.capitalize(),
+            target_line=f"Target {figure.target}" if has_target else "No target",
+            direction_note="Lower is better" if kpi.direction == "lower" else "",
+            figure=figure,
+            ytd_label=ytd.label if ytd else "",
+            ytd=self.figure(kpi, ytd, scope, scope_id) if ytd else None,
+        )
+
+    def history(self, kpis: list[Kpi], scope: Scope, scope_id: str, rel) -> History:
+        periods = self.card.periods
+        return History(
+            periods=tuple(
+                PeriodHead(p.label, fmt.display_range(p.start, p.end), p == self.focus_period)
+                for p in periods
+            ),
+            rows=tuple(
+                HistoryRow(
+                    self.kpi_link(kpi, rel),
+                    tuple(self.figure(kpi, p, scope, scope_id) for p in periods),
+                )
+                for kpi in kpis
+            ),
+        )
+
+    def cascade(self, scope: Scope, scope_id: str) -> Cascade | None:
+        if len(self.config.cascade) < 2:
+            return None
+        period = self.focus_period
+        steps = self.card.cascade_for(period.key, scope, scope_id)
+        weakest = weakest_step([s.rate for s in steps])
+        units = {k.id: k.unit for k in self.config.kpis}
+        views = tuple(
+            CascadeStepView(
+                from_name=self.kpi_name(step.from_kpi),
+                to_name=self.kpi_name(step.to_kpi),
+                from_actual=fmt.display_value(
+                    step.from_actual, units.get(step.from_kpi, "count"), self.currency
+                ),
+                to_actual=fmt.display_value(
+                    step.to_actual, units.get(step.to_kpi, "count"), self.currency
+                ),
+                rate=fmt.display_rate(step.rate),
+                weakest=index == weakest,
+            )
+            for index, step in enumerate(steps)
+        )
+        note = ""
+        if weakest is not None:
+            step = views[weakest]
+            note = (
+                f"Weakest step: {step.from_name} → {step.to_name}, "
+                f"converting at {step.rate}."
+            )
+        return Cascade(period_label=period.label, steps=views, weakest_note=note)
+
+    def kpi_name(self, kpi_id: str) -> str:
+        try:
+            return self.config.kpi(kpi_id).name
+        except KeyError:
+            return kpi_id
+
+    # -- pages -------------------------------------------------------------------------
+    def org_page(self) -> OrgPage:
+        path = INDEX_PAGE
+        rel = relative_to(path)
+        org = self.config.org.name
+        teams = tuple(self.team_row(team, rel) for team in self.card.teams)
+        return OrgPage(
+            frame=self.frame(path, org),
+            heading=org,
+            scope=self.scope_view(path, list(self.config.kpis), "org", ORG_SCOPE_ID),
+            teams=teams,
+        )
+
+    def team_row(self, team, rel) -> TeamRow:
+        kpis = self.kpis_of(team.kpi_ids)
+        headline = next((k for k in kpis if k.type == "lagging"), kpis[0] if kpis else None)
+        statuses = [self.figure(k, self.focus_period, "team", team.id).status for k in kpis]
+        scored = [s for s in statuses if s.key not in ("no-target", "no-data")]
+        on_track = sum(1 for s in scored if s.key in ("met", "on-pace"))
+        return TeamRow(
+            link=Link(team.name, rel(team_path(team.id))),
+            segment=team.segment or fmt.MISSING,
+            region=team.region or fmt.MISSING,
+            reps=f"{len(team.rep_ids):,}",
+            headline_kpi=headline.name if headline else fmt.MISSING,
+            headline=(
+                self.figure(headline, self.focus_period, "team", team.id)
+                if headline
+                else Figure(fmt.MISSING, fmt.MISSING, fmt.MISSING, "0%", status_of(None, None))
+            ),
+            on_track=f"{on_track} of {len(scored)}" if scored else fmt.MISSING,
+        )
+
+    def team_page(self, team) -> TeamPage:
+        path = team_path(team.id)
+        rel = relative_to(path)
+        kpis = self.kpis_of(team.kpi_ids)
+        reps = {r.id: r for r in self.card.reps}
+        rows = tuple(
+            RepRow(
+                link=Link(rep.name, rel(rep_path(rep.id))),
+                inactive=not rep.active,
+                role=rep.role or "",
+                cells=tuple(self.figure(k, self.focus_period, "rep", rep.id) for k in kpis),
+            )
+            for rep in (reps[i] for i in team.rep_ids if i in reps)
+        )
+        facts = (
+            Fact("Segment", team.segment or fmt.MISSING),
+            Fact("Region", team.region or fmt.MISSING),
+            Fact("Reps", f"{len(rows):,}"),
+        )
+        return TeamPage(
+            frame=self.frame(path, team.name, (Link(self.config.org.name, INDEX_PAGE),)),
+            heading=team.name,
+            facts=facts,
+            scope=self.scope_view(path, kpis, "team", team.id),
+            kpi_heads=tuple(self.kpi_link(k, rel) for k in kpis),
+            reps=rows,
+        )
+
+    def rep_page(self, rep) -> RepPage:
+        path = rep_path(rep.id)
+        team = next((t for t in self.card.teams if t.id == rep.team_id), None)
+        crumbs = [Link(self.config.org.name, INDEX_PAGE)]
+        if team is not None:
+            crumbs.append(Link(team.name, team_path(team.id)))
+        facts = (
+            Fact("Team", team.name if team else fmt.MISSING),
+            Fact("Role", rep.role or fmt.MISSING),
+            Fact("Salesforce user", rep.username),
+            Fact("Status", "Active" if rep.active else "Inactive"),
+        )
+        kpis = self.kpis_of(team.kpi_ids) if team else []
+        return RepPage(
+            frame=self.frame(path, rep.name, tuple(crumbs)),
+            heading=rep.name,
+            inactive=not rep.active,
+            facts=facts,
+            scope=self.scope_view(path, kpis, "rep", rep.id),
+        )
+
+
+def focus_period(periods: tuple[Period, ...]) -> Period:
+    """The running period of the window (not year to date), else the latest one."""
+    window = [p for p in periods if p.kind != "ytd"] or list(periods)
+    if not window:
+        raise ValueError("a scorecard needs at least one period")
+    return next((p for p in window if p.is_current), window[-1])
+
+
+def status_of(result: KpiResult | None, period: Period | None) -> Status:
+    """The status of one result.
+
+    Met at 100 % attainment or more. Below that, a running period is "on pace" or "behind"
+    (compute's pace against the target prorated to today) and a closed one is "missed".
+    """
+    if result is None:
+        key = "no-data"
+    elif result.target is None:
+        key = "no-target"
+    elif result.attainment is None:
+        key = "no-data"
+    elif result.attainment >= 1:
+        key = "met"
+    elif period is not None and period.is_current:
+        key = "on-pace" if result.on_pace else "behind"
+    else:
+        key = "missed"
+    return Status(key, STATUS_LABELS[key])
+
+
+def weakest_step(rates: list[Decimal | None]) -> int | None:
+    """Index of the lowest conversion rate (the first on a tie), among two or more known rates;
+    with a single rate there is nothing to compare it with."""
+    known = [(rate, index) for index, rate in enumerate(rates) if rate is not None]
+    if len(known) < 2:
+        return None
+    return min(known, key=lambda pair: pair[0])[1]
+
+
+def summarise(statuses) -> tuple[SummaryCount, ...]:
+    """How many KPIs are in each status, in a fixed order, leaving out empty statuses."""
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status.key] = counts.get(status.key, 0) + 1
+    return tuple(
+        SummaryCount(Status(key, label), f"{counts[key]:,}")
+        for key, label in STATUS_LABELS.items()
+        if counts.get(key)
+    )
+
+
+def describe_focus(period: Period, as_of: date) -> Focus:
+    dates = fmt.display_range(period.start, period.end)
+    if not period.is_current or not period.start <= as_of <= period.end:
+        return Focus(period.label, dates, "Closed")
+    day = (as_of - period.start).days + 1
+    days = (period.end - period.start).days + 1
+    elapsed = fmt.display_share(period.elapsed)
+    return Focus(period.label, dates, f"Day {day} of {days} · {elapsed} elapsed")
+
+
+def _in_zone(moment: datetime, timezone: str) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment.astimezone()

@@ -1,0 +1,54 @@
+"""Shared fixtures.
+
+``browser``: Debian's headless chromium driven through Playwright's sync API. Without a usable
+chromium the browser tests are skipped, except in CI, which sets KPISYNC_REQUIRE_BROWSER=1 so
+that a broken browser fails the run instead of silently skipping it. Never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    return os.environ.get("KPISYNC_CHROMIUM") or CHROMIUM
+
+
+def browser_unavailable(reason: str):
+    """Skip, or fail when the environment demands a browser (CI)."""
+    if os.environ.get("KPISYNC_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"KPISYNC_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A launched chromium Browser for the whole session."""
+    executable = chromium_path()
+    if not Path(executable).is_file():
+        browser_unavailable(f"chromium not found at {executable} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        browser_unavailable(f"playwright is not installed: {exc}")
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    except Exception as exc:  # any launch failure means "no usable browser here"
+        playwright.stop()
+        browser_unavailable(f"chromium at {executable} failed to launch: {exc}")
+    yield launched
+    launched.close()
+    playwright.stop()

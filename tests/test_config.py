@@ -1,0 +1,750 @@
+"""kpis.yaml → Config: the sample loads, and every mistake an admin can make is reported once,
+located to the character, with what would be right."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpisync.config import load_config, parse_config
+from kpisync.config.model import Filter, Measure, MemberSelector, TargetOverride
+from kpisync.errors import ConfigError
+from kpisync.sobjects import SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "config"
+
+# Lines 1-16; snippets below are appended from line 17 on, so their positions are fixed.
+BASE = """\
+org:
+  name: Test Co
+  timezone: UTC
+teams:
+  - id: sdr
+    name: SDR
+    members: {roles: [SDR]}
+    kpis: [calls]
+kpis:
+  - id: calls
+    name: Calls
+    tier: activities
+    type: leading
+    unit: count
+    source: Task
+    measure: count
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    return [str(p) for p in caught.value.problems]
+
+
+# ---------------------------------------------------------------- the sample and fixtures
+
+
+def test_sample_kpis_yaml_loads():
+    config = load_config(ROOT / "kpis.yaml")
+    assert config.org.timezone == "America/New_York"
+    assert config.org.fiscal_year_start_month == 2
+    assert [t.id for t in config.teams] == ["sdr_east", "sdr_west", "ae_smb", "ae_enterprise"]
+    assert config.cascade == (
+        "calls", "conversations", "meetings_held", "opportunities_created", "deals_won"
+    )
+
+
+def test_sample_defines_the_kpis_the_demo_needs():
+    config = load_config(ROOT / "kpis.yaml")
+    assert {k.id for k in config.kpis} == {
+        "calls", "emails", "conversations", "meetings_booked", "meetings_held",
+        "opportunities_created", "pipeline_created", "deals_won", "deals_closed",
+        "closed_won_revenue", "win_rate", "average_deal_size", "sales_cycle_length",
+    }
+
+
+def test_sample_teams_show_three_to_four_kpis():
+    config = load_config(ROOT / "kpis.yaml")
+    assert all(3 <= len(team.kpis) <= 4 for team in config.teams)
+
+
+def test_sample_meetings_held_reads_the_custom_checkbox():
+    kpi = load_config(ROOT / "kpis.yaml").kpi("meetings_held")
+    assert kpi.filters == (Filter("Type", "eq", "Meeting"), Filter("Meeting_Held__c", "eq", True))
+    assert kpi.date_field == "ActivityDate"
+
+
+def test_sample_sales_cycle_is_lower_is_better_days():
+    kpi = load_config(ROOT / "kpis.yaml").kpi("sales_cycle_length")
+    assert (kpi.unit, kpi.direction) == ("days", "lower")
+    assert kpi.measure == Measure("duration", start_field="CreatedDate", end_field="CloseDate")
+
+
+def test_minimal_config_gets_documented_defaults():
+    config = load_config(FIXTURES / "minimal.yaml")
+    assert (config.org.fiscal_year_start_month, config.org.currency, config.org.default_period,
+            config.org.window) == (1, "USD", "month", 4)
+    kpi = config.kpi("calls")
+    assert (kpi.date_field, kpi.credit_field, kpi.target, kpi.line) == (
+        "ActivityDate", "OwnerId", None, 12)
+
+
+def test_load_config_keeps_the_given_path():
+    config = load_config(FIXTURES / "minimal.yaml")
+    assert config.path == FIXTURES / "minimal.yaml"
+
+
+def test_every_problem_is_reported_at_once():
+    path = FIXTURES / "many_problems.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).splitlines() == [
+        "6 problems in the config:",
+        f"  {path}:4:13: org.timezone: 'America/NewYork' is not an IANA timezone"
+        " — did you mean 'America/New_York'?",
+        f"  {path}:5:13: org.currency: expected a 3-letter ISO 4217 currency code in capitals"
+        " such as USD or EUR, got 'usd' — did you mean 'USD'?",
+        f"  {path}:11:19: teams[0].kpis[1]: 'meetings' is not a defined KPI"
+        " — expected one of: calls, won",
+        f"  {path}:20:5: kpis[0]: unknown key 'taget' — did you mean 'target'?",
+        f"  {path}:30:7: kpis[1].where.CloseDte: Opportunity has no field 'CloseDte'"
+        " — did you mean 'CloseDate'?",
+        f"  {path}:32:16: kpis[1].target.per_rep: expected a number, got 'ten'",
+    ]
+
+
+# ---------------------------------------------------------------- broken snippets
+
+KPI_SNIPPETS = [
+    pytest.param(
+        "    taget: {per_rep: 3}\n",
+        ["kpis.yaml:17:5: kpis[0]: unknown key 'taget' — did you mean 'target'?"],
+        id="unknown-key-did-you-mean",
+    ),
+    pytest.param(
+        "    colour: red\n",
+        ["kpis.yaml:17:5: kpis[0]: unknown key 'colour' — expected one of: id, name, "
+         "description, tier, type, unit, source, measure, where, date, credit, target"],
+        id="unknown-key-lists-choices",
+    ),
+    pytest.param(
+        "    name: Calls again\n",
+        ["kpis.yaml:17:5: kpis[0].name: duplicate key 'name' (first at line 11); "
+         "YAML would silently keep only the last one"],
+        id="duplicate-yaml-key",
+    ),
+    pytest.param(
+        "    target: {per_rep: ten}\n",
+        ["kpis.yaml:17:23: kpis[0].target.per_rep: expected a number, got 'ten'"],
+        id="per-rep-not-a-number",
+    ),
+    pytest.param(
+        "    target: {per_rep: -5}\n",
+        ["kpis.yaml:17:23: kpis[0].target.per_rep: expected a number >= 0, got -5"],
+        id="per-rep-negative",
+    ),
+    pytest.param(
+        "    target: {per_rep: 5, direction: down}\n",
+        ["kpis.yaml:17:37: kpis[0].target.direction: expected one of: higher, lower; "
+         "got 'down'"],
+        id="bad-direction",
+    ),
+    pytest.param(
+        "    where: {CallDurationInSecond: {gte: 120}}\n",
+        ["kpis.yaml:17:13: kpis[0].where.CallDurationInSecond: Task has no field "
+         "'CallDurationInSecond' — did you mean 'CallDurationInSeconds'?"],
+        id="field-did-you-mean",
+    ),
+    pytest.param(
+        "    where: {Wibble: 1}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Wibble: Task has no field 'Wibble' "
+         "(custom fields end in __c)"],
+        id="field-unknown-no-suggestion",
+    ),
+    pytest.param(
+        "    where: {Type: 1}\n",
+        ["kpis.yaml:17:19: kpis[0].where.Type: expected a string, got 1: "
+         "write '1' in quotes if that is the value"],
+        id="picklist-given-a-number",
+    ),
+    pytest.param(
+        "    where: {TaskSubtype: yes}\n",
+        ["kpis.yaml:17:26: kpis[0].where.TaskSubtype: expected a string, got yes, "
+         "which YAML reads as true/false: write 'yes' in quotes"],
+        id="yaml11-boolean-on-string-field",
+    ),
+    pytest.param(
+        "    where: {IsClosed: 'true'}\n",
+        ["kpis.yaml:17:23: kpis[0].where.IsClosed: expected true or false, got 'true'"],
+        id="boolean-field-given-text",
+    ),
+    pytest.param(
+        "    where: {CallDurationInSeconds: {gte: '120'}}\n",
+        ["kpis.yaml:17:42: kpis[0].where.CallDurationInSeconds.gte: expected a number, "
+         "got '120'"],
+        id="numeric-field-given-text",
+    ),
+    pytest.param(
+        "    where: {CallDurationInSeconds: {between: [1, 2]}}\n",
+        ["kpis.yaml:17:37: kpis[0].where.CallDurationInSeconds: unknown operator 'between' "
+         "— expected one of: eq, ne, gt, gte, lt, lte, in, not_in, is_null"],
+        id="unknown-operator",
+    ),
+    pytest.param(
+        "    where: {ActivityDate: {gte: 2026-02-30}}\n",
+        ["kpis.yaml:17:33: kpis[0].where.ActivityDate.gte: cannot read 2026-02-30: "
+         "day is out of range for month"],
+        id="impossible-date",
+    ),
+    pytest.param(
+        "    where: {ActivityDate: {gte: 'last month'}}\n",
+        ["kpis.yaml:17:33: kpis[0].where.ActivityDate.gte: expected a date such as "
+         "2026-01-31, got 'last month'"],
+        id="date-field-given-text",
+    ),
+    pytest.param(
+        "    where: {CompletedDateTime: {gte: 2026-01-31T09:00:00}}\n",
+        ["kpis.yaml:17:38: kpis[0].where.CompletedDateTime.gte: a date and time needs a "
+         "timezone, such as 2026-01-31T09:00:00Z; got 2026-01-31T09:00:00"],
+        id="datetime-without-timezone",
+    ),
+    pytest.param(
+        "    where: {IsClosed: {gt: true}}\n",
+        ["kpis.yaml:17:24: kpis[0].where.IsClosed.gt: IsClosed is a boolean field and "
+         "cannot be compared with gt: use eq or ne"],
+        id="ordering-a-boolean",
+    ),
+    pytest.param(
+        "    where: {Type: {in: Call}}\n",
+        ["kpis.yaml:17:24: kpis[0].where.Type.in: expected a list, such as [Call, Email]; "
+         "got 'Call'"],
+        id="in-needs-a-list",
+    ),
+    pytest.param(
+        "    where: {Type: {in: []}}\n",
+        ["kpis.yaml:17:24: kpis[0].where.Type.in: expected at least one value in the list"],
+        id="in-needs-values",
+    ),
+    pytest.param(
+        "    where: {Type: {is_null: maybe}}\n",
+        ["kpis.yaml:17:29: kpis[0].where.Type.is_null: expected true or false, got 'maybe'"],
+        id="is-null-needs-a-boolean",
+    ),
+    pytest.param(
+        "    where: {Subject: }\n",
+        ["kpis.yaml:17:21: kpis[0].where.Subject: expected a value, got nothing — to keep "
+         "records where the field is empty write {is_null: true}"],
+        id="filter-without-value",
+    ),
+    pytest.param(
+        "    where: {Owner.Name: Ann}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Owner.Name: 'Owner.Name' is not a field API name "
+         "(letters, digits and _, such as CloseDate or Region__c)"],
+        id="relationship-field-in-filter",
+    ),
+    pytest.param(
+        "    date: Subject\n",
+        ["kpis.yaml:17:11: kpis[0].date: Task.Subject is a string field; date needs a date "
+         "or datetime field"],
+        id="date-field-wrong-type",
+    ),
+    pytest.param(
+        "    credit: ActivityDate\n",
+        ["kpis.yaml:17:13: kpis[0].credit: Task.ActivityDate is a date field; credit needs "
+         "a user lookup (reference) field"],
+        id="credit-field-wrong-type",
+    ),
+    pytest.param(
+        "    credit: Opportunity.OwnerId\n",
+        ["kpis.yaml:17:13: kpis[0].credit: Opportunity.OwnerId is only for "
+         "OpportunityHistory; Task records have their own OwnerId"],
+        id="parent-owner-on-task",
+    ),
+]
+
+
+@pytest.mark.parametrize(("snippet", "expected"), KPI_SNIPPETS)
+def test_kpi_snippet_problem(snippet, expected):
+    assert problems(BASE + snippet) == expected
+
+
+def second_kpi(*lines: str, kpi_id: str = "other") -> str:
+    """BASE plus a second KPI starting at line 17 (its first own line is 18)."""
+    return BASE + f"  - id: {kpi_id}\n" + "".join(f"    {line}\n" for line in lines)
+
+
+COMPLETE = ("name: Other", "tier: results", "type: lagging", "unit: count")
+
+SECOND_KPI_SNIPPETS = [
+    pytest.param(
+        second_kpi("name: Other", "type: lagging", "unit: count", "source: Task",
+                   "measure: count"),
+        ["kpis.yaml:17:5: kpis[1]: missing required key 'tier' "
+         "(one of: results, objectives, activities)"],
+        id="missing-required-key",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "measure: count"),
+        ["kpis.yaml:17:5: kpis[1]: missing required key 'source' "
+         "(one of: Task, Event, Opportunity, OpportunityHistory)"],
+        id="missing-source",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Tasks", "measure: count"),
+        ["kpis.yaml:22:13: kpis[1].source: expected one of: Task, Event, Opportunity, "
+         "OpportunityHistory; got 'Tasks' — did you mean 'Task'?"],
+        id="source-did-you-mean",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Opportunity", "measure: {sum: StageName}"),
+        ["kpis.yaml:23:20: kpis[1].measure.sum: Opportunity.StageName is a picklist field; "
+         "sum needs a number (int, double, currency or percent) field"],
+        id="sum-of-text",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Opportunity", "measure: sum"),
+        ["kpis.yaml:23:14: kpis[1].measure: sum needs more: write measure: {sum: Amount}"],
+        id="sum-without-field",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Opportunity", "measure: {summ: Amount}"),
+        ["kpis.yaml:23:15: kpis[1].measure: unknown measure 'summ' — did you mean 'sum'?"],
+        id="measure-did-you-mean",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Opportunity", "measure: {sum: Amount, average: Amount}"),
+        ["kpis.yaml:23:14: kpis[1].measure: expected count or one mapping such as "
+         "{sum: Amount}; got 2 entries"],
+        id="two-measures",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Opportunity",
+                   "measure: {duration: {from: CreatedDate, to: CloseDate}}"),
+        ["kpis.yaml:21:11: kpis[1].unit: a duration is measured in days or minutes, "
+         "got 'count'"],
+        id="duration-unit",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Opportunity",
+                   "measure: {duration: {from: CreatedDate, to: Amount}}"),
+        ["kpis.yaml:21:11: kpis[1].unit: a duration is measured in days or minutes, "
+         "got 'count'",
+         "kpis.yaml:23:49: kpis[1].measure.duration.to: Opportunity.Amount is a currency "
+         "field; a duration needs a date or datetime field"],
+        id="duration-of-amount",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "measure: {ratio: {numerator: calls, denominator: dials}}"),
+        ["kpis.yaml:22:54: kpis[1].measure.ratio.denominator: 'dials' is not a defined KPI "
+         "— did you mean 'calls'?"],
+        id="ratio-undefined-part",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "measure: {ratio: {numerator: other, denominator: calls}}"),
+        ["kpis.yaml:22:34: kpis[1].measure.ratio.numerator: 'other' is this KPI itself; "
+         "a ratio divides two other KPIs"],
+        id="ratio-self-reference",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task",
+                   "measure: {ratio: {numerator: calls, denominator: calls}}"),
+        ["kpis.yaml:22:5: kpis[1].source: a ratio KPI divides two other KPIs and takes no "
+         "source: set it on those KPIs instead"],
+        id="ratio-with-source",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task", "measure: count",
+                   "target: {overrides: [{team: sdrs, per_rep: 1}]}"),
+        ["kpis.yaml:24:33: kpis[1].target.overrides[0].team: 'sdrs' is not a defined team "
+         "— did you mean 'sdr'?"],
+        id="override-unknown-team",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task", "measure: count",
+                   "target: {overrides: [{segment: SMB, per_rep: 1}]}"),
+        ["kpis.yaml:24:36: kpis[1].target.overrides[0].segment: 'SMB' is not a segment of "
+         "any team (there are none)"],
+        id="override-unused-segment",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task", "measure: count",
+                   "target: {overrides: [{team: sdr, rep: ann@x.example, per_rep: 1}]}"),
+        ["kpis.yaml:24:38: kpis[1].target.overrides[0]: an override applies to exactly one "
+         "of team, segment, region or rep; this one also has 'team'"],
+        id="override-two-scopes",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task", "measure: count",
+                   "target: {overrides: [{rep: ann, per_rep: 1}]}"),
+        ["kpis.yaml:24:32: kpis[1].target.overrides[0].rep: expected a username (with @) or "
+         "a user Id (005 followed by 12 or 15 letters and digits), got 'ann'"],
+        id="override-rep-shape",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task", "measure: count", kpi_id="calls"),
+        ["kpis.yaml:17:9: kpis[1].id: duplicate KPI id 'calls' (first defined at line 10)"],
+        id="duplicate-kpi-id",
+    ),
+    pytest.param(
+        second_kpi(*COMPLETE, "source: Task", "measure: count", kpi_id="Deals-Won"),
+        ["kpis.yaml:17:9: kpis[1].id: expected an id of lowercase letters, digits and _ that "
+         "starts with a letter, got 'Deals-Won' — did you mean 'deals_won'?"],
+        id="bad-kpi-id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SECOND_KPI_SNIPPETS)
+def test_second_kpi_problem(text, expected):
+    assert problems(text) == expected
+
+
+def test_ratio_of_a_ratio_is_refused():
+    text = second_kpi(*COMPLETE, "measure: {ratio: {numerator: calls, denominator: calls}}") + \
+        "  - id: third\n" + "".join(f"    {line}\n" for line in COMPLETE) + \
+        "    measure: {ratio: {numerator: other, denominator: calls}}\n"
+    assert problems(text) == [
+        "kpis.yaml:28:34: kpis[2].measure.ratio.numerator: 'other' is itself a ratio; use "
+        "KPIs that count, sum, average or time records",
+    ]
+
+
+ORG_SNIPPETS = [
+    pytest.param("  timezone: America/NewYork\n",
+                 "kpis.yaml:3:13: org.timezone: 'America/NewYork' is not an IANA timezone — "
+                 "did you mean 'America/New_York'?", id="timezone-did-you-mean"),
+    pytest.param("  timezone: Mars/Olympus_Mons\n",
+                 "kpis.yaml:3:13: org.timezone: 'Mars/Olympus_Mons' is not an IANA timezone "
+                 "such as America/New_York or UTC", id="timezone-unknown"),
+    pytest.param("  timezone: UTC\n  fiscal_year_start_month: 13\n",
+                 "kpis.yaml:4:28: org.fiscal_year_start_month: expected a whole number from 1 "
+                 "to 12, got 13", id="fiscal-month-range"),
+    pytest.param("  timezone: UTC\n  window: 2.5\n",
+                 "kpis.yaml:4:11: org.window: expected a whole number from 1 to 24, got 2.5",
+                 id="window-fraction"),
+    pytest.param("  timezone: UTC\n  default_period: week\n",
+                 "kpis.yaml:4:19: org.default_period: expected one of: month, quarter, "
+                 "fiscal_quarter, year; got 'week'", id="period-unknown"),
+    pytest.param("  timezone: UTC\n  currency: US$\n",
+                 "kpis.yaml:4:13: org.currency: expected a 3-letter ISO 4217 currency code in "
+                 "capitals such as USD or EUR, got 'US$'", id="currency-shape"),
+]
+
+
+@pytest.mark.parametrize(("org_tail", "expected"), ORG_SNIPPETS)
+def test_org_problem(org_tail, expected):
+    text = BASE.replace("  timezone: UTC\n", org_tail)
+    assert problems(text) == [expected]
+
+
+TEAM_SNIPPETS = [
+    pytest.param("    members: {roles: [SDR]}\n", "    members: {}\n",
+                 ["kpis.yaml:7:14: teams[0].members: expected at least one rule: roles, "
+                  "user_ids, usernames or where"], id="members-without-rules"),
+    pytest.param("    members: {roles: [SDR]}\n", "    members: {roles: []}\n",
+                 ["kpis.yaml:7:14: teams[0].members: every rule is empty, so nobody is on "
+                  "this team: list at least one role, user Id, username or User field"],
+                 id="members-all-empty"),
+    pytest.param("    members: {roles: [SDR]}\n", "    members: {user_ids: [005ABC]}\n",
+                 ["kpis.yaml:7:26: teams[0].members.user_ids[0]: expected a user Id (005 "
+                  "followed by 12 or 15 letters and digits), got '005ABC'"], id="bad-user-id"),
+    pytest.param("    members: {roles: [SDR]}\n", "    members: {where: {Departmnt: Sales}}\n",
+                 ["kpis.yaml:7:23: teams[0].members.where.Departmnt: User has no field "
+                  "'Departmnt' — did you mean 'Department'?"], id="member-field-did-you-mean"),
+    pytest.param("    members: {roles: [SDR]}\n", "    members: {rols: [SDR]}\n",
+                 ["kpis.yaml:7:14: teams[0].members: expected at least one rule: roles, "
+                  "user_ids, usernames or where",
+                  "kpis.yaml:7:15: teams[0].members: unknown key 'rols' — did you mean "
+                  "'roles'?"], id="members-key-typo"),
+    pytest.param("    kpis: [calls]\n", "    kpis: [calls, calls]\n",
+                 ["kpis.yaml:8:19: teams[0].kpis[1]: 'calls' is listed twice (first at "
+                  "line 8)"], id="kpi-listed-twice"),
+    pytest.param("    kpis: [calls]\n", "    kpis: [cals]\n",
+                 ["kpis.yaml:8:12: teams[0].kpis[0]: 'cals' is not a defined KPI — did you "
+                  "mean 'calls'?"], id="team-kpi-did-you-mean"),
+    pytest.param("    kpis: [calls]\n", "    kpis: []\n",
+                 ["kpis.yaml:8:11: teams[0].kpis: expected at least one KPI id"],
+                 id="team-without-kpis"),
+    pytest.param("    kpis: [calls]\n", "    kpis: [calls, a, b, c, d, e, f]\n",
+                 ["kpis.yaml:8:11: teams[0].kpis: a team shows at most 6 KPIs, got 7; 3-4 "
+                  "keeps a scorecard focused",
+                  *(f"kpis.yaml:8:{col}: teams[0].kpis[{i}]: '{k}' is not a defined KPI — "
+                    "expected one of: calls"
+                    for i, (col, k) in enumerate(zip((19, 22, 25, 28, 31, 34), "abcdef",
+                                                     strict=True), start=1))],
+                 id="too-many-kpis"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), TEAM_SNIPPETS)
+def test_team_problem(old, new, expected):
+    assert problems(BASE.replace(old, new)) == expected
+
+
+def test_duplicate_team_id_says_where_the_first_is():
+    text = BASE.replace("kpis:\n  - id: calls", "  - id: sdr\n    name: SDR 2\n"
+                        "    members: {roles: [SDR 2]}\n    kpis: [calls]\nkpis:\n  - id: calls")
+    assert problems(text) == [
+        "kpis.yaml:9:9: teams[1].id: duplicate team id 'sdr' (first defined at line 5)",
+    ]
+
+
+CASCADE_SNIPPETS = [
+    pytest.param("cascade: [calls]\n",
+                 ["kpis.yaml:17:10: cascade: a cascade needs at least two KPIs, got 1"],
+                 id="cascade-too-short"),
+    pytest.param("cascade: [calls, calls]\n",
+                 ["kpis.yaml:17:18: cascade[1]: 'calls' is already in the cascade (at line 17)",
+                  ], id="cascade-repeats"),
+    pytest.param("cascade: [calls, revenue]\n",
+                 ["kpis.yaml:17:18: cascade[1]: 'revenue' is not a defined KPI — expected one "
+                  "of: calls"], id="cascade-undefined"),
+]
+
+
+@pytest.mark.parametrize(("snippet", "expected"), CASCADE_SNIPPETS)
+def test_cascade_problem(snippet, expected):
+    assert problems(BASE + snippet) == expected
+
+
+# ---------------------------------------------------------------- unreadable input
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("", "kpis.yaml:1:1: the file is empty; it needs org, teams and kpis "
+                         "(see docs/config.md)", id="empty"),
+        pytest.param("# only a comment\n", "kpis.yaml:1:1: the file is empty; it needs org, "
+                     "teams and kpis (see docs/config.md)", id="only-comment"),
+        pytest.param("org:\n  name: [Test\n", "kpis.yaml:3:1: invalid YAML: while parsing a "
+                     "flow sequence, expected ',' or ']', but got '<stream end>'",
+                     id="unclosed-bracket"),
+        pytest.param("org:\n\tname: x\n", "kpis.yaml:2:1: invalid YAML: while scanning for "
+                     "the next token, found character '\\t' that cannot start any token",
+                     id="tab-indent"),
+        pytest.param("org: *nowhere\n", "kpis.yaml:1:6: invalid YAML: found undefined alias "
+                     "'nowhere'", id="undefined-alias"),
+        pytest.param("org: \x07\n", "kpis.yaml:1:6: invalid YAML: the character U+0007 is not "
+                     "allowed in a YAML file", id="control-character"),
+        pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
+                     id="deep-nesting"),
+        pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
+                     "kpis, cascade; got a list", id="top-level-list"),
+    ],
+)
+def test_unreadable_text(text, expected):
+    assert problems(text) == [expected]
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "kpis.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:1:1: no such file; create it (see docs/config.md) or pass -c/--config "
+        "with its path",
+    ]
+
+
+def test_directory_instead_of_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}:1:1: is a directory, not a config file",
+    ]
+
+
+def test_invalid_utf8_points_at_the_byte(tmp_path):
+    path = tmp_path / "kpis.yaml"
+    path.write_bytes(BASE.encode().replace(b"Test Co", b"Test \xe9 Co"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2:14: not valid UTF-8 (byte 0xe9); save the file as UTF-8",
+    ]
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "kpis.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_config(path).org.name == "Test Co"
+
+
+def test_unsupported_yaml_tag_is_named():
+    text = BASE.replace("name: Test Co", "name: !!binary aGVsbG8=")
+    assert problems(text) == [
+        "kpis.yaml:2:9: org.name: expected a string, got 'aGVsbG8=' tagged !!binary, which "
+        "kpisync does not read",
+    ]
+
+
+def test_recursive_alias_is_reported_not_looped():
+    text = BASE.replace("members: {roles: [SDR]}", "members: &m {roles: [SDR], where: *m}")
+    assert problems(text) == [
+        "kpis.yaml:7:18: teams[0].members.where.roles: User has no field 'roles' "
+        "(custom fields end in __c)",
+        "kpis.yaml:7:32: teams[0].members.where.where: User has no field 'where' "
+        "(custom fields end in __c)",
+    ]
+
+
+# ---------------------------------------------------------------- values and derivations
+
+
+def test_decimal_targets_are_exact():
+    config = parse_config(BASE + "    target: {per_rep: 0.1, overrides: [{team: sdr, "
+                                 "per_rep: 1234567.89}]}\n")
+    target = config.kpi("calls").target
+    assert target.per_rep == Decimal("0.1")
+    assert str(target.per_rep) == "0.1"
+    assert target.overrides == (TargetOverride("team", "sdr", Decimal("1234567.89")),)
+
+
+def test_filter_values_keep_their_types():
+    config = parse_config(
+        BASE
+        + "    where:\n"
+        + "      CallDurationInSeconds: {gte: 120, lt: 3600.5}\n"
+        + "      ActivityDate: {gte: 2026-01-01, lt: '2026-07-01'}\n"
+        + "      CompletedDateTime: {gte: 2026-01-01T09:00:00Z}\n"
+        + "      Type: {in: [Call, 'Outbound Call'], not_in: [Email]}\n"
+        + "      IsClosed: true\n"
+        + "      CallObject: {is_null: false}\n"
+        + "      Score__c: {gte: 2.5}\n"
+    )
+    assert config.kpi("calls").filters == (
+        Filter("CallDurationInSeconds", "gte", 120),
+        Filter("CallDurationInSeconds", "lt", Decimal("3600.5")),
+        Filter("ActivityDate", "gte", date(2026, 1, 1)),
+        Filter("ActivityDate", "lt", date(2026, 7, 1)),
+        Filter("CompletedDateTime", "gte", datetime(2026, 1, 1, 9, tzinfo=UTC)),
+        Filter("Type", "in", ("Call", "Outbound Call")),
+        Filter("Type", "not_in", ("Email",)),
+        Filter("IsClosed", "eq", True),
+        Filter("CallObject", "is_null", False),
+        Filter("Score__c", "gte", Decimal("2.5")),
+    )
+
+
+def test_members_where_takes_text_and_booleans():
+    text = BASE.replace("members: {roles: [SDR]}",
+                        "members: {where: {Department: Sales Development, IsActive: true}}")
+    team = parse_config(text).team("sdr")
+    assert team.members == MemberSelector(
+        where=(("Department", "Sales Development"), ("IsActive", True)))
+
+
+def test_merge_keys_share_settings():
+    text = BASE + "    target: &t {per_rep: 5, direction: lower}\n" + \
+        "  - id: emails\n    <<: &common {tier: activities, type: leading, unit: count}\n" + \
+        "    name: Emails\n    source: Task\n    measure: count\n    target: {<<: *t}\n"
+    kpi = parse_config(text).kpi("emails")
+    assert (kpi.tier, kpi.target.per_rep, kpi.direction) == ("activities", Decimal(5), "lower")
+
+
+def test_required_fields_cover_filters_measures_dates_and_owner():
+    config = load_config(ROOT / "kpis.yaml")
+    assert config.required_fields["Task"] == tuple(sorted(
+        {*SYSTEM_FIELDS, "OwnerId", "ActivityDate", "TaskSubtype", "CallDurationInSeconds"}))
+    assert config.required_fields["Event"] == tuple(sorted(
+        {*SYSTEM_FIELDS, "OwnerId", "ActivityDate", "CreatedDate", "Type", "Meeting_Held__c"}))
+    assert config.required_fields["Opportunity"] == tuple(sorted(
+        {*SYSTEM_FIELDS, "OwnerId", "Amount", "CloseDate", "CreatedDate", "IsClosed", "IsWon"}))
+
+
+def test_required_fields_always_include_users_and_roles():
+    config = load_config(FIXTURES / "minimal.yaml")
+    assert config.required_fields["User"] == tuple(sorted(USER_FIELDS))
+    assert config.required_fields["UserRole"] == tuple(sorted(USER_ROLE_FIELDS))
+    assert set(config.required_fields) == {"User", "UserRole", "Task"}
+
+
+def test_required_fields_follow_opportunity_history_to_its_opportunity():
+    config = load_config(FIXTURES / "opportunity_history.yaml")
+    assert config.required_fields["OpportunityHistory"] == tuple(sorted(
+        {*SYSTEM_FIELDS, "CreatedDate", "OpportunityId", "StageName"}))
+    assert config.required_fields["Opportunity"] == tuple(sorted({*SYSTEM_FIELDS, "OwnerId"}))
+    assert config.kpi("proposals").credit_field == "Opportunity.OwnerId"
+
+
+def test_required_fields_add_user_fields_used_by_teams():
+    text = BASE.replace("members: {roles: [SDR]}", "members: {where: {Region__c: East}}")
+    assert "Region__c" in parse_config(text).required_fields["User"]
+
+
+# ---------------------------------------------------------------- fuzzing
+
+
+def _outcome(text: str) -> None:
+    try:
+        parse_config(text)
+    except ConfigError as exc:
+        assert exc.problems
+        assert all(p.line >= 1 and p.column >= 1 for p in exc.problems)
+        assert [(p.line, p.column) for p in exc.problems] == sorted(
+            (p.line, p.column) for p in exc.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_arbitrary_text_raises_only_config_error(text):
+    _outcome(text)
+
+
+_VOCABULARY = st.sampled_from([
+    "org", "teams", "kpis", "cascade", "id", "name", "timezone", "members", "roles", "where",
+    "source", "measure", "target", "per_rep", "overrides", "team", "segment", "rep", "ratio",
+    "numerator", "denominator", "sum", "duration", "from", "to", "in", "gte", "is_null", "tier",
+    "unit", "type", "date", "credit", "Amount", "TaskSubtype", "IsWon", "Task", "Opportunity",
+    "calls", "count", "UTC", "window", "Opportunity.OwnerId", "OpportunityHistory", "<<",
+])
+_SCALARS = st.one_of(
+    _VOCABULARY, st.integers(-5, 30), st.booleans(), st.none(), st.text(max_size=8),
+    st.floats(allow_nan=True, allow_infinity=True), st.dates(),
+)
+_YAMLISH = st.recursive(
+    _SCALARS,
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(_VOCABULARY, children, max_size=6)),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["org", "teams", "kpis", "cascade"]), _YAMLISH))
+def test_arbitrary_yaml_structures_raise_only_config_error(document):
+    _outcome(yaml.safe_dump(document))
+
+
+_SAMPLE_LINES = (ROOT / "kpis.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(_SAMPLE_LINES) - 1), st.sampled_from(
+    ["", "  x: 1\n", "- \n", "    <<: *nope\n", ": :\n", "    date: [\n", "  - ~\n", "&a b\n"]))
+def test_sample_with_a_line_replaced_raises_only_config_error(index, replacement):
+    lines = list(_SAMPLE_LINES)
+    lines[index] = replacement
+    _outcome("".join(lines))
+
+
+# ---------------------------------------------------------------- docs parity
+
+
+def test_docs_describe_every_key():
+    from kpisync.config.kpis import KPI_KEYS
+    from kpisync.config.targets import OVERRIDE_KEYS, TARGET_KEYS
+    from kpisync.config.teams import MEMBER_KEYS, TEAM_KEYS
+    from kpisync.config.validate import ORG_KEYS, TOP_KEYS
+
+    docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+    keys = {k.name for group in (TOP_KEYS, ORG_KEYS, TEAM_KEYS, MEMBER_KEYS, KPI_KEYS,
+                                 TARGET_KEYS, OVERRIDE_KEYS) for k in group}
+    assert sorted(k for k in keys if f"`{k}`" not in docs) == []
