@@ -1,0 +1,153 @@
+"""The CLI wiring: exit codes, one-line errors, and the commands end to end on the emulator."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpisync import __version__
+from kpisync.cli import main
+from kpisync.emulator import Emulator
+from kpisync.emulator.demo_org import generate_demo_org
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "kpis.yaml"
+AS_OF = "2026-06-17"
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.output == f"kpisync, version {__version__}\n"
+
+
+def test_validate_ok():
+    result = invoke("validate", "-c", str(SAMPLE))
+    assert result.exit_code == 0
+    assert result.output == f"{SAMPLE}: OK — 13 KPIs, 4 teams, cascade of 5 steps\n"
+
+
+def test_validate_reports_every_problem_with_location_and_exits_1(tmp_path):
+    bad = tmp_path / "kpis.yaml"
+    bad.write_text(SAMPLE.read_text().replace("timezone: America/New_York",
+                                              "timezone: America/NewYork")
+                   .replace("    tier: activities", "    teir: activities", 1))
+    result = invoke("validate", "-c", str(bad))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{bad}:" in result.output
+    assert "org.timezone: 'America/NewYork' is not an IANA timezone — did you mean " \
+           "'America/New_York'?" in result.output
+    assert "unknown key 'teir' — did you mean 'tier'?" in result.output
+
+
+def test_config_path_from_environment(tmp_path):
+    result = invoke("validate", env={"KPISYNC_CONFIG": str(tmp_path / "missing.yaml")})
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: 1 problem in the config:\n"
+        f"  {tmp_path / 'missing.yaml'}:1:1: no such file; create it (see docs/config.md) "
+        "or pass -c/--config with its path\n"
+    )
+
+
+def test_usage_error_exits_2():
+    result = invoke("build", "--as-of", "yesterday")
+    assert result.exit_code == 2
+
+
+def test_build_without_a_synced_store_says_to_sync(tmp_path):
+    result = invoke("build", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"),
+                    "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: the store has no Salesforce users yet: run `kpisync sync` first\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = invoke("--debug", "build", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"))
+    assert result.exit_code == 1
+    assert "Traceback" in result.output
+
+
+def test_sync_without_credentials_names_the_variables(tmp_path):
+    env = {k: "" for k in ("SF_INSTANCE_URL", "SF_ACCESS_TOKEN", "SF_LOGIN_URL", "SF_CLIENT_ID",
+                           "SF_CLIENT_SECRET", "SF_USERNAME", "SF_PASSWORD",
+                           "SF_PRIVATE_KEY", "SF_PRIVATE_KEY_FILE")}
+    result = invoke("sync", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"), env=env)
+    assert result.exit_code == 1
+    assert "access token: missing SF_INSTANCE_URL, SF_ACCESS_TOKEN" in result.output
+
+
+@pytest.mark.e2e
+def test_run_against_the_emulator_with_requests_ca_bundle(tmp_path):
+    """The README's real-org path: SF_INSTANCE_URL + SF_ACCESS_TOKEN, and the emulator's CA
+    trusted through REQUESTS_CA_BUNDLE, exactly as a user's CI would do it."""
+    org = generate_demo_org(seed=3, as_of=date.fromisoformat(AS_OF), scale=0.1)
+    with Emulator(org) as emulator:
+        env = {"SF_INSTANCE_URL": emulator.url, "SF_ACCESS_TOKEN": emulator.access_token,
+               "REQUESTS_CA_BUNDLE": str(emulator.ca_path)}
+        result = invoke("run", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"),
+                        "-o", str(tmp_path / "out"), "--as-of", AS_OF, env=env)
+        assert result.exit_code == 0, result.output
+        assert emulator.access_token not in result.output
+    assert f"to {tmp_path / 'out' / 'index.html'}" in result.output
+    with (tmp_path / "out" / "data" / "scores.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["scope"] for r in rows} == {"rep", "team", "org"}
+
+
+@pytest.mark.e2e
+def test_demo_command_builds_the_site(tmp_path):
+    result = invoke("demo", "--store", str(tmp_path / "demo.duckdb"), "-o", str(tmp_path / "out"),
+                    "--as-of", AS_OF, "-c", str(SAMPLE))
+    assert result.exit_code == 0, result.output
+    summary, index = result.output.strip().splitlines()[-2:]
+    assert summary.startswith("Demo: synced ")
+    assert "13 KPIs for 33 reps in 4 teams" in summary
+    assert index == str((tmp_path / "out" / "index.html").resolve())
+    assert Path(index).is_file()
+
+
+@pytest.mark.e2e
+def test_emulator_command_prints_url_ca_and_token_then_serves(tmp_path):
+    """`kpisync emulator` in its own process: what it prints is enough to query it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kpisync", "emulator", "--port", "0", "--as-of", AS_OF,
+         "--state-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = [process.stdout.readline() for _ in range(5)]
+        url = lines[0].split()[-1]
+        ca = lines[1].split()[-1]
+        token = lines[4].split("=", 1)[1].strip().strip("'")
+        assert url.startswith("https://127.0.0.1:")
+        answer = requests.get(
+            f"{url}/services/data/v60.0/query", params={"q": "SELECT COUNT() FROM User"},
+            headers={"Authorization": f"Bearer {token}"}, verify=ca, timeout=30,
+        )
+        assert answer.status_code == 200
+        assert answer.json()["totalSize"] > 30
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
+    assert os.path.exists(ca)
