@@ -41,7 +41,7 @@ as_of_option = click.option(
 )
 env_file_option = click.option(
     "--env-file", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
-    help="Read Salesforce credentials (SF_INSTANCE_URL, SF_ACCESS_TOKEN) from this dotenv file.",
+    help="Read Salesforce credentials (the SF_* variables; see docs/sync.md) from this dotenv file.",
 )
 
 

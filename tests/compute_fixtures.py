@@ -99,7 +99,8 @@ def tiny_config(**org_changes) -> Config:
         Team(id="sdr", name="SDR", members=MemberSelector(roles=("SDR",)),
              kpis=("calls", "conversations"), region="East"),
         Team(id="ae", name="AE", members=MemberSelector(usernames=("cat@tiny.example",)),
-             kpis=("opps_created", "revenue", "win_rate"), segment="SMB"),
+             kpis=("calls", "opps_created", "revenue", "win_rate", "avg_deal", "cycle"),
+             segment="SMB"),
     )
     return Config(
         path=Path("kpis.yaml"), org=org, teams=teams, kpis=kpis,

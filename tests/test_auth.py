@@ -521,3 +521,32 @@ def test_failing_sync_writes_no_secret(flow, tmp_path, caplog):
     written = [p.read_bytes().decode("latin-1") for p in out.rglob("*") if p.is_file()]
     assert written  # the store was created before the failure: there is something to search
     assert_no_secret(*written, *everything_shown(info.value, [], caplog))
+
+
+@responses.activate
+def test_debug_output_of_a_failing_cli_sync_shows_no_secret(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kpisync.cli import main
+
+    for var in [*ALL_ENV, "SF_AUTH_FLOW", "SF_CA_BUNDLE", "SF_PRIVATE_KEY_FILE"]:
+        monkeypatch.delenv(var, raising=False)
+    env_file = tmp_path / "salesforce.env"
+    env_file.write_text("".join(f"{k}='{v}'\n" for k, v in FLOW_ENVS["password"].items()),
+                        encoding="utf-8")
+    token_ok(ISSUED[0])
+    responses.post(TOKEN_URL, json=sample("oauth_token_error.json"), status=400)
+    responses.get(re.compile(f"{re.escape(INSTANCE)}/.*"),
+                  json=sample("error_invalid_session.json"), status=401)
+    root = Path(__file__).resolve().parent.parent
+    result = CliRunner().invoke(main, ["--debug", "sync", "-c", str(root / "kpis.yaml"),
+                                       "--store", str(tmp_path / "out" / "store.duckdb"),
+                                       "--env-file", str(env_file)])
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        1, "Error: Salesforce refused the username-password login at "
+           "https://acme.my.salesforce.com (invalid_grant: authentication failure, HTTP 400); "
+           "check SF_USERNAME and SF_PASSWORD, and SF_SECURITY_TOKEN (sent appended to the "
+           "password; reset it from the user's settings if unsure); the user may also be "
+           "locked out or logging in from outside the profile's login IP ranges")
+    assert "Traceback" in result.output
+    assert_no_secret(result.output)

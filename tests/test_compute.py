@@ -68,13 +68,17 @@ def test_reps_are_team_members_only_in_team_then_name_order(scorecard):
         ("opps_created", MAR, "rep", CAT, (Decimal(0), Decimal(2), Decimal(0))),
         ("opps_created", YTD, "rep", CAT, (Decimal(4), Decimal(6), Decimal("0.6667"))),
         ("revenue", MAR, "team", "ae", (Decimal("250.5"), Decimal(1000), Decimal("0.2505"))),
-        ("revenue", YTD, "org", "org", (Decimal("1250.5"), Decimal(9000), Decimal("0.1389"))),
+        # only the AE team tracks revenue: the org target is Cat's alone, x 3 months
+        ("revenue", YTD, "org", "org", (Decimal("1250.5"), Decimal(3000), Decimal("0.4168"))),
+        # SDRs do not track revenue: no target for them or their team
+        ("revenue", MAR, "rep", ANN, (Decimal(0), None, None)),
+        ("revenue", MAR, "team", "sdr", (Decimal(0), None, None)),
         # ratios in percent points; non-additive targets are the same at every scope
         ("win_rate", MAR, "rep", CAT, (Decimal(50), Decimal(50), Decimal(1))),
         ("win_rate", YTD, "org", "org", (Decimal("66.6667"), Decimal(50), Decimal("1.3333"))),
-        ("win_rate", MAR, "rep", ANN, (None, Decimal(50), None)),
+        ("win_rate", MAR, "rep", ANN, (None, None, None)),
         ("avg_deal", YTD, "team", "ae", (Decimal("625.25"), Decimal(500), Decimal("1.2505"))),
-        ("avg_deal", MAR, "team", "sdr", (None, Decimal(500), None)),
+        ("avg_deal", MAR, "team", "sdr", (None, None, None)),
         # lower is better: attainment = target / actual
         ("cycle", FEB, "rep", CAT, (Decimal(11), Decimal(20), Decimal("1.8182"))),
         ("cycle", YTD, "org", "org", (Decimal("15.5"), Decimal(20), Decimal("1.2903"))),

@@ -7,19 +7,19 @@ generated demo records, and compared with scores.csv and with the rendered pages
 from __future__ import annotations
 
 import csv
-from html.parser import HTMLParser
 from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from kpisync.emulator.demo_org import generate_demo_org
 
 from kpisync.build import build
 from kpisync.config import load_config
 from kpisync.emulator import Emulator
+from kpisync.emulator.demo_org import generate_demo_org
 from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient

@@ -6,6 +6,10 @@ a team's target is the sum of its active reps' targets, the org's the sum of all
 period's target is the per-period target times the periods it spans. Averages and ratios do not
 add up: their target is the same number at every scope and period length.
 
+A rep has a target only for the KPIs their team's scorecard tracks: an SDR team that shows
+calls and meetings is not charged a share of the revenue target, so the org's revenue target is
+the sum over the teams that carry it.
+
 Inactive reps keep their actuals (their deals still count for the team) but get no target:
 kpisync cannot know from Salesforce when they left, and charging a team for a departed rep's
 quota would understate its attainment.
@@ -55,9 +59,10 @@ def period_multiplier(config: Config, kpi: Kpi, period: Period) -> int:
 
 
 def rep_target(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Decimal | None:
-    if not rep.active:
+    team = config.team(rep.team_id)
+    if not rep.active or kpi.id not in team.kpis:
         return None
-    base = per_rep_target(kpi, config.team(rep.team_id), rep)
+    base = per_rep_target(kpi, team, rep)
     return None if base is None else base * period_multiplier(config, kpi, period)
 
 
@@ -72,6 +77,8 @@ def group_target(
         return sum(targets, Decimal(0)) if targets else None
     if team is None:
         return kpi.target.per_rep
+    if kpi.id not in team.kpis:
+        return None
     return per_rep_target(kpi, team, None)
 
 

@@ -30,7 +30,8 @@ FILTER_OPS: tuple[str, ...] = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_
 #: add up across reps and periods. The others (averages, ratios) are recomputed per scope.
 ADDITIVE_MEASURES: tuple[str, ...] = ("count", "sum")
 
-FilterValue = str | int | Decimal | bool | date | None | tuple[str | int | Decimal | bool | date, ...]
+Scalar = str | int | Decimal | bool | date
+FilterValue = Scalar | None | tuple[Scalar, ...]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class MemberSelector:
     user_ids: tuple[str, ...] = ()
     usernames: tuple[str, ...] = ()
     #: User field equalities, e.g. (("Department", "Sales"),); all must hold
-    where: tuple[tuple[str, str], ...] = ()
+    where: tuple[tuple[str, Scalar], ...] = ()
 
 
 @dataclass(frozen=True)
