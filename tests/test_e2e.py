@@ -160,3 +160,18 @@ def test_rep_pages_show_each_rep_and_their_calls(demo, role):
         assert " ".join(rep["Name"].split()) in text
         actual = int(Decimal(rows[("calls", "2026-06-01", "rep", rep["Id"])]["actual"]))
         assert f"{actual:,}" in text
+
+
+@pytest.mark.browser
+def test_demo_site_in_chromium_every_link_between_pages_works(demo, browser):
+    """output/index.html of the synced demo org, opened from file:// in headless chromium:
+    follow every link between pages; each loads styled, with one h1 and no errors."""
+    from test_site_browser import assert_all_pages_good, crawl
+
+    _, _, _, built, out = demo
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        seen = crawl(context.new_page(), (out / "index.html").as_uri())
+    finally:
+        context.close()
+    assert_all_pages_good(seen, expected_pages=built.site.pages)
