@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kpisync.plugins import Registry
+from datetime import datetime
+from pathlib import Path
+
+from kpisync.plugins import Output, Registry
 
 
 def register(registry: Registry) -> None:
@@ -13,3 +16,21 @@ def register(registry: Registry) -> None:
         registry.add_source(source)
     for measure in BUILTIN_MEASURES:
         registry.add_measure(measure)
+    registry.add_output(Output("csv", "data/scores.csv: one row per KPI, period and scope", _csv))
+    registry.add_output(Output("json", "data/scores.json: the same rows with periods", _json))
+
+
+def _csv(scorecard, root: Path, generated_at: datetime) -> None:
+    from kpisync.site import exports
+    from kpisync.site.viewdata import CSV_EXPORT
+
+    (root / CSV_EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    exports.write_scores_csv(scorecard, root / CSV_EXPORT)
+
+
+def _json(scorecard, root: Path, generated_at: datetime) -> None:
+    from kpisync.site import exports
+    from kpisync.site.viewdata import JSON_EXPORT
+
+    (root / JSON_EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    exports.write_scores_json(scorecard, root / JSON_EXPORT, generated_at=generated_at)

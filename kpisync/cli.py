@@ -1,12 +1,14 @@
 """The ``kpisync`` command line: parse options, call a library function, print its result.
 
 Exit codes: 0 success; 1 a config, data or Salesforce error (one line, no traceback unless
---debug); 2 a usage error (click's own).
+--debug); 2 a usage error (click's own); 3 a partial sync (stopped at an API quota guard or
+REQUEST_LIMIT_EXCEEDED; what was fetched is stored and the next run resumes).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import traceback
 from datetime import date
@@ -21,6 +23,8 @@ DEFAULT_CONFIG = "kpis.yaml"
 DEFAULT_STORE = ".kpisync/store.duckdb"
 DEFAULT_DEMO_STORE = ".kpisync/demo.duckdb"
 DEFAULT_OUT = "output"
+#: exit code of a sync that stopped at an API quota guard: rerun later to resume
+EXIT_PARTIAL = 3
 
 config_option = click.option(
     "-c", "--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
@@ -41,7 +45,35 @@ as_of_option = click.option(
 )
 env_file_option = click.option(
     "--env-file", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
-    help="Read Salesforce credentials (the SF_* variables; see docs/sync.md) from this dotenv file.",
+    help="Read Salesforce credentials (the SF_* variables; see docs/sync.md) from this file.",
+)
+
+
+class AllowanceType(click.ParamType):
+    """``10%``, ``0.1`` (a share of the org's daily API limit) or ``500`` (requests)."""
+
+    name = "allowance"
+
+    def convert(self, value, param, ctx):
+        from kpisync.sync.quota import Allowance
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return Allowance.parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+api_budget_option = click.option(
+    "--api-budget", type=AllowanceType(), default="10%", show_default=True,
+    help="Most API calls this run may make: a share of the org's daily limit (10%, 0.1) or a "
+         "number of calls (500). Reaching it stops the sync cleanly (exit 3).",
+)
+api_floor_option = click.option(
+    "--api-floor", type=AllowanceType(), default="20%", show_default=True,
+    help="Stop (exit 3) once the org's remaining daily API requests are down to this share "
+         "of its limit (20%, 0.2) or this number (5000).",
 )
 
 
@@ -94,16 +126,34 @@ def validate(config_path: Path) -> None:
 @store_option
 @env_file_option
 @click.option("--full", is_flag=True, help="Resync every object from scratch.")
+@api_budget_option
+@api_floor_option
+@click.option("--dry-run", is_flag=True,
+              help="Only estimate the API calls the sync would make (a count per object); "
+                   "the store is not written.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as JSON on stdout (progress stays on stderr).")
 @reports_errors
-def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool) -> None:
-    """Pull Salesforce records into the local store (incrementally)."""
+def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool, api_budget,
+         api_floor, dry_run: bool, as_json: bool) -> None:
+    """Pull Salesforce records into the local store (incrementally).
+
+    Exits 3 when the sync stopped at an API quota guard: run it again later to resume.
+    """
     from kpisync.config import load_config
-    from kpisync.sync.run import sync_from_env
+    from kpisync.sync.quota import QuotaGuard
+    from kpisync.sync.run import estimate_from_env, sync_from_env
 
     config = load_config(config_path)
-    report = sync_from_env(config, store_path, env_file=env_file, full=full,
-                           on_progress=_progress_printer())
-    click.echo(report.summary())
+    quota = QuotaGuard(run_budget=api_budget, org_floor=api_floor)
+    if dry_run:
+        result = estimate_from_env(config, store_path, env_file=env_file, full=full, quota=quota)
+    else:
+        result = sync_from_env(config, store_path, env_file=env_file, full=full, quota=quota,
+                               on_progress=_progress_printer())
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())
+    if not dry_run and result.partial:
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.command()
@@ -111,14 +161,19 @@ def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool)
 @store_option
 @out_option
 @as_of_option
+@click.option("--templates", "templates_dir", default=None,
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="A directory of templates (and style.css) overriding kpisync's own.")
 @reports_errors
-def build(config_path: Path, store_path: Path, out_dir: Path, as_of) -> None:
+def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
+          templates_dir: Path | None) -> None:
     """Compute every KPI from the store and write the static site."""
     from kpisync.build import build as build_site
     from kpisync.config import load_config
 
     config = load_config(config_path)
-    report = build_site(config, store_path, out_dir, as_of=_as_date(as_of))
+    report = build_site(config, store_path, out_dir, as_of=_as_date(as_of),
+                        templates_dir=templates_dir)
     click.echo(f"Wrote {report.site.pages} pages to {report.index_path}")
 
 
@@ -129,18 +184,29 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of) -> None:
 @env_file_option
 @as_of_option
 @click.option("--full", is_flag=True, help="Resync every object from scratch.")
+@api_budget_option
+@api_floor_option
 @reports_errors
 def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | None, as_of,
-        full: bool) -> None:
-    """sync, then build: the scheduled job."""
+        full: bool, api_budget, api_floor) -> None:
+    """sync, then build: the scheduled job.
+
+    A sync stopped at an API quota guard skips the build (a site from half-synced data would
+    under-count) and exits 3; the next run resumes the sync.
+    """
     from kpisync.build import build as build_site
     from kpisync.config import load_config
+    from kpisync.sync.quota import QuotaGuard
     from kpisync.sync.run import sync_from_env
 
     config = load_config(config_path)
     report = sync_from_env(config, store_path, env_file=env_file, full=full,
+                           quota=QuotaGuard(run_budget=api_budget, org_floor=api_floor),
                            on_progress=_progress_printer())
     click.echo(report.summary())
+    if report.partial:
+        click.echo("Skipped the build: the sync is partial.", err=True)
+        sys.exit(EXIT_PARTIAL)
     built = build_site(config, store_path, out_dir, as_of=_as_date(as_of))
     click.echo(f"Wrote {built.site.pages} pages to {built.index_path}")
 

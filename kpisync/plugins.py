@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -32,11 +33,15 @@ BUILTINS = "kpisync.builtins"
 
 @dataclass(frozen=True)
 class Output:
-    """Something ``kpisync build`` writes from a scorecard into the output directory."""
+    """Something ``kpisync build`` writes from a scorecard into the site directory.
+
+    ``write(scorecard, site_root, generated_at)`` runs inside the atomic build: it writes into
+    the staging copy of the site, so a failing output leaves the published site untouched.
+    """
 
     name: str
     description: str
-    write: Callable[[Scorecard, Path], object]
+    write: Callable[[Scorecard, Path, datetime], object]
 
 
 @dataclass

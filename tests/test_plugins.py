@@ -16,6 +16,7 @@ def test_builtins_register_sources_and_measures():
         "User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory"
     }
     assert set(registry.measures) == {m.name for m in BUILTIN_MEASURES}
+    assert set(registry.outputs) == {"csv", "json"}
 
 
 def test_registering_a_name_twice_is_an_error():
@@ -40,7 +41,7 @@ def test_third_party_plugin_is_loaded_after_builtins(monkeypatch):
     class Module:
         @staticmethod
         def register(registry):
-            registry.add_output(plugins.Output("parquet", "scores as Parquet", lambda s, d: None))
+            registry.add_output(plugins.Output("parquet", "Parquet", lambda s, d, t: None))
 
     eps = [
         FakeEntryPoint("core", plugins.BUILTINS, None),
@@ -60,3 +61,21 @@ def test_broken_plugin_is_named(monkeypatch):
     assert str(info.value) == (
         "plugin 'median' (kpisync_median.plugin) failed to load: No module named 'x'"
     )
+
+
+def test_plugin_output_is_written_inside_the_atomic_build(monkeypatch, tmp_path):
+    from scorecards import sample_scorecard
+
+    from kpisync.site import build_site
+
+    registry = plugins.load_registry(include_plugins=False)
+    def marker(card, root, at):
+        (root / "marker.txt").write_text(card.config.org.name)
+
+    registry.add_output(plugins.Output("marker", "a file", marker))
+    monkeypatch.setattr(plugins, "registry", lambda: registry)
+    monkeypatch.setattr("kpisync.site.build.registry", lambda: registry)
+    scorecard = sample_scorecard()
+    build_site(scorecard, tmp_path / "site")
+    assert (tmp_path / "site" / "marker.txt").read_text() == scorecard.config.org.name
+    assert (tmp_path / "site" / "data" / "scores.csv").is_file()

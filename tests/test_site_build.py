@@ -13,7 +13,6 @@ import pytest
 from scorecards import ANN, DANA, EMOJI_NAME, HOSTILE_NAME, sample_scorecard, tiny_scorecard
 
 from kpisync.errors import SiteError
-from kpisync.site import build as site_build
 from kpisync.site import build_site, template_dir, write_scores_csv, write_scores_json
 from kpisync.site.serve import start_server
 
@@ -211,7 +210,7 @@ def test_write_failure_keeps_the_previous_site(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(site_build.exports, "write_scores_json", disk_full)
+    monkeypatch.setattr("kpisync.site.exports.write_scores_json", disk_full)
     with pytest.raises(SiteError) as caught:
         build_site(sample_scorecard(), out)
     assert str(caught.value) == (

@@ -17,13 +17,11 @@ import jinja2
 
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
-from kpisync.site import exports
+from kpisync.plugins import registry
 from kpisync.site.definitions import kpis_page
 from kpisync.site.viewdata import (
-    CSV_EXPORT,
     FAVICON,
     INDEX_PAGE,
-    JSON_EXPORT,
     KPIS_PAGE,
     STYLESHEET,
     Frame,
@@ -154,9 +152,10 @@ def _copy_static(env: jinja2.Environment, root: Path) -> None:
 
 
 def _write_exports(scorecard: Scorecard, root: Path, generated_at: datetime) -> None:
-    (root / CSV_EXPORT).parent.mkdir(parents=True, exist_ok=True)
-    exports.write_scores_csv(scorecard, root / CSV_EXPORT)
-    exports.write_scores_json(scorecard, root / JSON_EXPORT, generated_at=generated_at)
+    """Every registered output (kpisync's CSV and JSON exports, and plugins') writes into the
+    staging directory, so it is published, or not, together with the pages."""
+    for output in registry().outputs.values():
+        output.write(scorecard, root, generated_at)
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -15,6 +15,7 @@ import html
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,7 @@ import requests
 import simple_salesforce
 from simple_salesforce import exceptions as sf_exceptions
 from tenacity import (
+    RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
@@ -33,6 +35,7 @@ from tenacity import (
 
 from kpisync.errors import AuthenticationError, SalesforceError, TransientSalesforceError
 from kpisync.sync.auth import Authenticator, Credentials, make_session
+from kpisync.sync.quota import QuotaGuard, QuotaReached
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -100,6 +103,7 @@ class SalesforceClient:
         batch_size: int = 2000,
         retry: RetryPolicy = RetryPolicy(),  # frozen: safe to share as a default
         timeout: float = 120.0,
+        quota: QuotaGuard | None = None,
     ):
         if not 200 <= batch_size <= 2000:
             raise ValueError(f"batch_size must be between 200 and 2000, got {batch_size}")
@@ -114,6 +118,10 @@ class SalesforceClient:
         self.api_calls = 0
         #: times the client logged in again after a 401 INVALID_SESSION_ID
         self.reauthentications = 0
+        #: retries made, by cause: Salesforce's error code, "HTTP 503", "timeout", ...
+        self.retry_causes: Counter[str] = Counter()
+        #: checked before every call; None: no guard (every call is made)
+        self.quota = quota
         self._api_version = api_version
         self._session = make_session(credentials.ca_bundle)
         self._sf = self._salesforce(credentials)
@@ -187,6 +195,13 @@ class SalesforceClient:
         )
         return int(body["totalSize"])
 
+    def daily_api_requests(self) -> tuple[int, int]:
+        """(used, limit) of the org's daily API requests, from GET /limits (itself one call)."""
+        body = self._call(lambda: self._sf.limits(timeout=self.timeout), None)
+        requests_ = body["DailyApiRequests"]
+        limit = int(requests_["Max"])  # very old API versions sent strings
+        return limit - int(requests_["Remaining"]), limit
+
     def api_usage(self) -> tuple[int, int] | None:
         """(used, limit) of the org's daily API requests, from the last Sforce-Limit-Info
         header Salesforce sent; None before any call or if it sent none."""
@@ -227,7 +242,14 @@ class SalesforceClient:
     def _retried(self, request: Callable[[], T], sobject: str | None) -> T:
         """``request()`` under the retry policy, with errors mapped to kpisync's."""
 
+        cause = "unknown"
+
         def attempt() -> T:
+            nonlocal cause
+            if self.quota is not None:
+                reason = self.quota.check(self.api_calls, self.api_usage())
+                if reason is not None:
+                    raise QuotaReached(reason, sobject=sobject)
             self.api_calls += 1
             try:
                 return request()
@@ -235,7 +257,11 @@ class SalesforceClient:
                 mapped = map_error(exc, sobject=sobject)
                 if mapped is None:
                     raise
+                cause = retry_cause(exc, mapped)
                 raise _scrubbed(mapped, self._tokens) from None
+
+        def count_retry(state: RetryCallState) -> None:
+            self.retry_causes[cause] += 1
 
         policy = self.retry
         retrying = Retrying(
@@ -243,6 +269,7 @@ class SalesforceClient:
             wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
             stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total),
             sleep=policy.sleep,
+            before_sleep=count_retry,
             reraise=True,
         )
         try:
@@ -253,6 +280,17 @@ class SalesforceClient:
                 f"{exc} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})",
                 error_code=exc.error_code, status=exc.status, sobject=exc.sobject,
             ) from None
+
+
+def retry_cause(exc: BaseException, mapped: SalesforceError) -> str:
+    """A short name for why a call failed, for the report's retry counts."""
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if mapped.error_code:
+        return mapped.error_code
+    if mapped.status is not None:
+        return f"HTTP {mapped.status}"
+    return "connection error"
 
 
 def _page(body: Any) -> Page:

@@ -11,6 +11,10 @@ columns, then read the records changed since the watermark, oldest first:
 Each page is stored together with its checkpoint in one store transaction, so a sync killed
 between pages resumes exactly after the last stored record: no gap, no duplicate. Ties on
 SystemModstamp (bulk updates stamp many rows with the same second) are broken by Id.
+
+The same checkpoints make a quota stop clean: when a guard of ``kpisync.sync.quota`` trips, or
+Salesforce answers REQUEST_LIMIT_EXCEEDED, the sync stops between pages and returns a partial
+report (``SyncReport.partial``); the next run resumes after the last stored page.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import calendar
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
 
@@ -28,6 +32,7 @@ from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.client import SalesforceClient
+from kpisync.sync.quota import QuotaReached
 from kpisync.sync.report import ObjectReport, ProgressEvent, SyncReport
 
 #: Reference data first: compute needs users and roles to place every activity.
@@ -63,20 +68,38 @@ def sync(
     ``full`` empties each table and reads it again. ``history_start`` bounds what measurable
     objects read by CreatedDate (default: 13 months before ``now``). Raises SalesforceError
     (a field missing, a refused query, ...) or StoreError; pages stored before the failure
-    stay stored with their checkpoint, and the next run resumes from there.
+    stay stored with their checkpoint, and the next run resumes from there. A stop at the
+    client's quota guard or at REQUEST_LIMIT_EXCEEDED is not raised: the report comes back
+    with ``partial`` set and the objects after the stop not synced.
     """
     now = now or datetime.now(UTC)
     start = history_start or months_before(now.date(), HISTORY_MONTHS)
     started = time.monotonic()
     reports: dict[str, ObjectReport] = {}
-    usage_before = None
+    usage_before = client.api_usage()
+    stopped = None
     for plan in plan_objects(config):
-        reports[plan.sobject] = _sync_object(plan, config, store, client, full=full, now=now,
-                                             history_start=start, on_progress=on_progress)
+        reports[plan.sobject], stopped = _sync_object(
+            plan, config, store, client, full=full, now=now, history_start=start,
+            on_progress=on_progress)
         if usage_before is None:
             usage_before = client.api_usage()  # known once Salesforce has answered once
+        if stopped is not None:
+            break
     return SyncReport(objects=reports, api_usage_before=usage_before,
-                      api_usage_after=client.api_usage(), seconds=time.monotonic() - started)
+                      api_usage_after=client.api_usage(), seconds=time.monotonic() - started,
+                      stopped_reason=stopped, retries=dict(client.retry_causes))
+
+
+def stop_reason(exc: SalesforceError) -> str | None:
+    """Why ``exc`` ends the sync cleanly (a quota guard, the org out of API requests), or None
+    for an error that must be raised."""
+    if isinstance(exc, QuotaReached):
+        return str(exc)
+    if exc.error_code == "REQUEST_LIMIT_EXCEEDED":
+        return ("Salesforce answered REQUEST_LIMIT_EXCEEDED: the org has used up its API "
+                "requests for the rolling 24 hours")
+    return None
 
 
 def plan_objects(config: Config) -> list[ObjectPlan]:
@@ -112,6 +135,12 @@ def months_before(day: date, months: int) -> date:
 
 def incremental_query(plan: ObjectPlan, state: SyncState | None, history_start: date) -> str:
     """The SOQL for the records after the checkpoint, in checkpoint order."""
+    where = incremental_where(plan, state, history_start)
+    return soql.select(plan.sobject, plan.fields, where=where, order_by=("SystemModstamp", "Id"))
+
+
+def incremental_where(plan: ObjectPlan, state: SyncState | None, history_start: date) -> str | None:
+    """The WHERE condition for the records after the checkpoint (None: every record)."""
     conditions = []
     if plan.measurable:
         since = datetime.combine(history_start, clock(), tzinfo=UTC)  # CreatedDate is a datetime
@@ -122,8 +151,18 @@ def incremental_query(plan: ObjectPlan, state: SyncState | None, history_start: 
             soql.all_of(soql.compare("SystemModstamp", "=", state.watermark),
                         soql.compare("Id", ">", state.watermark_id or "")),
         ))
-    where = soql.all_of(*conditions) if conditions else None
-    return soql.select(plan.sobject, plan.fields, where=where, order_by=("SystemModstamp", "Id"))
+    return soql.all_of(*conditions) if conditions else None
+
+
+@dataclass
+class _Tally:
+    """What one object's read has done so far: kept when a quota stop interrupts it."""
+
+    state: SyncState | None = None
+    #: every row is being read (no checkpoint to start from)
+    read_all: bool = False
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("fetched", "upserted", "deleted", "pages"), 0))
 
 
 def _sync_object(
@@ -136,17 +175,50 @@ def _sync_object(
     now: datetime,
     history_start: date,
     on_progress: ProgressCallback | None,
-) -> ObjectReport:
+) -> tuple[ObjectReport, str | None]:
+    """The object's report, and why the sync stopped at it (None: it was read completely)."""
     started, calls_before = time.monotonic(), client.api_calls
+    tally, stopped = _Tally(), None
+    try:
+        _read_object(plan, config, store, client, tally, full=full,
+                     history_start=history_start, on_progress=on_progress)
+    except SalesforceError as exc:
+        stopped = stop_reason(exc)
+        if stopped is None:
+            raise
+    state, read_all = tally.state, tally.read_all
+    if stopped is None and state is not None:
+        store.save_state(SyncState(plan.sobject, state.watermark, state.watermark_id, plan.fields,
+                                   last_full_sync=now if read_all else state.last_full_sync))
+    report = ObjectReport(sobject=plan.sobject, **tally.counts,
+                          api_calls=client.api_calls - calls_before,
+                          seconds=time.monotonic() - started,
+                          watermark=state.watermark if state else None, full=read_all,
+                          complete=stopped is None)
+    return report, stopped
+
+
+def _read_object(
+    plan: ObjectPlan,
+    config: Config,
+    store: Store,
+    client: SalesforceClient,
+    tally: _Tally,
+    *,
+    full: bool,
+    history_start: date,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Read the object's new records page by page into the store, keeping ``tally`` current."""
     described = client.describe(plan.sobject)
     missing = [f for f in plan.fields if f not in described]
     if missing:
         raise SalesforceError(missing_fields_message(config, plan.sobject, missing),
                               error_code="INVALID_FIELD", sobject=plan.sobject)
     added = store.ensure_table(plan.sobject, {f: described[f].type for f in plan.fields})
-    state = _starting_state(plan, store, full=full, added=added)
-    read_all = state.watermark is None
-    fetched = upserted = deleted = pages = 0
+    state = tally.state = _starting_state(plan, store, full=full, added=added)
+    tally.read_all = state.watermark is None
+    counts = tally.counts
     query = incremental_query(plan, state, history_start)
     for page in client.query_pages(query, include_deleted=plan.measurable, sobject=plan.sobject):
         if page.records:
@@ -159,17 +231,14 @@ def _sync_object(
                 store.upsert(plan.sobject, live)
                 store.delete(plan.sobject, gone)
                 store.save_state(state)
-            fetched, upserted, deleted = fetched + len(page.records), upserted + len(live), \
-                deleted + len(gone)
-        pages += 1
+            tally.state = state
+            counts["fetched"] += len(page.records)
+            counts["upserted"] += len(live)
+            counts["deleted"] += len(gone)
+        counts["pages"] += 1
         if on_progress is not None:
-            on_progress(ProgressEvent(plan.sobject, fetched, pages, page.total_size))
-    store.save_state(SyncState(plan.sobject, state.watermark, state.watermark_id, plan.fields,
-                               last_full_sync=now if read_all else state.last_full_sync))
-    return ObjectReport(sobject=plan.sobject, fetched=fetched, upserted=upserted, deleted=deleted,
-                        pages=pages, api_calls=client.api_calls - calls_before,
-                        seconds=time.monotonic() - started, watermark=state.watermark,
-                        full=read_all)
+            on_progress(ProgressEvent(plan.sobject, counts["fetched"], counts["pages"],
+                                      page.total_size))
 
 
 def _starting_state(plan: ObjectPlan, store: Store, *, full: bool, added: bool) -> SyncState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,16 @@ class ObjectReport:
     watermark: datetime | None
     #: True if every row was read (first sync, --full, or fields added since the last sync)
     full: bool
+    #: False if the sync stopped at a quota guard before reading all of this object
+    complete: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (the watermark as ISO 8601)."""
+        return {"fetched": self.fetched, "upserted": self.upserted, "deleted": self.deleted,
+                "pages": self.pages, "api_calls": self.api_calls,
+                "seconds": round(self.seconds, 3),
+                "watermark": self.watermark.isoformat() if self.watermark else None,
+                "full": self.full, "complete": self.complete}
 
 
 @dataclass(frozen=True)
@@ -36,12 +47,22 @@ class SyncReport:
     api_usage_before: tuple[int, int] | None = None
     api_usage_after: tuple[int, int] | None = None
     seconds: float = 0.0
+    #: why the sync stopped early (a quota guard, REQUEST_LIMIT_EXCEEDED); None: it finished
+    stopped_reason: str | None = None
+    #: retries made, by cause (Salesforce's error code, "HTTP 503", "timeout", ...)
+    retries: Mapping[str, int] = field(default_factory=dict)
     _totals: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         totals = {name: sum(getattr(o, name) for o in self.objects.values())
                   for name in ("fetched", "upserted", "deleted", "pages", "api_calls")}
         object.__setattr__(self, "_totals", totals)
+
+    @property
+    def partial(self) -> bool:
+        """True if the sync stopped at a quota guard: what was fetched is stored, and the next
+        run resumes after it."""
+        return self.stopped_reason is not None
 
     @property
     def total_fetched(self) -> int:
@@ -63,6 +84,21 @@ class SyncReport:
     def total_api_calls(self) -> int:
         return self._totals["api_calls"]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready values: what ``kpisync sync --json`` prints."""
+        def usage(value: tuple[int, int] | None) -> dict[str, int] | None:
+            return None if value is None else {"used": value[0], "limit": value[1]}
+
+        return {
+            "partial": self.partial,
+            "stopped_reason": self.stopped_reason,
+            "objects": {name: o.to_dict() for name, o in self.objects.items()},
+            "totals": {**self._totals, "seconds": round(self.seconds, 3)},
+            "api_usage": {"before": usage(self.api_usage_before),
+                          "after": usage(self.api_usage_after)},
+            "retries": {"total": sum(self.retries.values()), "causes": dict(self.retries)},
+        }
+
     def summary(self) -> str:
         """A few lines for people: one per object, then the totals and API usage."""
         lines = [
@@ -76,6 +112,12 @@ class SyncReport:
         if self.api_usage_after is not None:
             used, limit = self.api_usage_after
             total += f" (org API usage {used:,}/{limit:,} today)"
+        if self.retries:
+            causes = ", ".join(f"{n} × {cause}" for cause, n in sorted(self.retries.items()))
+            lines.append(f"  retries: {causes}")
+        if self.stopped_reason is not None:
+            lines.append(f"Stopped early: {self.stopped_reason}. What was fetched is stored; "
+                         "run `kpisync sync` again to resume.")
         return "\n".join([total + ":", *lines])
 
 

@@ -15,7 +15,9 @@ from kpisync.store import Store
 from kpisync.sync.auth import authenticator_from_env
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.envfile import read_env_file
+from kpisync.sync.estimate import SyncEstimate, estimate
 from kpisync.sync.jobs import sync
+from kpisync.sync.quota import DEFAULT_QUOTA, QuotaGuard
 from kpisync.sync.report import ProgressEvent, SyncReport
 
 
@@ -26,15 +28,39 @@ def sync_from_env(
     env_file: Path | None = None,
     env: Mapping[str, str] | None = None,
     full: bool = False,
+    quota: QuotaGuard | None = DEFAULT_QUOTA,
     on_progress: Callable[[ProgressEvent], None] | None = None,
 ) -> SyncReport:
     """Sync with credentials from ``env`` (default the process environment), overlaid by
     ``env_file`` when given. The way to log in is chosen from the variables set (see
     ``kpisync.sync.auth.flow_from_env``); it is checked, and a token requested, before the
-    store is opened, so bad credentials leave no trace on disk."""
+    store is opened, so bad credentials leave no trace on disk. ``quota`` guards the org's
+    API requests (None: no guard); when it stops the sync the report is ``partial``."""
+    client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
+    with Store.open(store_path) as store:
+        return sync(config, store, client, full=full, on_progress=on_progress)
+
+
+def estimate_from_env(
+    config: Config,
+    store_path: Path,
+    *,
+    env_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    full: bool = False,
+    quota: QuotaGuard = DEFAULT_QUOTA,
+) -> SyncEstimate:
+    """The dry run: the next sync's API cost (see ``kpisync.sync.estimate``). The store is
+    only read, and not created when it does not exist."""
+    client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
+    if not store_path.exists():
+        return estimate(config, None, client, quota=quota, full=full)
+    with Store.open(store_path) as store:
+        return estimate(config, store, client, quota=quota, full=full)
+
+
+def _authenticator(env: Mapping[str, str] | None, env_file: Path | None):
     variables = dict(os.environ if env is None else env)
     if env_file is not None:
         variables.update(read_env_file(env_file))
-    client = SalesforceClient.connect(authenticator_from_env(variables))
-    with Store.open(store_path) as store:
-        return sync(config, store, client, full=full, on_progress=on_progress)
+    return authenticator_from_env(variables)
