@@ -1,0 +1,84 @@
+"""The dry run: counts with the incremental WHERE, /limits, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from kpisync.store import Store
+from kpisync.sync.estimate import estimate
+from kpisync.sync.quota import Allowance, QuotaGuard
+from tests.sf_fixtures import API, add_query, make_client, sample
+from tests.test_sync_jobs import (
+    CONFIG,
+    HISTORY,
+    NOW,
+    ORDER,
+    SINCE,
+    TASK_SELECT,
+    add_reference_objects,
+    run,
+    task,
+    watermark,
+)
+
+
+def add_counts(rsps, task_where, *, users=36, roles=7, tasks=4_484, checkpoint=False):
+    user_where = f" WHERE {watermark('2026-01-01T00:00:00Z', '005A')}" if checkpoint else ""
+    role_where = f" WHERE {watermark('2026-01-01T00:00:00Z', '00E1')}" if checkpoint else ""
+    add_query(rsps, f"SELECT count() FROM User{user_where}", [], all_rows=False, total=users)
+    add_query(rsps, f"SELECT count() FROM UserRole{role_where}", [], all_rows=False, total=roles)
+    add_query(rsps, f"SELECT count() FROM Task WHERE {task_where}", [], total=tasks)
+    rsps.get(f"{API}/limits/", json=sample("limits_excerpt.json"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "store.duckdb") as opened:
+        yield opened
+
+
+@responses.activate
+def test_first_sync_estimate_counts_pages_and_describes():
+    add_counts(responses, SINCE)
+    result = estimate(CONFIG, None, make_client(), now=NOW, history_start=HISTORY,
+                      quota=QuotaGuard(run_budget=Allowance(requests=10)))
+    assert {name: (o.records, o.calls, o.full) for name, o in result.objects.items()} == {
+        "User": (36, 2, True), "UserRole": (7, 2, True), "Task": (4_484, 4, True)}
+    assert (result.estimated_calls, result.api_calls, result.api_usage) == (8, 4, (63, 5000))
+    assert (result.run_budget, result.org_floor, result.within_quota) == (10, 1000, True)
+
+
+@responses.activate
+def test_estimate_json_and_budget_verdict():
+    add_counts(responses, SINCE, tasks=40_000)
+    result = estimate(CONFIG, None, make_client(), now=NOW, history_start=HISTORY)
+    assert (result.estimated_calls, result.run_budget, result.within_quota) == (25, 500, True)
+    assert result.to_dict() == {
+        "dry_run": True,
+        "objects": {"User": {"records": 36, "api_calls": 2, "full": True},
+                    "UserRole": {"records": 7, "api_calls": 2, "full": True},
+                    "Task": {"records": 40_000, "api_calls": 21, "full": True}},
+        "estimated_api_calls": 25, "dry_run_api_calls": 4,
+        "api_usage": {"used": 63, "limit": 5000},
+        "run_budget": 500, "org_floor": 1000, "within_quota": True,
+    }
+    tight = estimate(CONFIG, None, make_client(), now=NOW, history_start=HISTORY,
+                     quota=QuotaGuard(run_budget=Allowance(requests=24)))
+    assert tight.within_quota is False
+
+
+@responses.activate
+def test_estimate_uses_the_checkpoint_and_writes_nothing(store):
+    add_reference_objects(responses)
+    add_query(responses, f"{TASK_SELECT} WHERE {SINCE}{ORDER}",
+              [task("00T1", "2026-01-05T14:03:00.000+0000")])
+    run(store)
+    before = (store.get_state("Task"), store.count("Task"))
+    responses.reset()
+    wm = watermark("2026-01-05T14:03:00Z", "00T1")
+    add_counts(responses, f"({SINCE}) AND ({wm})", users=0, roles=0, tasks=0, checkpoint=True)
+    result = estimate(CONFIG, store, make_client(), now=NOW, history_start=HISTORY)
+    assert result.objects["Task"].calls == 2
+    assert result.objects["Task"].full is False
+    assert (store.get_state("Task"), store.count("Task")) == before
