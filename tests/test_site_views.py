@@ -287,6 +287,21 @@ def test_cascade_marks_the_lowest_rate_as_weakest():
     )
 
 
+def test_team_cascade_shows_only_steps_between_kpis_the_team_tracks():
+    scorecard = sample_scorecard()
+    site = Site(scorecard, GENERATED)
+    sdr = next(t for t in scorecard.teams if t.id == "sdr_east")
+    steps = site.team_page(sdr).scope.cascade.steps
+    # the SDR team tracks calls → conversations → meetings → opps_created, not deals_won
+    assert [(s.from_name, s.to_name) for s in steps] == [
+        (site.kpi_name(a), site.kpi_name(b))
+        for a, b in (("calls", "conversations"), ("conversations", "meetings"),
+                     ("meetings", "opps_created"))
+    ]
+    ae = next(t for t in scorecard.teams if t.id == "ae_smb")
+    assert site.team_page(ae).scope.cascade is None  # opps_created alone: no step to show
+
+
 def test_team_page_lists_reps_with_inactive_marked():
     scorecard = sample_scorecard()
     page = Site(scorecard, GENERATED).team_page(scorecard.teams[0])

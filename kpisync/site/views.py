@@ -127,7 +127,7 @@ class Site:
             summary=summarise(card.figure.status for card in cards),
             tiers=tiers,
             history=self.history(kpis, scope, scope_id, rel),
-            cascade=self.cascade(scope, scope_id),
+            cascade=self.cascade(scope, scope_id, kpis),
         )
 
     def card_for(self, kpi: Kpi, scope: Scope, scope_id: str, rel) -> KpiCard:
@@ -164,11 +164,18 @@ class Site:
             ),
         )
 
-    def cascade(self, scope: Scope, scope_id: str) -> Cascade | None:
-        if len(self.config.cascade) < 2:
-            return None
+    def cascade(self, scope: Scope, scope_id: str, kpis: list[Kpi]) -> Cascade | None:
+        """The cascade steps whose both ends this scope tracks: an SDR team that hands
+        meetings to AEs is not shown a 0 % meeting-to-opportunity step as its weakest."""
+        tracked = {kpi.id for kpi in kpis}
         period = self.focus_period
-        steps = self.card.cascade_for(period.key, scope, scope_id)
+        steps = [
+            step
+            for step in self.card.cascade_for(period.key, scope, scope_id)
+            if step.from_kpi in tracked and step.to_kpi in tracked
+        ]
+        if not steps:
+            return None
         weakest = weakest_step([s.rate for s in steps])
         units = {k.id: k.unit for k in self.config.kpis}
         views = tuple(
