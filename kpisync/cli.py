@@ -7,6 +7,7 @@ REQUEST_LIMIT_EXCEEDED; what was fetched is stored and the next run resumes).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -65,6 +66,11 @@ class AllowanceType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+bulk_threshold_option = click.option(
+    "--bulk-threshold", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Read objects with more than N records to fetch through Bulk API 2.0 "
+         "(one COUNT() per object first). Default: REST only.",
+)
 api_budget_option = click.option(
     "--api-budget", type=AllowanceType(), default="10%", show_default=True,
     help="Most API calls this run may make: a share of the org's daily limit (10%, 0.1) or a "
@@ -128,6 +134,7 @@ def validate(config_path: Path) -> None:
 @click.option("--full", is_flag=True, help="Resync every object from scratch.")
 @api_budget_option
 @api_floor_option
+@bulk_threshold_option
 @click.option("--dry-run", is_flag=True,
               help="Only estimate the API calls the sync would make (a count per object); "
                    "the store is not written.")
@@ -135,7 +142,7 @@ def validate(config_path: Path) -> None:
               help="Print the report as JSON on stdout (progress stays on stderr).")
 @reports_errors
 def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool, api_budget,
-         api_floor, dry_run: bool, as_json: bool) -> None:
+         api_floor, bulk_threshold: int | None, dry_run: bool, as_json: bool) -> None:
     """Pull Salesforce records into the local store (incrementally).
 
     Exits 3 when the sync stopped at an API quota guard: run it again later to resume.
@@ -149,8 +156,10 @@ def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool,
     if dry_run:
         result = estimate_from_env(config, store_path, env_file=env_file, full=full, quota=quota)
     else:
-        result = sync_from_env(config, store_path, env_file=env_file, full=full, quota=quota,
-                               on_progress=_progress_printer())
+        with _progress() as progress:
+            result = sync_from_env(config, store_path, env_file=env_file, full=full,
+                                   quota=quota, bulk_threshold=bulk_threshold,
+                                   on_progress=progress)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())
     if not dry_run and result.partial:
         sys.exit(EXIT_PARTIAL)
@@ -186,9 +195,10 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
 @click.option("--full", is_flag=True, help="Resync every object from scratch.")
 @api_budget_option
 @api_floor_option
+@bulk_threshold_option
 @reports_errors
 def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | None, as_of,
-        full: bool, api_budget, api_floor) -> None:
+        full: bool, api_budget, api_floor, bulk_threshold: int | None) -> None:
     """sync, then build: the scheduled job.
 
     A sync stopped at an API quota guard skips the build (a site from half-synced data would
@@ -200,9 +210,10 @@ def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | Non
     from kpisync.sync.run import sync_from_env
 
     config = load_config(config_path)
-    report = sync_from_env(config, store_path, env_file=env_file, full=full,
-                           quota=QuotaGuard(run_budget=api_budget, org_floor=api_floor),
-                           on_progress=_progress_printer())
+    with _progress() as progress:
+        report = sync_from_env(config, store_path, env_file=env_file, full=full,
+                               quota=QuotaGuard(run_budget=api_budget, org_floor=api_floor),
+                               bulk_threshold=bulk_threshold, on_progress=progress)
     click.echo(report.summary())
     if report.partial:
         click.echo("Skipped the build: the sync is partial.", err=True)
@@ -289,10 +300,15 @@ def _serve(out_dir: Path, port: int) -> None:
         click.echo("Stopped.")
 
 
-def _progress_printer():
-    """Progress lines on stderr: one per page, plain text that CI logs keep readable."""
+@contextlib.contextmanager
+def _progress():
+    """Progress on stderr, so stdout keeps only the report (``--json`` stays parseable): a
+    redrawn line per object on a terminal, timestamped plain lines in CI logs. Closed before
+    the summary or an error is printed, so neither lands on an open progress line."""
+    from kpisync.sync.progress import progress_display
 
-    def show(event) -> None:
-        click.echo(str(event), err=True)
-
-    return show
+    display = progress_display(sys.stderr)
+    try:
+        yield display
+    finally:
+        display.close()

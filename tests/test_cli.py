@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from kpisync import __version__
 from kpisync.cli import main
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
+from kpisync.sync.jobs import months_before
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "kpis.yaml"
@@ -151,3 +153,23 @@ def test_emulator_command_prints_url_ca_and_token_then_serves(tmp_path):
         process.wait(timeout=30)
     assert process.returncode == 0
     assert os.path.exists(ca)
+
+
+@pytest.mark.e2e
+def test_sync_bulk_threshold_reads_big_objects_through_bulk_api(tmp_path):
+    org = generate_demo_org(seed=3, as_of=date.today(), scale=0.05)
+    with Emulator(org, bulk_polls_to_complete=0) as emulator:
+        env = {"SF_INSTANCE_URL": emulator.url, "SF_ACCESS_TOKEN": emulator.access_token,
+               "REQUESTS_CA_BUNDLE": str(emulator.ca_path)}
+        result = CliRunner().invoke(
+            main, ["sync", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"),
+                   "--bulk-threshold", "1000", "--json"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        bulk_calls = [r for r in emulator.requests if "/jobs/query" in r]
+    assert any(r.startswith("POST ") for r in bulk_calls)
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    since = months_before(date.today(), 13).isoformat()
+    report = json.loads(result.stdout)
+    assert report["objects"]["Task"]["fetched"] == sum(
+        1 for t in org.records("Task") if t["CreatedDate"] >= since
+    )

@@ -21,9 +21,10 @@ _NO_SOFT_DELETE = frozenset({"User", "UserRole"})
 
 
 def now_stamp() -> str:
-    """The current instant as Salesforce formats a datetime: UTC, millisecond precision."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+    """The current instant as Salesforce writes a datetime: UTC, whole seconds, with the
+    ``.000`` milliseconds its JSON always carries (SOQL datetime literals have no fraction
+    either, which is why a watermark to the second loses nothing)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 class OrgData:

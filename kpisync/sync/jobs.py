@@ -15,6 +15,14 @@ SystemModstamp (bulk updates stamp many rows with the same second) are broken by
 The same checkpoints make a quota stop clean: when a guard of ``kpisync.sync.quota`` trips, or
 Salesforce answers REQUEST_LIMIT_EXCEEDED, the sync stops between pages and returns a partial
 report (``SyncReport.partial``); the next run resumes after the last stored page.
+
+With a ``bulk_threshold``, a ``SELECT count()`` of the same WHERE comes first, and an object
+with more records to read goes through a Bulk API 2.0 query job (``kpisync.sync.bulk``). Its
+result sets are stored one transaction each, but the checkpoint moves only once the whole job
+is stored: the bulk query has no ORDER BY, since Salesforce does not document that a job's
+result sets follow one (it splits big jobs and runs the parts in parallel), so a set's last
+row says nothing about the rows before it. A bulk read killed halfway re-runs the query from
+the last checkpoint; the rows already stored are upserted again, which is harmless.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import calendar
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -31,6 +40,7 @@ from kpisync.errors import SalesforceError
 from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
+from kpisync.sync.bulk import DEFAULT_BULK_POLICY, BulkPolicy, bulk_query
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.quota import QuotaReached
 from kpisync.sync.report import ObjectReport, ProgressEvent, SyncReport
@@ -62,6 +72,8 @@ def sync(
     now: datetime | None = None,
     history_start: date | None = None,
     on_progress: ProgressCallback | None = None,
+    bulk_threshold: int | None = None,
+    bulk_policy: BulkPolicy = DEFAULT_BULK_POLICY,
 ) -> SyncReport:
     """Bring the store up to date with Salesforce for every object the config needs.
 
@@ -71,6 +83,11 @@ def sync(
     stay stored with their checkpoint, and the next run resumes from there. A stop at the
     client's quota guard or at REQUEST_LIMIT_EXCEEDED is not raised: the report comes back
     with ``partial`` set and the objects after the stop not synced.
+
+    ``bulk_threshold``: objects with more records to read than this are read with a Bulk API
+    2.0 query job (``kpisync.sync.bulk.DEFAULT_BULK_THRESHOLD`` is the usual choice); None
+    reads everything through the REST API, without the extra count per object.
+    ``bulk_policy`` sets how jobs are polled and read.
     """
     now = now or datetime.now(UTC)
     start = history_start or months_before(now.date(), HISTORY_MONTHS)
@@ -81,7 +98,7 @@ def sync(
     for plan in plan_objects(config):
         reports[plan.sobject], stopped = _sync_object(
             plan, config, store, client, full=full, now=now, history_start=start,
-            on_progress=on_progress)
+            on_progress=on_progress, bulk=(bulk_threshold, bulk_policy))
         if usage_before is None:
             usage_before = client.api_usage()  # known once Salesforce has answered once
         if stopped is not None:
@@ -175,13 +192,14 @@ def _sync_object(
     now: datetime,
     history_start: date,
     on_progress: ProgressCallback | None,
+    bulk: tuple[int | None, BulkPolicy],
 ) -> tuple[ObjectReport, str | None]:
     """The object's report, and why the sync stopped at it (None: it was read completely)."""
     started, calls_before = time.monotonic(), client.api_calls
     tally, stopped = _Tally(), None
     try:
         _read_object(plan, config, store, client, tally, full=full,
-                     history_start=history_start, on_progress=on_progress)
+                     history_start=history_start, on_progress=on_progress, bulk=bulk)
     except SalesforceError as exc:
         stopped = stop_reason(exc)
         if stopped is None:
@@ -208,6 +226,7 @@ def _read_object(
     full: bool,
     history_start: date,
     on_progress: ProgressCallback | None,
+    bulk: tuple[int | None, BulkPolicy],
 ) -> None:
     """Read the object's new records page by page into the store, keeping ``tally`` current."""
     described = client.describe(plan.sobject)
@@ -219,6 +238,15 @@ def _read_object(
     state = tally.state = _starting_state(plan, store, full=full, added=added)
     tally.read_all = state.watermark is None
     counts = tally.counts
+    threshold, policy = bulk
+    if threshold is not None:
+        where = incremental_where(plan, state, history_start)
+        records = client.count(soql.count(plan.sobject, where),
+                               include_deleted=plan.measurable, sobject=plan.sobject)
+        if records > threshold:
+            types = {f: described[f].type for f in plan.fields}
+            _read_bulk(plan, store, client, tally, where, types, policy, on_progress)
+            return
     query = incremental_query(plan, state, history_start)
     for page in client.query_pages(query, include_deleted=plan.measurable, sobject=plan.sobject):
         if page.records:
@@ -239,6 +267,38 @@ def _read_object(
         if on_progress is not None:
             on_progress(ProgressEvent(plan.sobject, counts["fetched"], counts["pages"],
                                       page.total_size))
+
+
+def _read_bulk(plan: ObjectPlan, store: Store, client: SalesforceClient, tally: _Tally,
+               where: str | None, types: dict[str, str], policy: BulkPolicy,
+               on_progress: ProgressCallback | None) -> None:
+    """Read the object with a Bulk API 2.0 query job; the checkpoint moves at the end only
+    (see the module docstring)."""
+    counts, newest = tally.counts, None
+    query = soql.select(plan.sobject, plan.fields, where=where)
+    sets = bulk_query(client, query, sobject=plan.sobject, field_types=types,
+                      include_deleted=plan.measurable, policy=policy)
+    with closing(sets):  # abort and delete the job at once if storing fails
+        for result in sets:
+            live = [r for r in result.records if not r.get("IsDeleted")]
+            gone = [r["Id"] for r in result.records if r.get("IsDeleted")]
+            with store.transaction():
+                store.upsert(plan.sobject, live)
+                store.delete(plan.sobject, gone)
+            keys = [(_utc(r["SystemModstamp"]), r["Id"]) for r in result.records]
+            newest = max([*keys, *([newest] if newest else [])], default=None)
+            counts["fetched"] += len(result.records)
+            counts["upserted"] += len(live)
+            counts["deleted"] += len(gone)
+            counts["pages"] += 1
+            if on_progress is not None:
+                on_progress(ProgressEvent(plan.sobject, counts["fetched"], counts["pages"],
+                                          result.total_size))
+    if newest is not None:
+        started = tally.state.last_full_sync if tally.state else None
+        tally.state = SyncState(plan.sobject, newest[0], newest[1], plan.fields,
+                                last_full_sync=started)
+        store.save_state(tally.state)
 
 
 def _starting_state(plan: ObjectPlan, store: Store, *, full: bool, added: bool) -> SyncState:

@@ -29,16 +29,19 @@ def sync_from_env(
     env: Mapping[str, str] | None = None,
     full: bool = False,
     quota: QuotaGuard | None = DEFAULT_QUOTA,
+    bulk_threshold: int | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
 ) -> SyncReport:
     """Sync with credentials from ``env`` (default the process environment), overlaid by
     ``env_file`` when given. The way to log in is chosen from the variables set (see
     ``kpisync.sync.auth.flow_from_env``); it is checked, and a token requested, before the
     store is opened, so bad credentials leave no trace on disk. ``quota`` guards the org's
-    API requests (None: no guard); when it stops the sync the report is ``partial``."""
+    API requests (None: no guard); when it stops the sync the report is ``partial``.
+    Objects with more than ``bulk_threshold`` records to read go through Bulk API 2.0."""
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
     with Store.open(store_path) as store:
-        return sync(config, store, client, full=full, on_progress=on_progress)
+        return sync(config, store, client, full=full, bulk_threshold=bulk_threshold,
+                    on_progress=on_progress)
 
 
 def estimate_from_env(
