@@ -146,6 +146,23 @@ def test_second_sync_sends_the_watermark_and_applies_update_and_delete(store):
 
 
 @responses.activate
+def test_unchanged_incremental_sync_skips_describe_one_call_per_object(store):
+    add_reference_objects(responses)
+    add_query(responses, f"{TASK_SELECT} WHERE {SINCE}{ORDER}",
+              [task("00T1", "2026-01-05T14:03:00.000+0000")])
+    run(store)
+    responses.reset()
+    add_reference_objects(responses, first=False)
+    wm = watermark("2026-01-05T14:03:00Z", "00T1")
+    add_query(responses, f"{TASK_SELECT} WHERE ({SINCE}) AND ({wm}){ORDER}", [])
+    report = run(store)
+    assert [c.request.url for c in responses.calls if "/describe" in c.request.url] == []
+    assert {name: o.api_calls for name, o in report.objects.items()} == {
+        "User": 1, "UserRole": 1, "Task": 1,
+    }
+
+
+@responses.activate
 def test_missing_field_names_the_kpi(store):
     config = Config(path=Path("kpis.yaml"), org=CONFIG.org, teams=(), kpis=(CALLS, MEETINGS),
                     required_fields={"Event": ("OwnerId", "ActivityDate", "Meeting_Held__c")})

@@ -1,7 +1,8 @@
 """The sync: Salesforce records into the local store, incrementally and safe to kill.
 
-Per object: describe it (every field the KPIs need must exist), make sure its table has the
-columns, then read the records changed since the watermark, oldest first:
+Per object: describe it (every field the KPIs need must exist; skipped when the last sync read
+exactly the same fields), make sure its table has the columns, then read the records changed
+since the watermark, oldest first:
 
     SELECT ... FROM Task
     WHERE CreatedDate >= <history start>
@@ -229,12 +230,10 @@ def _read_object(
     bulk: tuple[int | None, BulkPolicy],
 ) -> None:
     """Read the object's new records page by page into the store, keeping ``tally`` current."""
-    described = client.describe(plan.sobject)
-    missing = [f for f in plan.fields if f not in described]
-    if missing:
-        raise SalesforceError(missing_fields_message(config, plan.sobject, missing),
-                              error_code="INVALID_FIELD", sobject=plan.sobject)
-    added = store.ensure_table(plan.sobject, {f: described[f].type for f in plan.fields})
+    types = None if full else _known_types(plan, store)
+    if types is None:
+        types = _described_types(plan, config, client)
+    added = store.ensure_table(plan.sobject, types)
     state = tally.state = _starting_state(plan, store, full=full, added=added)
     tally.read_all = state.watermark is None
     counts = tally.counts
@@ -244,7 +243,6 @@ def _read_object(
         records = client.count(soql.count(plan.sobject, where),
                                include_deleted=plan.measurable, sobject=plan.sobject)
         if records > threshold:
-            types = {f: described[f].type for f in plan.fields}
             _read_bulk(plan, store, client, tally, where, types, policy, on_progress)
             return
     query = incremental_query(plan, state, history_start)
@@ -299,6 +297,38 @@ def _read_bulk(plan: ObjectPlan, store: Store, client: SalesforceClient, tally: 
         tally.state = SyncState(plan.sobject, newest[0], newest[1], plan.fields,
                                 last_full_sync=started)
         store.save_state(tally.state)
+
+
+def _described_types(
+    plan: ObjectPlan, config: Config, client: SalesforceClient
+) -> dict[str, str]:
+    """Describe the object: every field the KPIs need must exist and be visible."""
+    described = client.describe(plan.sobject)
+    missing = [f for f in plan.fields if f not in described]
+    if missing:
+        raise SalesforceError(missing_fields_message(config, plan.sobject, missing),
+                              error_code="INVALID_FIELD", sobject=plan.sobject)
+    return {f: described[f].type for f in plan.fields}
+
+
+def _known_types(plan: ObjectPlan, store: Store) -> dict[str, str] | None:
+    """The field types from the last sync, when it read exactly these fields and left a
+    checkpoint: an unchanged incremental sync then costs one call per object, not two. Any
+    change (a new field, a first or full read) describes the object again."""
+    state = store.get_state(plan.sobject)
+    if state is None or state.watermark is None or set(state.fields) != set(plan.fields):
+        return None
+    columns = store.columns(plan.sobject)
+    if not set(plan.fields) <= set(columns):
+        return None
+    return {f: _SF_TYPE_OF_COLUMN.get(columns[f].split("(")[0], "string") for f in plan.fields}
+
+
+# Back from the store's column types to the describe types that type CSV values and columns.
+_SF_TYPE_OF_COLUMN = {
+    "BOOLEAN": "boolean", "BIGINT": "int", "DOUBLE": "double", "DECIMAL": "currency",
+    "DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "VARCHAR": "string",
+}
 
 
 def _starting_state(plan: ObjectPlan, store: Store, *, full: bool, added: bool) -> SyncState:
