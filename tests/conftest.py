@@ -52,3 +52,13 @@ def browser():
     yield launched
     launched.close()
     playwright.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch):
+    """Tests talk only to 127.0.0.1: a proxy or CURL_CA_BUNDLE from the machine must not
+    reroute or re-verify them (httpx's test suite does the same)."""
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                "all_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

@@ -40,14 +40,6 @@ def make_org() -> OrgData:
     return OrgData({"Task": tasks})
 
 
-@pytest.fixture(autouse=True)
-def clean_environ(monkeypatch):
-    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                "all_proxy", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-
 @pytest.fixture
 def org():
     return make_org()
