@@ -147,3 +147,24 @@ def strings(
         if value is not None:
             found.append((value, item))
     return found
+
+
+def distinct_identifiers(
+    items: list[Node], path: str, problems: Problems, *, duplicate: str
+) -> list[tuple[str, Node, str]]:
+    """The ids of a list of KPI ids, each once, with its node and path. A repeat is a problem:
+    ``duplicate`` is its message, formatted with ``id`` and the ``line`` of the first."""
+    first: dict[str, Node] = {}
+    found: list[tuple[str, Node, str]] = []
+    for index, item in enumerate(items):
+        item_path = yn.join(path, index)
+        item_id = identifier(item, item_path, problems)
+        if item_id is None:
+            continue
+        if item_id in first:
+            problems.add(item, item_path,
+                         duplicate.format(id=item_id, line=yn.line_of(first[item_id])))
+            continue
+        first[item_id] = item
+        found.append((item_id, item, item_path))
+    return found

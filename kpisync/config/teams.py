@@ -135,16 +135,8 @@ def _kpis(node: Node, path: str, problems: Problems, refs: list[Ref]) -> tuple[s
     if len(items) > MAX_TEAM_KPIS:
         problems.add(node, path, f"a team shows at most {MAX_TEAM_KPIS} KPIs, got {len(items)}; "
                      "3-4 keeps a scorecard focused")
-    found: dict[str, Node] = {}
-    for index, item in enumerate(items):
-        item_path = yn.join(path, index)
-        kpi_id = readers.identifier(item, item_path, problems)
-        if kpi_id is None:
-            continue
-        if kpi_id in found:
-            problems.add(item, item_path, f"'{kpi_id}' is listed twice "
-                                          f"(first at line {yn.line_of(found[kpi_id])})")
-            continue
-        found[kpi_id] = item
-        refs.append(Ref("kpi", kpi_id, item, item_path))
-    return tuple(found)
+    found = readers.distinct_identifiers(
+        items, path, problems, duplicate="'{id}' is listed twice (first at line {line})"
+    )
+    refs.extend(Ref("kpi", kpi_id, item, item_path) for kpi_id, item, item_path in found)
+    return tuple(kpi_id for kpi_id, _, _ in found)

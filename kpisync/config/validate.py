@@ -149,19 +149,11 @@ def _cascade(node: Node, problems: Problems, refs: list[Ref]) -> tuple[str, ...]
         return ()
     if len(items) < 2:
         problems.add(node, "cascade", f"a cascade needs at least two KPIs, got {len(items)}")
-    seen: dict[str, Node] = {}
-    for index, item in enumerate(items):
-        path = yn.join("cascade", index)
-        kpi_id = readers.identifier(item, path, problems)
-        if kpi_id is None:
-            continue
-        if kpi_id in seen:
-            problems.add(item, path, f"'{kpi_id}' is already in the cascade "
-                                     f"(at line {yn.line_of(seen[kpi_id])})")
-            continue
-        seen[kpi_id] = item
-        refs.append(Ref("measure", kpi_id, item, path))
-    return tuple(seen)
+    found = readers.distinct_identifiers(
+        items, "cascade", problems, duplicate="'{id}' is already in the cascade (at line {line})"
+    )
+    refs.extend(Ref("measure", kpi_id, item, path) for kpi_id, item, path in found)
+    return tuple(kpi_id for kpi_id, _, _ in found)
 
 
 def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems: Problems

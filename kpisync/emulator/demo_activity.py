@@ -150,13 +150,9 @@ def _by_time(item: tuple[int, int, dict]) -> tuple[int, int]:
     return item[0], item[1]
 
 
-def _task(b: _Builder, rep: Rep, ordinal: int, created: int, prospect: Prospect, subject: str,
-          kind: str, status: str, duration: int | None, disposition: str | None) -> dict:
-    deleted, modified = b.stamps(created)
-    closed = status == "Completed"
-    subtype = kind
-    if ordinal < b.old_before and b.rng.random() < OLD_TASK_NO_SUBTYPE:
-        subtype = None
+def _header(b: _Builder, rep: Rep, created: int, modified: int, deleted: bool, subject: str,
+            activity_date: str) -> dict:
+    """The fields a Task and an Event share, in Salesforce's order: owner, stamps, subject."""
     created_text = b.tl.stamp(created)
     modified_text = created_text if modified == created else b.tl.stamp(modified)
     return {
@@ -169,7 +165,19 @@ def _task(b: _Builder, rep: Rep, ordinal: int, created: int, prospect: Prospect,
         "LastModifiedDate": modified_text,
         "SystemModstamp": modified_text,
         "Subject": subject,
-        "ActivityDate": b.tl.day_iso(ordinal),
+        "ActivityDate": activity_date,
+    }
+
+
+def _task(b: _Builder, rep: Rep, ordinal: int, created: int, prospect: Prospect, subject: str,
+          kind: str, status: str, duration: int | None, disposition: str | None) -> dict:
+    deleted, modified = b.stamps(created)
+    closed = status == "Completed"
+    subtype = kind
+    if ordinal < b.old_before and b.rng.random() < OLD_TASK_NO_SUBTYPE:
+        subtype = None
+    return {
+        **_header(b, rep, created, modified, deleted, subject, b.tl.day_iso(ordinal)),
         "WhoId": prospect.contact_id,
         "WhatId": prospect.account_id,
         "AccountId": prospect.account_id,
@@ -181,7 +189,7 @@ def _task(b: _Builder, rep: Rep, ordinal: int, created: int, prospect: Prospect,
         "CallDurationInSeconds": duration,
         "CallType": "Outbound" if kind == "Call" else None,
         "CallDisposition": disposition,
-        "CompletedDateTime": created_text if closed else None,
+        "CompletedDateTime": b.tl.stamp(created) if closed else None,
         "IsArchived": closed and ordinal <= b.archive_before,
     }
 
@@ -279,20 +287,9 @@ def _event(b: _Builder, rep: Rep, created: int, begin: int, minutes: int, subjec
     tl = b.tl
     finish = begin + minutes * 60
     start_text = tl.stamp(begin)
-    created_text = tl.stamp(created)
-    modified_text = created_text if modified == created else tl.stamp(modified)
     day = begin // DAY
     return {
-        "Id": None,
-        "IsDeleted": deleted,
-        "OwnerId": rep.id,
-        "CreatedById": rep.id,
-        "CreatedDate": created_text,
-        "LastModifiedById": rep.id,
-        "LastModifiedDate": modified_text,
-        "SystemModstamp": modified_text,
-        "Subject": subject,
-        "ActivityDate": tl.day_iso(day),
+        **_header(b, rep, created, modified, deleted, subject, tl.day_iso(day)),
         "ActivityDateTime": start_text,
         "StartDateTime": start_text,
         "EndDateTime": tl.stamp(finish),
