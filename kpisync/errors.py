@@ -7,6 +7,7 @@
     ├── SiteError                   the site cannot be rendered or written
     └── SalesforceError             Salesforce answered with an error, or not at all
         ├── AuthenticationError     credentials missing or refused
+        ├── QuotaReached            a quota guard forbids the next call (a clean, partial stop)
         └── TransientSalesforceError   * worth retrying: 5xx, 429, timeouts, lock contention
 
 Only the branch marked * is retried (see ``kpisync.sync.client``); everything else fails at
@@ -89,3 +90,9 @@ class AuthenticationError(SalesforceError):
 class TransientSalesforceError(SalesforceError):
     """A failure that may succeed if tried again: HTTP 5xx or 429, a dropped connection,
     a timeout, UNABLE_TO_LOCK_ROW, SERVER_UNAVAILABLE or QUERY_TIMEOUT."""
+
+
+class QuotaReached(SalesforceError):
+    """Raised by ``kpisync.sync.client.SalesforceClient`` instead of making a call that its
+    ``kpisync.sync.quota.QuotaGuard`` forbids; ``kpisync.sync.jobs.sync`` catches it and
+    returns a partial report, since what was fetched is stored and the next run resumes."""

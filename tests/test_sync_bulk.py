@@ -16,13 +16,13 @@ from responses import matchers
 from kpisync.config import load_config
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
-from kpisync.errors import SalesforceError, TransientSalesforceError
+from kpisync.errors import QuotaReached, SalesforceError, TransientSalesforceError
 from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.bulk import BulkPolicy, bulk_query, parse_csv
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.jobs import sync
-from kpisync.sync.quota import Allowance, QuotaGuard, QuotaReached
+from kpisync.sync.quota import Allowance, QuotaGuard
 from tests.sf_fixtures import API, make_client, no_sleep_policy, sample
 
 JOB_ID = "750R0000000zlh9IAA"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import responses
 
-from kpisync.errors import SalesforceError
+from kpisync.errors import QuotaReached, SalesforceError
 from kpisync.store import Store
-from kpisync.sync.quota import Allowance, QuotaGuard, QuotaReached
+from kpisync.sync.quota import Allowance, QuotaGuard
 from tests.sf_fixtures import API, add_describe, add_more, add_query, make_client, sample
 from tests.test_sync_jobs import (
     ORDER,

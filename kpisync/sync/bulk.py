@@ -10,10 +10,11 @@ default), which is checked on /limits before a job is created:
     GET    jobs/query/{id}/results?locator=&maxRecords=     until Sforce-Locator is "null"
     DELETE jobs/query/{id}                   (PATCH {"state": "Aborted"} first on a failure)
 
-Every call goes through the client's ``_call``: it is counted, retried when transient, and
-refused by the client's quota guard like a REST call. CSV values are typed from the describe
-so the rows look like the REST JSON the store takes: booleans, int or Decimal numbers, None
-for a blank, dates and datetimes as the strings the store parses.
+Every call goes through the client's public calls (``rest``, ``get_raw``, ``limits``): it is
+counted, retried when transient, and refused by the client's quota guard like a REST call.
+CSV values are typed from the describe so the rows look like the REST JSON the store takes:
+booleans, int or Decimal numbers, None for a blank, dates and datetimes as the strings the
+store parses.
 """
 
 from __future__ import annotations
@@ -70,8 +71,7 @@ class ResultSet:
 
 def bulk_jobs_remaining(client: SalesforceClient) -> tuple[int, int]:
     """(remaining, max) of the org's daily Bulk API 2.0 query jobs, from GET /limits."""
-    body = client._call(lambda: client._sf.limits(timeout=client.timeout), None)
-    jobs = (body or {}).get("DailyBulkV2QueryJobs")
+    jobs = client.limits().get("DailyBulkV2QueryJobs")
     if not isinstance(jobs, dict):
         raise SalesforceError("Salesforce's /limits answer has no DailyBulkV2QueryJobs, so "
                               "kpisync cannot tell whether a Bulk API 2.0 query job may be "
@@ -128,8 +128,7 @@ def _create(client: SalesforceClient, soql: str, *, sobject: str,
             include_deleted: bool) -> dict[str, Any]:
     spec = {"operation": "queryAll" if include_deleted else "query", "query": soql,
             "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
-    body = client._call(lambda: client._sf.restful("jobs/query", method="POST", json=spec,
-                                                   timeout=client.timeout), sobject)
+    body = client.rest("jobs/query", method="POST", json=spec, sobject=sobject)
     if not isinstance(body, dict) or not body.get("id") or not body.get("state"):
         raise SalesforceError(f"Salesforce's answer to creating a Bulk API 2.0 query job for "
                               f"{sobject} has no job id and state: "
@@ -174,13 +173,7 @@ def _results(client: SalesforceClient, job_id: str, sobject: str,
     if locator is not None:
         params["locator"] = locator
 
-    def get() -> Any:
-        sf = client._sf
-        return sf._call_salesforce("GET", f"{sf.base_url}jobs/query/{job_id}/results",
-                                   name=f"jobs/query/{job_id}/results", params=params,
-                                   timeout=client.timeout)
-
-    response = client._call(get, sobject)
+    response = client.get_raw(f"jobs/query/{job_id}/results", params=params, sobject=sobject)
     records = parse_csv(response.content.decode("utf-8"), field_types, sobject=sobject)
     following = response.headers.get("Sforce-Locator", "null")
     return records, None if following in ("", "null") else following
@@ -220,8 +213,7 @@ def typed(text: str, sf_type: str, name: str, sobject: str) -> Any:
 
 def _job_call(client: SalesforceClient, job_id: str, method: str, *,
               sobject: str | None = None, **kwargs: Any) -> Any:
-    return client._call(lambda: client._sf.restful(f"jobs/query/{job_id}", method=method,
-                                                   timeout=client.timeout, **kwargs), sobject)
+    return client.rest(f"jobs/query/{job_id}", method=method, sobject=sobject, **kwargs)
 
 
 def _quietly(client: SalesforceClient, action: Callable[[], Any], what: str,

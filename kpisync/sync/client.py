@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -33,9 +33,14 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from kpisync.errors import AuthenticationError, SalesforceError, TransientSalesforceError
+from kpisync.errors import (
+    AuthenticationError,
+    QuotaReached,
+    SalesforceError,
+    TransientSalesforceError,
+)
 from kpisync.sync.auth import Authenticator, Credentials, make_session
-from kpisync.sync.quota import QuotaGuard, QuotaReached
+from kpisync.sync.quota import QuotaGuard
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -195,9 +200,30 @@ class SalesforceClient:
         )
         return int(body["totalSize"])
 
+    def limits(self) -> dict[str, Any]:
+        """The org's GET /limits answer: every daily limit with its Max and Remaining."""
+        return self._call(lambda: self._sf.limits(timeout=self.timeout), None) or {}
+
+    def rest(self, path: str, *, method: str = "GET", sobject: str | None = None,
+             **kwargs: Any) -> Any:
+        """The parsed JSON answer of ``method`` on ``path`` (relative to the API version's
+        base URL, e.g. ``jobs/query``), under the same retries, mapping and quota guard as
+        every other call. ``kwargs`` go to requests (``json=``, ``params=``)."""
+        return self._call(lambda: self._sf.restful(path, method=method, timeout=self.timeout,
+                                                   **kwargs), sobject)
+
+    def get_raw(self, path: str, *, params: Mapping[str, str] | None = None,
+                sobject: str | None = None) -> requests.Response:
+        """The undecoded answer of a GET on ``path`` (relative as for ``rest``): for bodies
+        that are not JSON, such as Bulk API 2.0 CSV result sets, and their headers."""
+        sf = self._sf
+        return self._call(lambda: sf._call_salesforce("GET", f"{sf.base_url}{path}", name=path,
+                                                      params=params, timeout=self.timeout),
+                          sobject)
+
     def daily_api_requests(self) -> tuple[int, int]:
         """(used, limit) of the org's daily API requests, from GET /limits (itself one call)."""
-        body = self._call(lambda: self._sf.limits(timeout=self.timeout), None)
+        body = self.limits()
         requests_ = body["DailyApiRequests"]
         limit = int(requests_["Max"])  # very old API versions sent strings
         return limit - int(requests_["Remaining"]), limit

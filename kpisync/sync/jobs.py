@@ -37,13 +37,12 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 
 from kpisync.config.model import Config, Kpi
-from kpisync.errors import SalesforceError
+from kpisync.errors import QuotaReached, SalesforceError
 from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.bulk import DEFAULT_BULK_POLICY, BulkPolicy, bulk_query
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.quota import QuotaReached
 from kpisync.sync.report import ObjectReport, ProgressEvent, SyncReport
 
 #: Reference data first: compute needs users and roles to place every activity.

@@ -8,22 +8,15 @@ checked before each call from the client's count and the latest ``Sforce-Limit-I
 * org floor: no call is made once the org's remaining requests are down to this many
   (default 20% of the daily limit), whoever used them.
 
-A guard that trips raises ``QuotaReached`` between two pages; ``kpisync.sync.jobs`` turns
-it into a partial report (the pages already stored keep their checkpoint, and the next run
-resumes after them).
+A guard that trips raises ``kpisync.errors.QuotaReached`` between two pages;
+``kpisync.sync.jobs`` turns it into a partial report (the pages already stored keep their
+checkpoint, and the next run resumes after them).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from kpisync.errors import SalesforceError
-
-
-class QuotaReached(SalesforceError):
-    """Raised by ``SalesforceClient`` instead of making a call that a ``QuotaGuard`` forbids;
-    ``kpisync.sync.jobs.sync`` catches it and returns a partial report."""
 
 
 @dataclass(frozen=True)
