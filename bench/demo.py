@@ -24,7 +24,8 @@ from kpisync.site.build import build_site
 from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.jobs import months_before, sync
+from kpisync.sync.jobs import sync
+from kpisync.sync.plan import SyncOptions, months_before
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +55,8 @@ def main() -> int:
     with Emulator(org) as emulator:
         credentials = Credentials(emulator.url, emulator.access_token, emulator.ca_path)
         with Store.open(work / "store.duckdb") as store:
-            report = sync(config, store, SalesforceClient(credentials),
-                          history_start=months_before(args.as_of, 13))
+            options = SyncOptions(history_start=months_before(args.as_of, 13))
+            report = sync(config, store, SalesforceClient(credentials), options)
     elapsed = time.perf_counter() - t
     print(f"sync      {elapsed:7.2f} s  {report.total_fetched:>9,} records  "
           f"{report.total_fetched / elapsed:9,.0f} rec/s  {report.total_api_calls} API calls  "

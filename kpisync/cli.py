@@ -66,21 +66,93 @@ class AllowanceType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-bulk_threshold_option = click.option(
-    "--bulk-threshold", type=click.IntRange(min=1), default=None, metavar="N",
-    help="Read objects with more than N records to fetch through Bulk API 2.0 "
-         "(one COUNT() per object first). Default: REST only.",
-)
-api_budget_option = click.option(
-    "--api-budget", type=AllowanceType(), default="10%", show_default=True,
-    help="Most API calls this run may make: a share of the org's daily limit (10%, 0.1) or a "
-         "number of calls (500). Reaching it stops the sync cleanly (exit 3).",
-)
-api_floor_option = click.option(
-    "--api-floor", type=AllowanceType(), default="20%", show_default=True,
-    help="Stop (exit 3) once the org's remaining daily API requests are down to this share "
-         "of its limit (20%, 0.2) or this number (5000).",
-)
+class DurationType(click.ParamType):
+    """``600s``, ``10m``, ``12h``, ``7d``; with ``allow_off``, also ``off``."""
+
+    name = "duration"
+
+    def __init__(self, allow_off: bool = False):
+        self.allow_off = allow_off
+
+    def convert(self, value, param, ctx):
+        from kpisync.sync.plan import parse_duration
+
+        if not isinstance(value, str):
+            return value
+        if self.allow_off and value.strip().lower() == "off":
+            return None
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(f"{exc}{' or off' if self.allow_off else ''}", param, ctx)
+
+
+class ThresholdType(click.ParamType):
+    """A record count, or ``off``."""
+
+    name = "N|off"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() == "off":
+            return None
+        if value.strip().isdigit():
+            return int(value)
+        self.fail(f"expected a number of records or off, got {value!r}", param, ctx)
+
+
+day_type = click.DateTime(formats=["%Y-%m-%d"])
+#: The options of ``sync`` and ``run`` that shape the read; see ``_sync_settings``.
+SYNC_OPTIONS = [
+    click.option("--full", is_flag=True, help="Resync every object from scratch."),
+    click.option("--since", type=day_type, default=None, metavar="DAY",
+                 help="Also re-read every record modified since DAY (YYYY-MM-DD, UTC), e.g. "
+                      "after a data fix in Salesforce; the store keeps its other rows."),
+    click.option("--history-start", type=day_type, default=None, metavar="DAY",
+                 help="Read activities and opportunities created since DAY (YYYY-MM-DD). "
+                      "Default: 13 months back. An earlier day than before reads them again."),
+    click.option("--lookback", type=DurationType(), default="10m", show_default=True,
+                 help="How far before the last watermark each incremental read starts, for "
+                      "records that commit late (600s, 10m, 1h; 0 for none)."),
+    click.option("--formula-refresh", type=DurationType(allow_off=True), default="7d",
+                 show_default=True,
+                 help="Re-read whole objects whose synced fields are formulas once their last "
+                      "full read is this old (formulas change without SystemModstamp); off "
+                      "for never."),
+    click.option("--bulk-threshold", type=ThresholdType(), default="50000", show_default=True,
+                 help="Read the rest of an object through Bulk API 2.0 when its first page "
+                      "says more than N records remain; off for REST only."),
+    click.option("--api-budget", type=AllowanceType(), default="10%", show_default=True,
+                 help="Most API calls this run may make: a share of the org's daily limit (10%, "
+                      "0.1) or a number of calls (500). Reaching it stops the sync cleanly "
+                      "(exit 3)."),
+    click.option("--api-floor", type=AllowanceType(), default="20%", show_default=True,
+                 help="Stop (exit 3) once the org's remaining daily API requests are down to "
+                      "this share of its limit (20%, 0.2) or this number (5000)."),
+]
+
+
+def sync_options(command):
+    """Add ``SYNC_OPTIONS`` to a command."""
+    for option in reversed(SYNC_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _sync_settings(*, full, since, history_start, lookback, formula_refresh, bulk_threshold,
+                   api_budget, api_floor):
+    """The SyncOptions and QuotaGuard the ``SYNC_OPTIONS`` values say."""
+    from kpisync.sync.plan import SyncOptions
+    from kpisync.sync.quota import QuotaGuard
+
+    for name, value in (("--since", since), ("--history-start", history_start)):
+        if value is not None and value.date() > date.today():
+            raise click.BadParameter(f"{value.date()} is in the future", param_hint=name)
+    options = SyncOptions(full=full, since=_as_date(since), history_start=_as_date(history_start),
+                          lookback=lookback, formula_refresh=formula_refresh,
+                          bulk_threshold=bulk_threshold)
+    return options, QuotaGuard(run_budget=api_budget, org_floor=api_floor)
 
 
 def _as_date(value) -> date | None:
@@ -131,35 +203,31 @@ def validate(config_path: Path) -> None:
 @config_option
 @store_option
 @env_file_option
-@click.option("--full", is_flag=True, help="Resync every object from scratch.")
-@api_budget_option
-@api_floor_option
-@bulk_threshold_option
+@sync_options
 @click.option("--dry-run", is_flag=True,
               help="Only estimate the API calls the sync would make (a count per object); "
                    "the store is not written.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON on stdout (progress stays on stderr).")
 @reports_errors
-def sync(config_path: Path, store_path: Path, env_file: Path | None, full: bool, api_budget,
-         api_floor, bulk_threshold: int | None, dry_run: bool, as_json: bool) -> None:
+def sync(config_path: Path, store_path: Path, env_file: Path | None, dry_run: bool,
+         as_json: bool, **read) -> None:
     """Pull Salesforce records into the local store (incrementally).
 
     Exits 3 when the sync stopped at an API quota guard: run it again later to resume.
     """
     from kpisync.config import load_config
-    from kpisync.sync.quota import QuotaGuard
     from kpisync.sync.run import estimate_from_env, sync_from_env
 
+    options, quota = _sync_settings(**read)
     config = load_config(config_path)
-    quota = QuotaGuard(run_budget=api_budget, org_floor=api_floor)
     if dry_run:
-        result = estimate_from_env(config, store_path, env_file=env_file, full=full, quota=quota)
+        result = estimate_from_env(config, store_path, env_file=env_file, options=options,
+                                   quota=quota)
     else:
         with _progress() as progress:
-            result = sync_from_env(config, store_path, env_file=env_file, full=full,
-                                   quota=quota, bulk_threshold=bulk_threshold,
-                                   on_progress=progress)
+            result = sync_from_env(config, store_path, env_file=env_file, options=options,
+                                   quota=quota, on_progress=progress)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.summary())
     if not dry_run and result.partial:
         sys.exit(EXIT_PARTIAL)
@@ -192,13 +260,10 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
 @out_option
 @env_file_option
 @as_of_option
-@click.option("--full", is_flag=True, help="Resync every object from scratch.")
-@api_budget_option
-@api_floor_option
-@bulk_threshold_option
+@sync_options
 @reports_errors
 def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | None, as_of,
-        full: bool, api_budget, api_floor, bulk_threshold: int | None) -> None:
+        **read) -> None:
     """sync, then build: the scheduled job.
 
     A sync stopped at an API quota guard skips the build (a site from half-synced data would
@@ -206,14 +271,13 @@ def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | Non
     """
     from kpisync.build import build as build_site
     from kpisync.config import load_config
-    from kpisync.sync.quota import QuotaGuard
     from kpisync.sync.run import sync_from_env
 
+    options, quota = _sync_settings(**read)
     config = load_config(config_path)
     with _progress() as progress:
-        report = sync_from_env(config, store_path, env_file=env_file, full=full,
-                               quota=QuotaGuard(run_budget=api_budget, org_floor=api_floor),
-                               bulk_threshold=bulk_threshold, on_progress=progress)
+        report = sync_from_env(config, store_path, env_file=env_file, options=options,
+                               quota=quota, on_progress=progress)
     click.echo(report.summary())
     if report.partial:
         click.echo("Skipped the build: the sync is partial.", err=True)

@@ -21,7 +21,8 @@ from kpisync.errors import StoreError
 from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.jobs import months_before, sync
+from kpisync.sync.jobs import sync
+from kpisync.sync.plan import SyncOptions, months_before
 from kpisync.sync.report import SyncReport
 
 
@@ -81,8 +82,8 @@ def run_demo(
         )
         with Store.open(store_path) as store:
             # The generated org spans the 12 months before as_of; read all of it.
-            report = sync(config, store, SalesforceClient(credentials),
-                          history_start=months_before(as_of, 13))
+            options = SyncOptions(history_start=months_before(as_of, 13))
+            report = sync(config, store, SalesforceClient(credentials), options)
     built = build(config, store_path, out_dir, as_of=as_of)
     return DemoReport(path, report, built, time.monotonic() - started)
 

@@ -14,7 +14,7 @@ from kpisync import __version__
 from kpisync.cli import main
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
-from kpisync.sync.jobs import months_before
+from kpisync.sync.plan import months_before
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "kpis.yaml"

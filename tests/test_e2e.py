@@ -24,6 +24,7 @@ from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.jobs import sync
+from kpisync.sync.plan import SyncOptions
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ def demo(tmp_path_factory):
         )
         with Store.open(workdir / "store.duckdb") as store:
             report = sync(config, store, SalesforceClient(credentials),
-                          history_start=date(2025, 5, 1))
+                          SyncOptions(history_start=date(2025, 5, 1)))
     built = build(config, workdir / "store.duckdb", workdir / "out", as_of=AS_OF)
     return org, config, report, built, workdir / "out"
 

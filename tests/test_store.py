@@ -203,3 +203,35 @@ def test_file_locked_by_another_process_is_refused(tmp_path):
         f"the store {path} is in use by another process (another kpisync sync or build?); "
         "wait for it to finish and try again"
     )
+
+
+def test_state_round_trips_how_the_next_read_starts(store):
+    state = SyncState("Opportunity", datetime(2026, 1, 5, tzinfo=UTC), "006A", ("Id", "Amount"),
+                      complete=True, formula_fields=("Weighted__c",),
+                      history_start=date(2025, 1, 1))
+    store.save_state(state)
+    saved = store.get_state("Opportunity")
+    assert (saved.complete, saved.formula_fields, saved.history_start) == (
+        True, ("Weighted__c",), date(2025, 1, 1))
+
+
+def test_version_1_store_is_migrated_in_place(tmp_path):
+    path = tmp_path / "store.duckdb"
+    con = duckdb.connect(str(path))  # what kpisync 0.1 with schema version 1 wrote
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("CREATE TABLE sync_state (sobject VARCHAR PRIMARY KEY, watermark TIMESTAMPTZ, "
+                "watermark_id VARCHAR, fields VARCHAR, last_full_sync TIMESTAMPTZ, "
+                "updated_at TIMESTAMPTZ)")
+    con.execute("INSERT INTO sync_state VALUES ('Task', '2026-01-05 14:03:00+00', '00T2', "
+                "'[\"Id\"]', NULL, '2026-01-06 00:00:00+00')")
+    con.close()
+    with Store.open(path) as store:
+        state = store.get_state("Task")
+        version = store.connection.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    assert version == str(SCHEMA_VERSION)
+    assert (state.watermark, state.watermark_id, state.fields) == (
+        datetime(2026, 1, 5, 14, 3, tzinfo=UTC), "00T2", ("Id",))
+    # a v1 store cannot tell whether its last read finished: taken as finished
+    assert (state.complete, state.formula_fields, state.history_start) == (True, (), None)

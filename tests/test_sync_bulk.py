@@ -21,7 +21,8 @@ from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.bulk import BulkPolicy, bulk_query, parse_csv
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.jobs import sync
+from kpisync.sync.jobs import RESTART_CAUSE, sync
+from kpisync.sync.plan import SyncOptions
 from kpisync.sync.quota import Allowance, QuotaGuard
 from tests.sf_fixtures import API, make_client, no_sleep_policy, sample
 
@@ -223,6 +224,10 @@ def table_rows(path: Path) -> dict[str, list[tuple]]:
                 .fetchall() for t in tables}
 
 
+REST_ONLY = SyncOptions(bulk_threshold=None)
+QUICK_BULK = SyncOptions(bulk_threshold=1000, bulk_policy=BulkPolicy(sleep=lambda _: None))
+
+
 @pytest.mark.e2e
 def test_a_bulk_sync_stores_what_a_rest_sync_stores(tmp_path):
     org = generate_demo_org(seed=3, as_of=date(2026, 6, 17), scale=0.05)
@@ -233,42 +238,41 @@ def test_a_bulk_sync_stores_what_a_rest_sync_stores(tmp_path):
             return SalesforceClient(credentials, retry=no_sleep_policy())
 
         with Store.open(tmp_path / "rest.duckdb") as store:
-            rest = sync(config, store, client(), now=NOW)
+            rest = sync(config, store, client(), REST_ONLY, now=NOW)
         with Store.open(tmp_path / "bulk.duckdb") as store:
-            bulk = sync(config, store, client(), now=NOW, bulk_threshold=1000,
-                        bulk_policy=BulkPolicy(sleep=lambda _: None))
+            bulk = sync(config, store, client(), QUICK_BULK, now=NOW)
             task_state = store.get_state("Task")
         bulk_requests = [r for r in emu.requests if "/jobs/query" in r]
-    assert rest.objects["Task"].fetched > 1000 >= bulk.objects["Event"].fetched
-    assert bulk.objects["Task"].fetched == rest.objects["Task"].fetched
-    assert bulk.objects["Task"].pages == -(-rest.objects["Task"].fetched // 500)
+    fetched = rest.objects["Task"].fetched
+    assert fetched - 2000 > 1000 >= bulk.objects["Event"].fetched - 2000
+    assert bulk.objects["Task"].fetched == fetched
+    # the first REST page tells the total; the rest comes in result sets of 500
+    assert bulk.objects["Task"].pages == 1 + -(-(fetched - 2000) // 500)
+    assert sum("POST" in r for r in bulk_requests) == 1  # one job: Task's
     assert any("/results" in r for r in bulk_requests)
     assert task_state is not None and task_state.watermark == rest.objects["Task"].watermark
+    assert task_state.complete
     assert table_rows(tmp_path / "bulk.duckdb") == table_rows(tmp_path / "rest.duckdb")
 
 
 @pytest.mark.e2e
-def test_a_bulk_read_cut_short_keeps_the_checkpoint_and_the_rerun_reads_it_again(tmp_path):
+def test_an_expired_bulk_locator_restarts_the_read_from_the_checkpoint(tmp_path):
     org = generate_demo_org(seed=3, as_of=date(2026, 6, 17), scale=0.05)
     config = load_config(SAMPLE_CONFIG)
-    quick = BulkPolicy(sleep=lambda _: None)
     with Emulator(org, bulk_page_size=500) as emu:
         def client() -> SalesforceClient:
             credentials = Credentials(emu.url, emu.access_token, ca_bundle=emu.ca_path)
             return SalesforceClient(credentials, retry=no_sleep_policy())
 
         with Store.open(tmp_path / "rest.duckdb") as store:
-            sync(config, store, client(), now=NOW)
+            sync(config, store, client(), REST_ONLY, now=NOW)
         emu.faults.inject("invalid_locator", on_call=2, path_contains="/results")
         with Store.open(tmp_path / "bulk.duckdb") as store:
-            with pytest.raises(SalesforceError) as caught:
-                sync(config, store, client(), now=NOW, bulk_threshold=1000, bulk_policy=quick)
-            # the first result set (500 rows, 4 of them deleted) is stored; no checkpoint
-            assert (store.count("Task"), store.get_state("Task")) == (496, None)
-            cleanup = [r.split(" ")[0] for r in emu.requests if "/jobs/query/" in r][-2:]
-            rerun = sync(config, store, client(), now=NOW, bulk_threshold=1000,
-                         bulk_policy=quick)
-    assert caught.value.error_code == "INVALID_QUERY_LOCATOR"
-    assert cleanup == ["GET", "DELETE"]  # the failed results call, then the job deleted
-    assert rerun.objects["Task"].full
+            report = sync(config, store, client(), QUICK_BULK, now=NOW)
+        jobs = [r.split(" ")[0] for r in emu.requests if "/jobs/query" in r]
+    assert report.retries == {RESTART_CAUSE: 1}
+    # job 1: created, polled, a result set, the failed one, deleted; then job 2 reads the rest
+    assert jobs[:jobs.index("DELETE") + 1][-2:] == ["GET", "DELETE"]
+    assert jobs.count("POST") == 2 and jobs.count("DELETE") == 2
+    assert report.objects["Task"].full and report.objects["Task"].complete
     assert table_rows(tmp_path / "bulk.duckdb") == table_rows(tmp_path / "rest.duckdb")

@@ -35,12 +35,15 @@ def task_ids(store):
 def test_dry_run_estimates_and_writes_nothing(tmp_path):
     store = tmp_path / "s.duckdb"
     with Emulator(ORG) as emulator:
-        result = sync(emulator, store, "--dry-run", "--json")
+        result = sync(emulator, store, "--dry-run", "--json", "--history-start", "2025-05-01")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert list(report["objects"]) == OBJECTS
-    assert report["objects"]["Task"] == {"records": 4484, "api_calls": 4, "full": True}
-    assert (report["estimated_api_calls"], report["dry_run_api_calls"]) == (12, 6)
+    tasks = len(ORG.records("Task"))  # the whole org: it starts after the history start
+    assert report["objects"]["Task"] == {"records": tasks, "api_calls": 1 + -(-tasks // 2000),
+                                         "full": True, "bulk": False}
+    calls = sum(o["api_calls"] for o in report["objects"].values())
+    assert (report["estimated_api_calls"], report["dry_run_api_calls"]) == (calls, 6)
     assert report["api_usage"] == {"used": 6, "limit": 100_000}
     assert not store.exists()
 

@@ -6,7 +6,8 @@ import pytest
 import responses
 
 from kpisync.store import Store
-from kpisync.sync.estimate import estimate
+from kpisync.sync.estimate import BULK_POLLS, estimate
+from kpisync.sync.plan import SyncOptions
 from kpisync.sync.quota import Allowance, QuotaGuard
 from tests.sf_fixtures import API, add_query, make_client, sample
 from tests.test_sync_jobs import (
@@ -17,15 +18,17 @@ from tests.test_sync_jobs import (
     SINCE,
     TASK_SELECT,
     add_reference_objects,
+    lookback,
     run,
     task,
-    watermark,
 )
+
+OPTIONS = SyncOptions(history_start=HISTORY)
 
 
 def add_counts(rsps, task_where, *, users=36, roles=7, tasks=4_484, checkpoint=False):
-    user_where = f" WHERE {watermark('2026-01-01T00:00:00Z', '005A')}" if checkpoint else ""
-    role_where = f" WHERE {watermark('2026-01-01T00:00:00Z', '00E1')}" if checkpoint else ""
+    user_where = f" WHERE {lookback('2025-12-31T23:50:00Z')}" if checkpoint else ""
+    role_where = user_where
     add_query(rsps, f"SELECT count() FROM User{user_where}", [], all_rows=False, total=users)
     add_query(rsps, f"SELECT count() FROM UserRole{role_where}", [], all_rows=False, total=roles)
     add_query(rsps, f"SELECT count() FROM Task WHERE {task_where}", [], total=tasks)
@@ -41,7 +44,7 @@ def store(tmp_path):
 @responses.activate
 def test_first_sync_estimate_counts_pages_and_describes():
     add_counts(responses, SINCE)
-    result = estimate(CONFIG, None, make_client(), now=NOW, history_start=HISTORY,
+    result = estimate(CONFIG, None, make_client(), OPTIONS, now=NOW,
                       quota=QuotaGuard(run_budget=Allowance(requests=10)))
     assert {name: (o.records, o.calls, o.full) for name, o in result.objects.items()} == {
         "User": (36, 2, True), "UserRole": (7, 2, True), "Task": (4_484, 4, True)}
@@ -52,18 +55,18 @@ def test_first_sync_estimate_counts_pages_and_describes():
 @responses.activate
 def test_estimate_json_and_budget_verdict():
     add_counts(responses, SINCE, tasks=40_000)
-    result = estimate(CONFIG, None, make_client(), now=NOW, history_start=HISTORY)
+    result = estimate(CONFIG, None, make_client(), OPTIONS, now=NOW)
     assert (result.estimated_calls, result.run_budget, result.within_quota) == (25, 500, True)
     assert result.to_dict() == {
         "dry_run": True,
-        "objects": {"User": {"records": 36, "api_calls": 2, "full": True},
-                    "UserRole": {"records": 7, "api_calls": 2, "full": True},
-                    "Task": {"records": 40_000, "api_calls": 21, "full": True}},
+        "objects": {"User": {"records": 36, "api_calls": 2, "full": True, "bulk": False},
+                    "UserRole": {"records": 7, "api_calls": 2, "full": True, "bulk": False},
+                    "Task": {"records": 40_000, "api_calls": 21, "full": True, "bulk": False}},
         "estimated_api_calls": 25, "dry_run_api_calls": 4,
         "api_usage": {"used": 63, "limit": 5000},
         "run_budget": 500, "org_floor": 1000, "within_quota": True,
     }
-    tight = estimate(CONFIG, None, make_client(), now=NOW, history_start=HISTORY,
+    tight = estimate(CONFIG, None, make_client(), OPTIONS, now=NOW,
                      quota=QuotaGuard(run_budget=Allowance(requests=24)))
     assert tight.within_quota is False
 
@@ -76,9 +79,29 @@ def test_estimate_uses_the_checkpoint_and_writes_nothing(store):
     run(store)
     before = (store.get_state("Task"), store.count("Task"))
     responses.reset()
-    wm = watermark("2026-01-05T14:03:00Z", "00T1")
+    wm = lookback("2026-01-05T13:53:00Z")
     add_counts(responses, f"({SINCE}) AND ({wm})", users=0, roles=0, tasks=0, checkpoint=True)
-    result = estimate(CONFIG, store, make_client(), now=NOW, history_start=HISTORY)
-    assert result.objects["Task"].calls == 2
+    result = estimate(CONFIG, store, make_client(), OPTIONS, now=NOW)
+    # the sync would skip the describe (same fields as last time): one call per object
+    assert {name: o.calls for name, o in result.objects.items()} == {
+        "User": 1, "UserRole": 1, "Task": 1}
     assert result.objects["Task"].full is False
     assert (store.get_state("Task"), store.count("Task")) == before
+
+
+@responses.activate
+def test_estimate_counts_a_bulk_job_for_an_object_above_the_threshold():
+    add_counts(responses, SINCE, tasks=180_000)
+    result = estimate(CONFIG, None, make_client(), OPTIONS, now=NOW)
+    task_estimate = result.objects["Task"]
+    # describe, the first REST page, /limits, create, polls, 4 result sets of 50,000, delete
+    assert (task_estimate.bulk, task_estimate.calls) == (True, 1 + 1 + 2 + BULK_POLLS + 4 + 1)
+    assert "Task: 180,000 records, 12 API calls (full read, Bulk API 2.0)" in result.summary()
+
+
+@responses.activate
+def test_estimate_without_bulk_counts_rest_pages():
+    add_counts(responses, SINCE, tasks=180_000)
+    rest_only = SyncOptions(history_start=HISTORY, bulk_threshold=None)
+    result = estimate(CONFIG, None, make_client(), rest_only, now=NOW)
+    assert (result.objects["Task"].bulk, result.objects["Task"].calls) == (False, 1 + 90)

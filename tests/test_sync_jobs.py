@@ -8,7 +8,8 @@ import responses
 from kpisync.config.model import Config, Filter, Kpi, Measure, Org
 from kpisync.errors import SalesforceError, TransientSalesforceError
 from kpisync.store import Store
-from kpisync.sync.jobs import months_before, plan_objects, sync
+from kpisync.sync.jobs import sync
+from kpisync.sync.plan import SyncOptions, months_before, plan_objects
 from tests.sf_fixtures import (
     INSTANCE,
     add_describe,
@@ -61,7 +62,13 @@ def task(id_, stamp, subtype="Call", deleted=False):
 
 
 def watermark(stamp, id_):
+    """The condition of a read that resumes an interrupted one: exactly after its checkpoint."""
     return (f"(SystemModstamp > {stamp}) OR ((SystemModstamp = {stamp}) AND (Id > '{id_}'))")
+
+
+def lookback(stamp):
+    """The condition of a read after a finished one: 10 minutes before its watermark."""
+    return f"SystemModstamp >= {stamp}"
 
 
 def add_reference_objects(rsps, *, first=True):
@@ -73,16 +80,17 @@ def add_reference_objects(rsps, *, first=True):
                   [record("UserRole", Id="00E1", SystemModstamp="2026-01-01T00:00:00.000+0000",
                           Name="SDR", ParentRoleId=None)], all_rows=False)
     else:
-        add_query(rsps, f"{USER_SELECT} WHERE {watermark('2026-01-01T00:00:00Z', '005A')}{ORDER}",
+        add_query(rsps, f"{USER_SELECT} WHERE {lookback('2025-12-31T23:50:00Z')}{ORDER}",
                   [], all_rows=False)
-        add_query(rsps, f"{ROLE_SELECT} WHERE {watermark('2026-01-01T00:00:00Z', '00E1')}{ORDER}",
+        add_query(rsps, f"{ROLE_SELECT} WHERE {lookback('2025-12-31T23:50:00Z')}{ORDER}",
                   [], all_rows=False)
     add_describe(rsps, "Task", TASK_TYPES)
 
 
-def run(store, **kwargs):
-    kwargs.setdefault("history_start", HISTORY)
-    return sync(CONFIG, store, kwargs.pop("client", None) or make_client(), now=NOW, **kwargs)
+def run(store, *, client=None, on_progress=None, config=CONFIG, now=NOW, **options):
+    options.setdefault("history_start", HISTORY)
+    return sync(config, store, client or make_client(), SyncOptions(**options), now=now,
+                on_progress=on_progress)
 
 
 def task_rows(store):
@@ -134,7 +142,7 @@ def test_second_sync_sends_the_watermark_and_applies_update_and_delete(store):
     run(store)
     responses.reset()
     add_reference_objects(responses, first=False)
-    wm = watermark("2026-01-05T14:03:00Z", "00T2")
+    wm = lookback("2026-01-05T13:53:00Z")
     add_query(responses, f"{TASK_SELECT} WHERE ({SINCE}) AND ({wm}){ORDER}",
               [task("00T1", "2026-01-06T09:00:00.000+0000", subtype="Email"),
                task("00T2", "2026-01-06T10:00:00.000+0000", deleted=True)])
@@ -153,7 +161,7 @@ def test_unchanged_incremental_sync_skips_describe_one_call_per_object(store):
     run(store)
     responses.reset()
     add_reference_objects(responses, first=False)
-    wm = watermark("2026-01-05T14:03:00Z", "00T1")
+    wm = lookback("2026-01-05T13:53:00Z")
     add_query(responses, f"{TASK_SELECT} WHERE ({SINCE}) AND ({wm}){ORDER}", [])
     report = run(store)
     assert [c.request.url for c in responses.calls if "/describe" in c.request.url] == []
@@ -171,7 +179,7 @@ def test_missing_field_names_the_kpi(store):
                                       "IsDeleted": "boolean", "OwnerId": "reference",
                                       "ActivityDate": "date"})
     with pytest.raises(SalesforceError) as info:
-        sync(config, store, make_client(), now=NOW)
+        run(store, config=config)
     assert str(info.value) == (
         "Event has no field 'Meeting_Held__c' (used by KPI 'meetings_held'); check the field's "
         "API name and that the sync user can see it (field-level security)"
@@ -193,7 +201,7 @@ def test_killed_sync_resumes_from_the_last_stored_page(store):
     assert store.get_state("Task").watermark_id == "00T2"
 
     responses.reset()
-    add_reference_objects(responses, first=False)
+    add_reference_objects(responses, first=False)  # User and UserRole had finished
     wm = watermark("2026-01-05T14:03:00Z", "00T2")
     add_query(responses, f"{TASK_SELECT} WHERE ({SINCE}) AND ({wm}){ORDER}",
               [task("00T3", "2026-01-05T14:03:00.000+0000"),
@@ -218,7 +226,7 @@ def test_new_field_triggers_a_full_read(store):
     add_query(responses, f"{TASK_SELECT.replace(' FROM', ', CreatedDate FROM')} WHERE {SINCE}"
               f"{ORDER}", [{**task("00T1", "2026-01-05T14:03:00.000+0000"),
                             "CreatedDate": "2026-01-05T14:00:00.000+0000"}])
-    report = sync(wider, store, make_client(), now=NOW, history_start=HISTORY)
+    report = run(store, config=wider)
     assert report.objects["Task"].full is True
     assert store.count("Task") == 1
 

@@ -24,7 +24,7 @@ import pytest
 
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
-from kpisync.sync.jobs import HISTORY_MONTHS, months_before
+from kpisync.sync.plan import HISTORY_MONTHS, months_before
 
 pytestmark = pytest.mark.e2e
 
@@ -174,8 +174,9 @@ def test_sigkill_mid_task_resumes_without_duplicate_or_gap(emulator, clean_store
 
     assert resumed.returncode == 0, resumed.stderr
     task = json.loads(resumed.stdout)["objects"]["Task"]
+    # the first read goes on where it stopped: still a full read, of the records left
     assert (task["full"], task["fetched"]) == (
-        False, task_records_after(emulator, watermark, watermark_id))
+        True, task_records_after(emulator, watermark, watermark_id))
     assert snapshot(store) == snapshot(clean_store)
 
 
@@ -200,6 +201,7 @@ def test_network_cut_mid_task_fails_then_rerun_completes(emulator, clean_store, 
 
     assert resumed.returncode == 0, resumed.stderr
     task = json.loads(resumed.stdout)["objects"]["Task"]
+    # the first read goes on where it stopped: still a full read, of the records left
     assert (task["full"], task["fetched"]) == (
-        False, task_records_after(emulator, watermark, watermark_id))
+        True, task_records_after(emulator, watermark, watermark_id))
     assert snapshot(store) == snapshot(clean_store)

@@ -70,6 +70,9 @@ class RetryPolicy:
     max_wait: float = 30.0
     #: give up once this many seconds have passed since the first attempt
     max_total: float = 300.0
+    #: a query that timed out this many times is given up on sooner than other faults: the
+    #: sync splits its date window instead (see ``kpisync.sync.jobs``)
+    query_timeout_attempts: int = 2
     #: injected by tests so that they never really sleep
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
@@ -290,10 +293,19 @@ class SalesforceClient:
             self.retry_causes[cause] += 1
 
         policy = self.retry
+        give_up = stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total)
+
+        def stop(state: RetryCallState) -> bool:
+            failure = state.outcome.exception() if state.outcome else None
+            if getattr(failure, "error_code", None) == "QUERY_TIMEOUT" and \
+                    state.attempt_number >= policy.query_timeout_attempts:
+                return True
+            return give_up(state)
+
         retrying = Retrying(
             retry=retry_if_exception_type(TransientSalesforceError),
             wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
-            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total),
+            stop=stop,
             sleep=policy.sleep,
             before_sleep=count_retry,
             reraise=True,

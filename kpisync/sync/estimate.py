@@ -1,12 +1,21 @@
 """``kpisync sync --dry-run``: what the next sync would cost in API calls, from cheap calls.
 
 One GET /limits for the org's usage, then one ``SELECT count()`` per object with the same
-WHERE as the real incremental read. A sync costs, per object, one describe plus one call per
-page of up to ``batch_size`` (2,000) records, and at least one page even when nothing changed:
+WHERE as the real read (``kpisync.sync.plan.read_start``). A sync costs, per object, a
+describe (skipped when the last sync read the same fields) plus one call per page of up to
+``batch_size`` (2,000) records, at least one page even when nothing changed:
 
-    calls = Σ (1 + max(1, ⌈records / batch_size⌉))
+    calls = describe + max(1, ⌈records / batch_size⌉)
 
-Retries and a mid-sync re-login would add to it. Nothing is written to the store.
+An object with more than the bulk threshold left after its first page is read through a Bulk
+API 2.0 query job instead: the first page, then /limits, the job's creation, its polls (how
+many depends on how long Salesforce takes; ``BULK_POLLS`` is assumed), one call per result
+set of up to ``max_records`` and the job's deletion:
+
+    calls = describe + 1 + 1 + 1 + BULK_POLLS + ⌈(records - batch_size) / max_records⌉ + 1
+
+Retries, a mid-sync re-login, a timed-out query split in two and an expired cursor would add
+to it. Nothing is written to the store.
 """
 
 from __future__ import annotations
@@ -14,15 +23,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kpisync.config.model import Config
 from kpisync.store import Store
 from kpisync.sync import soql
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.jobs import HISTORY_MONTHS, incremental_where, months_before, plan_objects
+from kpisync.sync.jobs import known_types_available
+from kpisync.sync.plan import DEFAULT_OPTIONS, SyncOptions, plan_objects, read_start, where
 from kpisync.sync.quota import DEFAULT_QUOTA, QuotaGuard
+
+#: polls of a Bulk API 2.0 query job assumed until it completes
+BULK_POLLS = 3
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,8 @@ class ObjectEstimate:
     calls: int
     #: True if the next sync reads every row (no checkpoint, --full, or fields added)
     full: bool
+    #: True if the records after the first page would be read with a Bulk API 2.0 query job
+    bulk: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,8 @@ class SyncEstimate:
         used, limit = self.api_usage
         return {
             "dry_run": True,
-            "objects": {o.sobject: {"records": o.records, "api_calls": o.calls, "full": o.full}
+            "objects": {o.sobject: {"records": o.records, "api_calls": o.calls, "full": o.full,
+                                    "bulk": o.bulk}
                         for o in self.objects.values()},
             "estimated_api_calls": self.estimated_calls,
             "dry_run_api_calls": self.api_calls,
@@ -79,7 +95,8 @@ class SyncEstimate:
     def summary(self) -> str:
         used, limit = self.api_usage
         lines = [f"  {o.sobject}: {o.records:,} records, {o.calls:,} API calls "
-                 f"({'full read' if o.full else 'incremental'})" for o in self.objects.values()]
+                 f"({'full read' if o.full else 'incremental'}{', Bulk API 2.0' if o.bulk else ''})"
+                 for o in self.objects.values()]
         verdict = ("fits the quota" if self.within_quota else
                    "would stop at a quota guard; later runs resume")
         head = (f"Dry run: the next sync needs about {self.estimated_calls:,} API calls "
@@ -93,32 +110,43 @@ def estimate(
     config: Config,
     store: Store | None,
     client: SalesforceClient,
+    options: SyncOptions = DEFAULT_OPTIONS,
     *,
     quota: QuotaGuard = DEFAULT_QUOTA,
-    full: bool = False,
     now: datetime | None = None,
-    history_start: date | None = None,
 ) -> SyncEstimate:
-    """Estimate the next ``sync(config, store, client, full=full)`` without running it.
+    """Estimate the next ``sync(config, store, client, options)`` without running it.
 
     ``store`` None means no store yet (a first sync). Only reads the store; raises
     SalesforceError if a count is refused (a wrong object name, for one).
     """
     now = now or datetime.now(UTC)
-    start = history_start or months_before(now.date(), HISTORY_MONTHS)
+    history_start = options.history_start_for(now)
     calls_before = client.api_calls
     objects = {}
     for plan in plan_objects(config):
-        state = None if full or store is None else store.get_state(plan.sobject)
-        if state is not None and not set(plan.fields) <= set(state.fields):
-            state = None  # fields added: the sync reads every row again
-        where = incremental_where(plan, state, start)
-        records = client.count(soql.count(plan.sobject, where), include_deleted=plan.measurable,
-                               sobject=plan.sobject)
-        pages = max(1, math.ceil(records / client.batch_size))
-        objects[plan.sobject] = ObjectEstimate(plan.sobject, records, 1 + pages,
-                                               full=state is None or state.watermark is None)
+        state = None if options.full or store is None else store.get_state(plan.sobject)
+        columns = store.columns(plan.sobject) if store is not None else {}
+        added = not set(plan.fields) <= set(columns)
+        start = read_start(plan, state, options, now=now, history_start=history_start,
+                           fields_added=added)
+        condition = where(plan, history_start, start.lower)
+        records = client.count(soql.count(plan.sobject, condition),
+                               include_deleted=plan.measurable, sobject=plan.sobject)
+        describe = 0 if not options.full and known_types_available(plan, store, state) else 1
+        calls, bulk = _read_calls(records, client.batch_size, options)
+        objects[plan.sobject] = ObjectEstimate(plan.sobject, records, describe + calls,
+                                               full=start.full, bulk=bulk)
     used, limit = client.daily_api_requests()
     return SyncEstimate(objects=objects, api_usage=(used, limit),
                         api_calls=client.api_calls - calls_before,
                         run_budget=quota.run_budget.of(limit), org_floor=quota.org_floor.of(limit))
+
+
+def _read_calls(records: int, batch_size: int, options: SyncOptions) -> tuple[int, bool]:
+    """The calls that read ``records`` (describe aside), and whether through Bulk API 2.0."""
+    threshold = options.bulk_threshold
+    if threshold is not None and records > batch_size and records - batch_size > threshold:
+        result_sets = math.ceil((records - batch_size) / options.bulk_policy.max_records)
+        return 1 + 1 + 1 + BULK_POLLS + result_sets + 1, True
+    return max(1, math.ceil(records / batch_size)), False

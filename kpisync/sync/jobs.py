@@ -2,7 +2,7 @@
 
 Per object: describe it (every field the KPIs need must exist; skipped when the last sync read
 exactly the same fields), make sure its table has the columns, then read the records changed
-since the watermark, oldest first:
+since the checkpoint (``kpisync.sync.plan`` says where a read starts), oldest first:
 
     SELECT ... FROM Task
     WHERE CreatedDate >= <history start>
@@ -13,99 +13,100 @@ Each page is stored together with its checkpoint in one store transaction, so a 
 between pages resumes exactly after the last stored record: no gap, no duplicate. Ties on
 SystemModstamp (bulk updates stamp many rows with the same second) are broken by Id.
 
+A read recovers from two Salesforce errors without failing the run, both from the checkpoint:
+
+* QUERY_TIMEOUT (the query still timed out after the client's retries): what is left of the
+  read is split in two SystemModstamp windows, ``[from, middle)`` then ``[middle, ...)``, read
+  one after the other, so the checkpoint keeps moving in the same order; a window that times
+  out again is split again, down to ``SyncOptions.min_window``;
+* INVALID_QUERY_LOCATOR (the server-side cursor expired or was dropped): the read starts a new
+  query after the checkpoint, at most ``SyncOptions.locator_restarts`` times per object.
+
 The same checkpoints make a quota stop clean: when a guard of ``kpisync.sync.quota`` trips, or
 Salesforce answers REQUEST_LIMIT_EXCEEDED, the sync stops between pages and returns a partial
 report (``SyncReport.partial``); the next run resumes after the last stored page.
 
-With a ``bulk_threshold``, a ``SELECT count()`` of the same WHERE comes first, and an object
-with more records to read goes through a Bulk API 2.0 query job (``kpisync.sync.bulk``). Its
-result sets are stored one transaction each, but the checkpoint moves only once the whole job
-is stored: the bulk query has no ORDER BY, since Salesforce does not document that a job's
-result sets follow one (it splits big jobs and runs the parts in parallel), so a set's last
-row says nothing about the rows before it. A bulk read killed halfway re-runs the query from
-the last checkpoint; the rows already stored are upserted again, which is harmless.
+Big reads go through Bulk API 2.0: when the first REST page says (``totalSize``) that more than
+``SyncOptions.bulk_threshold`` records remain, the rest is read with a query job
+(``kpisync.sync.bulk``), so deciding costs no extra call. A job's result sets are stored one
+transaction each, but the checkpoint moves only once the whole job is stored: the bulk query
+has no ORDER BY, since Salesforce does not document that a job's result sets follow one (it
+splits big jobs and runs the parts in parallel), so a set's last row says nothing about the
+rows before it. A bulk read killed halfway re-runs from the last checkpoint; the rows already
+stored are upserted again, which is harmless.
 """
 
 from __future__ import annotations
 
-import calendar
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
+from typing import Any
 
-from kpisync.config.model import Config, Kpi
+from kpisync.config.model import Config
 from kpisync.errors import QuotaReached, SalesforceError
-from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
-from kpisync.sync.bulk import DEFAULT_BULK_POLICY, BulkPolicy, bulk_query
-from kpisync.sync.client import SalesforceClient
+from kpisync.sync.bulk import bulk_query
+from kpisync.sync.client import Page, SalesforceClient
+from kpisync.sync.plan import (
+    DEFAULT_OPTIONS,
+    Lower,
+    ObjectPlan,
+    ReadStart,
+    SyncOptions,
+    missing_fields_message,
+    plan_objects,
+    read_query,
+    read_start,
+    where,
+)
 from kpisync.sync.report import ObjectReport, ProgressEvent, SyncReport
 
-#: Reference data first: compute needs users and roles to place every activity.
-REFERENCE_OBJECTS: dict[str, tuple[str, ...]] = {"User": USER_FIELDS, "UserRole": USER_ROLE_FIELDS}
-#: Default history read on a first sync: a year back plus the month before, for comparisons.
-HISTORY_MONTHS = 13
-
 ProgressCallback = Callable[[ProgressEvent], None]
-
-
-@dataclass(frozen=True)
-class ObjectPlan:
-    """What to sync for one object."""
-
-    sobject: str
-    fields: tuple[str, ...]
-    #: measurable objects have IsDeleted, are read with queryAll and bounded by history_start
-    measurable: bool
+#: retry causes the job adds to the client's, for the report
+SPLIT_CAUSE = "QUERY_TIMEOUT (window split)"
+RESTART_CAUSE = "INVALID_QUERY_LOCATOR (restarted from the checkpoint)"
 
 
 def sync(
     config: Config,
     store: Store,
     client: SalesforceClient,
+    options: SyncOptions = DEFAULT_OPTIONS,
     *,
-    full: bool = False,
     now: datetime | None = None,
-    history_start: date | None = None,
     on_progress: ProgressCallback | None = None,
-    bulk_threshold: int | None = None,
-    bulk_policy: BulkPolicy = DEFAULT_BULK_POLICY,
 ) -> SyncReport:
     """Bring the store up to date with Salesforce for every object the config needs.
 
-    ``full`` empties each table and reads it again. ``history_start`` bounds what measurable
-    objects read by CreatedDate (default: 13 months before ``now``). Raises SalesforceError
-    (a field missing, a refused query, ...) or StoreError; pages stored before the failure
-    stay stored with their checkpoint, and the next run resumes from there. A stop at the
-    client's quota guard or at REQUEST_LIMIT_EXCEEDED is not raised: the report comes back
-    with ``partial`` set and the objects after the stop not synced.
-
-    ``bulk_threshold``: objects with more records to read than this are read with a Bulk API
-    2.0 query job (``kpisync.sync.bulk.DEFAULT_BULK_THRESHOLD`` is the usual choice); None
-    reads everything through the REST API, without the extra count per object.
-    ``bulk_policy`` sets how jobs are polled and read.
+    Raises SalesforceError (a field missing, a refused query, ...) or StoreError; pages stored
+    before the failure stay stored with their checkpoint, and the next run resumes from there.
+    A stop at the client's quota guard or at REQUEST_LIMIT_EXCEEDED is not raised: the report
+    comes back with ``partial`` set and the objects after the stop not synced.
     """
     now = now or datetime.now(UTC)
-    start = history_start or months_before(now.date(), HISTORY_MONTHS)
     started = time.monotonic()
     reports: dict[str, ObjectReport] = {}
+    recoveries: Counter[str] = Counter()
     usage_before = client.api_usage()
     stopped = None
     for plan in plan_objects(config):
-        reports[plan.sobject], stopped = _sync_object(
-            plan, config, store, client, full=full, now=now, history_start=start,
-            on_progress=on_progress, bulk=(bulk_threshold, bulk_policy))
+        read = _ObjectRead(plan, config, store, client, options, now=now,
+                           on_progress=on_progress)
+        reports[plan.sobject], stopped = read.run()
+        recoveries.update(read.recoveries)
         if usage_before is None:
             usage_before = client.api_usage()  # known once Salesforce has answered once
         if stopped is not None:
             break
     return SyncReport(objects=reports, api_usage_before=usage_before,
                       api_usage_after=client.api_usage(), seconds=time.monotonic() - started,
-                      stopped_reason=stopped, retries=dict(client.retry_causes))
+                      stopped_reason=stopped, retries=dict(client.retry_causes + recoveries))
 
 
 def stop_reason(exc: SalesforceError) -> str | None:
@@ -119,208 +120,251 @@ def stop_reason(exc: SalesforceError) -> str | None:
     return None
 
 
-def plan_objects(config: Config) -> list[ObjectPlan]:
-    """User, UserRole, then each object the KPIs read, with the fields to fetch.
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the read in (SystemModstamp, Id) order: from ``lower`` (None: the first
+    record) up to ``upper`` (exclusive; None: the last)."""
 
-    A parent field written ``Opportunity.OwnerId`` (OpportunityHistory KPIs credit the
-    opportunity's owner) is fetched on the parent object; the child fetches ``OpportunityId``.
-    """
-    wanted = {name: list(fields) for name, fields in REFERENCE_OBJECTS.items()}
-    for sobject, fields in config.required_fields.items():
-        for name in fields:
-            if "." in name:
-                parent, parent_field = name.split(".", 1)
-                wanted.setdefault(sobject, []).append(f"{parent}Id")
-                wanted.setdefault(parent, []).append(parent_field)
+    lower: Lower | None
+    upper: datetime | None = None
+
+
+class _ObjectRead:
+    """One object's read: describe, starting point, REST windows or Bulk, checkpoints."""
+
+    def __init__(self, plan: ObjectPlan, config: Config, store: Store, client: SalesforceClient,
+                 options: SyncOptions, *, now: datetime, on_progress: ProgressCallback | None):
+        self.plan, self.config, self.store, self.client = plan, config, store, client
+        self.options, self.now, self.on_progress = options, now, on_progress
+        self.history_start = options.history_start_for(now)
+        self.counts = dict.fromkeys(("fetched", "upserted", "deleted", "pages"), 0)
+        self.recoveries: Counter[str] = Counter()
+        self.start = ReadStart(None)
+        self.state: SyncState | None = None
+        #: where the window being read goes on from, after the last page stored
+        self.resume_at: Lower | None = None
+
+    def run(self) -> tuple[ObjectReport, str | None]:
+        """The object's report, and why the sync stopped at it (None: read completely)."""
+        started, calls_before = time.monotonic(), self.client.api_calls
+        stopped = None
+        try:
+            types = self._begin()
+            self._read(types)
+            self._finish()
+        except SalesforceError as exc:
+            stopped = stop_reason(exc)
+            if stopped is None:
+                raise
+        report = ObjectReport(
+            sobject=self.plan.sobject, **self.counts,
+            api_calls=self.client.api_calls - calls_before, seconds=time.monotonic() - started,
+            watermark=self.state.watermark if self.state else None, full=self.start.full,
+            complete=stopped is None)
+        return report, stopped
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _begin(self) -> dict[str, str]:
+        """Describe (when needed), create the columns, and settle where the read starts."""
+        plan, store = self.plan, self.store
+        if self.options.full:
+            store.clear(plan.sobject)
+        known = store.get_state(plan.sobject)
+        described = None if self.options.full else _known_types(plan, store, known)
+        types, formulas = described or self._describe()
+        added = store.ensure_table(plan.sobject, types)
+        self.start = read_start(plan, known, self.options, now=self.now,
+                                history_start=self.history_start, fields_added=added)
+        history = self.history_start if plan.measurable else None
+        if self.start.lower is None and self.start.full:
+            # A read of every row begins; saved at once, so that one killed before its first
+            # page resumes as the same re-read (and records when it finished).
+            last_full = known.last_full_sync if known else None
+            self.state = SyncState(plan.sobject, None, None, plan.fields,
+                                   last_full_sync=last_full, formula_fields=formulas,
+                                   history_start=history, full_read_started=self.now)
+            store.save_state(self.state)
+        elif known is None:
+            self.state = SyncState(plan.sobject, None, None, plan.fields,
+                                   formula_fields=formulas, history_start=history)
+        else:
+            self.state = replace(known, fields=plan.fields, formula_fields=formulas,
+                                 history_start=known.history_start or history)
+        return types
+
+    def _read(self, types: dict[str, str]) -> None:
+        """Read every window in order, recovering from timeouts and expired cursors."""
+        windows = [Window(self.start.lower)]
+        while windows:
+            window = windows[0]
+            self.resume_at = window.lower
+            try:
+                self._read_window(window, types)
+            except SalesforceError as exc:
+                windows[0:1] = self._recover(exc, Window(self.resume_at, window.upper))
             else:
-                wanted.setdefault(sobject, []).append(name)
-    plans = []
-    for sobject, fields in wanted.items():
-        catalogue = SOBJECTS.get(sobject)
-        measurable = catalogue.measurable if catalogue else True
-        system = ("Id", "SystemModstamp", "IsDeleted") if measurable else ("Id", "SystemModstamp")
-        plans.append(ObjectPlan(sobject, tuple(dict.fromkeys([*system, *fields])), measurable))
-    return plans
+                windows.pop(0)
+
+    def _read_window(self, window: Window, types: dict[str, str]) -> None:
+        plan = self.plan
+        condition = where(plan, self.history_start, window.lower, window.upper)
+        pages = self.client.query_pages(read_query(plan, condition),
+                                        include_deleted=plan.measurable, sobject=plan.sobject)
+        with closing(pages):
+            for index, page in enumerate(pages):
+                self._store_page(page.records)
+                self._progress(page.total_size)
+                if index == 0 and self._wants_bulk(page):
+                    break
+            else:
+                return
+        rest = where(plan, self.history_start, self.resume_at, window.upper)
+        self._read_bulk(rest, types, total=page.total_size)
+
+    def _finish(self) -> None:
+        """The read reached the end: mark it complete (the next one starts a lookback back)."""
+        state = self.state
+        assert state is not None
+        ended_full_read = state.full_read_started is not None
+        self.state = replace(state, complete=True, full_read_started=None,
+                             last_full_sync=self.now if ended_full_read else state.last_full_sync)
+        self.store.save_state(self.state)
+
+    # -- recovery ----------------------------------------------------------------------------
+
+    def _recover(self, exc: SalesforceError, rest: Window) -> list[Window]:
+        """The windows that replace ``rest`` (what the failed window had left to read), or
+        ``exc`` raised when it cannot be recovered from."""
+        if exc.error_code == "QUERY_TIMEOUT":
+            self.recoveries[SPLIT_CAUSE] += 1
+            return self._split(exc, rest)
+        if exc.error_code == "INVALID_QUERY_LOCATOR":
+            self.recoveries[RESTART_CAUSE] += 1
+            if self.recoveries[RESTART_CAUSE] > self.options.locator_restarts:
+                raise SalesforceError(
+                    f"Salesforce expired the query cursor for {self.plan.sobject} "
+                    f"{self.recoveries[RESTART_CAUSE]} times in one run "
+                    "(INVALID_QUERY_LOCATOR); another client may be opening many queries as "
+                    "the sync user (Salesforce keeps only a few cursors open per user). What "
+                    "was read is stored; run `kpisync sync` again to resume",
+                    error_code=exc.error_code, status=exc.status,
+                    sobject=self.plan.sobject) from None
+            return [rest]
+        raise exc
+
+    def _split(self, exc: SalesforceError, rest: Window) -> list[Window]:
+        plan = self.plan
+        if rest.lower is not None:
+            floor = rest.lower.stamp
+        elif plan.measurable:  # SystemModstamp >= CreatedDate >= the history start
+            floor = datetime.combine(self.history_start, clock(), tzinfo=UTC)
+        else:
+            floor = None
+        ceiling = rest.upper or self.now
+        if floor is None or ceiling - floor < self.options.min_window * 2:
+            width = "" if floor is None else f" of {_duration(ceiling - floor)}"
+            raise SalesforceError(
+                f"Salesforce timed out reading {plan.sobject} (QUERY_TIMEOUT) even for a "
+                f"SystemModstamp window{width}; the org may be under heavy load, so run "
+                "`kpisync sync` again later (it resumes from the checkpoint), or ask Salesforce "
+                "support about the query's performance",
+                error_code=exc.error_code, status=exc.status, sobject=plan.sobject) from None
+        middle = floor + (ceiling - floor) / 2
+        middle = middle.replace(microsecond=0)  # SOQL datetimes have whole seconds
+        return [Window(rest.lower, middle), Window(Lower(middle), rest.upper)]
+
+    # -- storing -----------------------------------------------------------------------------
+
+    def _store_page(self, records: Sequence[dict[str, Any]]) -> None:
+        """Store one REST page with its checkpoint, in one transaction."""
+        if records:
+            last = records[-1]
+            state = replace(self.state, watermark=_utc(last["SystemModstamp"]),
+                            watermark_id=last["Id"], complete=False)
+            self._store(records, state)
+            self.resume_at = Lower(state.watermark, state.watermark_id)
+        self.counts["pages"] += 1
+
+    def _store(self, records: Sequence[dict[str, Any]], state: SyncState | None) -> None:
+        live = [r for r in records if not r.get("IsDeleted")]
+        gone = [r["Id"] for r in records if r.get("IsDeleted")]
+        with self.store.transaction():  # the page and its checkpoint, or neither
+            self.store.upsert(self.plan.sobject, live)
+            self.store.delete(self.plan.sobject, gone)
+            if state is not None:
+                self.store.save_state(state)
+        if state is not None:
+            self.state = state
+        self.counts["fetched"] += len(records)
+        self.counts["upserted"] += len(live)
+        self.counts["deleted"] += len(gone)
+
+    def _wants_bulk(self, first: Page) -> bool:
+        threshold = self.options.bulk_threshold
+        return (threshold is not None and not first.done
+                and first.total_size - len(first.records) > threshold)
+
+    def _read_bulk(self, condition: str | None, types: dict[str, str], *, total: int) -> None:
+        """Read the rest with a Bulk API 2.0 query job; the checkpoint moves at the end only
+        (see the module docstring)."""
+        plan, newest = self.plan, None
+        sets = bulk_query(self.client, soql.select(plan.sobject, plan.fields, where=condition),
+                          sobject=plan.sobject, field_types=types,
+                          include_deleted=plan.measurable, policy=self.options.bulk_policy)
+        with closing(sets):  # abort and delete the job at once if storing fails
+            for result in sets:
+                self._store(result.records, None)
+                keys = [(_utc(r["SystemModstamp"]), r["Id"]) for r in result.records]
+                newest = max([*keys, *([newest] if newest else [])], default=None)
+                self.counts["pages"] += 1
+                self._progress(total)
+        if newest is not None:
+            self.state = replace(self.state, watermark=newest[0], watermark_id=newest[1],
+                                 complete=False)
+            self.store.save_state(self.state)
+            self.resume_at = Lower(*newest)
+
+    def _progress(self, total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(ProgressEvent(self.plan.sobject, self.counts["fetched"],
+                                           self.counts["pages"], total))
+
+    # -- describe ----------------------------------------------------------------------------
+
+    def _describe(self) -> tuple[dict[str, str], tuple[str, ...]]:
+        """Describe the object: every field the KPIs need must exist and be visible."""
+        plan = self.plan
+        described = self.client.describe(plan.sobject)
+        missing = [f for f in plan.fields if f not in described]
+        if missing:
+            raise SalesforceError(missing_fields_message(self.config, plan.sobject, missing),
+                                  error_code="INVALID_FIELD", sobject=plan.sobject)
+        formulas = tuple(f for f in plan.fields if described[f].calculated)
+        return {f: described[f].type for f in plan.fields}, formulas
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day of the month ``months`` earlier (clamped to that month's last day)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last_day = calendar.monthrange(year, month_index + 1)[1]
-    return date(year, month_index + 1, min(day.day, last_day))
-
-
-def incremental_query(plan: ObjectPlan, state: SyncState | None, history_start: date) -> str:
-    """The SOQL for the records after the checkpoint, in checkpoint order."""
-    where = incremental_where(plan, state, history_start)
-    return soql.select(plan.sobject, plan.fields, where=where, order_by=("SystemModstamp", "Id"))
-
-
-def incremental_where(plan: ObjectPlan, state: SyncState | None, history_start: date) -> str | None:
-    """The WHERE condition for the records after the checkpoint (None: every record)."""
-    conditions = []
-    if plan.measurable:
-        since = datetime.combine(history_start, clock(), tzinfo=UTC)  # CreatedDate is a datetime
-        conditions.append(soql.compare("CreatedDate", ">=", since))
-    if state is not None and state.watermark is not None:
-        conditions.append(soql.any_of(
-            soql.compare("SystemModstamp", ">", state.watermark),
-            soql.all_of(soql.compare("SystemModstamp", "=", state.watermark),
-                        soql.compare("Id", ">", state.watermark_id or "")),
-        ))
-    return soql.all_of(*conditions) if conditions else None
-
-
-@dataclass
-class _Tally:
-    """What one object's read has done so far: kept when a quota stop interrupts it."""
-
-    state: SyncState | None = None
-    #: every row is being read (no checkpoint to start from)
-    read_all: bool = False
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(("fetched", "upserted", "deleted", "pages"), 0))
-
-
-def _sync_object(
-    plan: ObjectPlan,
-    config: Config,
-    store: Store,
-    client: SalesforceClient,
-    *,
-    full: bool,
-    now: datetime,
-    history_start: date,
-    on_progress: ProgressCallback | None,
-    bulk: tuple[int | None, BulkPolicy],
-) -> tuple[ObjectReport, str | None]:
-    """The object's report, and why the sync stopped at it (None: it was read completely)."""
-    started, calls_before = time.monotonic(), client.api_calls
-    tally, stopped = _Tally(), None
-    try:
-        _read_object(plan, config, store, client, tally, full=full,
-                     history_start=history_start, on_progress=on_progress, bulk=bulk)
-    except SalesforceError as exc:
-        stopped = stop_reason(exc)
-        if stopped is None:
-            raise
-    state, read_all = tally.state, tally.read_all
-    if stopped is None and state is not None:
-        store.save_state(SyncState(plan.sobject, state.watermark, state.watermark_id, plan.fields,
-                                   last_full_sync=now if read_all else state.last_full_sync))
-    report = ObjectReport(sobject=plan.sobject, **tally.counts,
-                          api_calls=client.api_calls - calls_before,
-                          seconds=time.monotonic() - started,
-                          watermark=state.watermark if state else None, full=read_all,
-                          complete=stopped is None)
-    return report, stopped
-
-
-def _read_object(
-    plan: ObjectPlan,
-    config: Config,
-    store: Store,
-    client: SalesforceClient,
-    tally: _Tally,
-    *,
-    full: bool,
-    history_start: date,
-    on_progress: ProgressCallback | None,
-    bulk: tuple[int | None, BulkPolicy],
-) -> None:
-    """Read the object's new records page by page into the store, keeping ``tally`` current."""
-    types = None if full else _known_types(plan, store)
-    if types is None:
-        types = _described_types(plan, config, client)
-    added = store.ensure_table(plan.sobject, types)
-    state = tally.state = _starting_state(plan, store, full=full, added=added)
-    tally.read_all = state.watermark is None
-    counts = tally.counts
-    threshold, policy = bulk
-    if threshold is not None:
-        where = incremental_where(plan, state, history_start)
-        records = client.count(soql.count(plan.sobject, where),
-                               include_deleted=plan.measurable, sobject=plan.sobject)
-        if records > threshold:
-            _read_bulk(plan, store, client, tally, where, types, policy, on_progress)
-            return
-    query = incremental_query(plan, state, history_start)
-    for page in client.query_pages(query, include_deleted=plan.measurable, sobject=plan.sobject):
-        if page.records:
-            live = [r for r in page.records if not r.get("IsDeleted")]
-            gone = [r["Id"] for r in page.records if r.get("IsDeleted")]
-            last = page.records[-1]
-            state = SyncState(plan.sobject, _utc(last["SystemModstamp"]), last["Id"], plan.fields,
-                              last_full_sync=state.last_full_sync)
-            with store.transaction():  # the page and its checkpoint, or neither
-                store.upsert(plan.sobject, live)
-                store.delete(plan.sobject, gone)
-                store.save_state(state)
-            tally.state = state
-            counts["fetched"] += len(page.records)
-            counts["upserted"] += len(live)
-            counts["deleted"] += len(gone)
-        counts["pages"] += 1
-        if on_progress is not None:
-            on_progress(ProgressEvent(plan.sobject, counts["fetched"], counts["pages"],
-                                      page.total_size))
-
-
-def _read_bulk(plan: ObjectPlan, store: Store, client: SalesforceClient, tally: _Tally,
-               where: str | None, types: dict[str, str], policy: BulkPolicy,
-               on_progress: ProgressCallback | None) -> None:
-    """Read the object with a Bulk API 2.0 query job; the checkpoint moves at the end only
-    (see the module docstring)."""
-    counts, newest = tally.counts, None
-    query = soql.select(plan.sobject, plan.fields, where=where)
-    sets = bulk_query(client, query, sobject=plan.sobject, field_types=types,
-                      include_deleted=plan.measurable, policy=policy)
-    with closing(sets):  # abort and delete the job at once if storing fails
-        for result in sets:
-            live = [r for r in result.records if not r.get("IsDeleted")]
-            gone = [r["Id"] for r in result.records if r.get("IsDeleted")]
-            with store.transaction():
-                store.upsert(plan.sobject, live)
-                store.delete(plan.sobject, gone)
-            keys = [(_utc(r["SystemModstamp"]), r["Id"]) for r in result.records]
-            newest = max([*keys, *([newest] if newest else [])], default=None)
-            counts["fetched"] += len(result.records)
-            counts["upserted"] += len(live)
-            counts["deleted"] += len(gone)
-            counts["pages"] += 1
-            if on_progress is not None:
-                on_progress(ProgressEvent(plan.sobject, counts["fetched"], counts["pages"],
-                                          result.total_size))
-    if newest is not None:
-        started = tally.state.last_full_sync if tally.state else None
-        tally.state = SyncState(plan.sobject, newest[0], newest[1], plan.fields,
-                                last_full_sync=started)
-        store.save_state(tally.state)
-
-
-def _described_types(
-    plan: ObjectPlan, config: Config, client: SalesforceClient
-) -> dict[str, str]:
-    """Describe the object: every field the KPIs need must exist and be visible."""
-    described = client.describe(plan.sobject)
-    missing = [f for f in plan.fields if f not in described]
-    if missing:
-        raise SalesforceError(missing_fields_message(config, plan.sobject, missing),
-                              error_code="INVALID_FIELD", sobject=plan.sobject)
-    return {f: described[f].type for f in plan.fields}
-
-
-def _known_types(plan: ObjectPlan, store: Store) -> dict[str, str] | None:
-    """The field types from the last sync, when it read exactly these fields and left a
-    checkpoint: an unchanged incremental sync then costs one call per object, not two. Any
-    change (a new field, a first or full read) describes the object again."""
-    state = store.get_state(plan.sobject)
-    if state is None or state.watermark is None or set(state.fields) != set(plan.fields):
+def _known_types(plan: ObjectPlan, store: Store, state: SyncState | None
+                 ) -> tuple[dict[str, str], tuple[str, ...]] | None:
+    """The field types (and formula fields) from the last sync, when it read exactly these
+    fields and finished or left a checkpoint: an unchanged incremental sync then costs one
+    call per object, not two. Any change (a new field, a first or full read) describes the
+    object again."""
+    if state is None or set(state.fields) != set(plan.fields):
+        return None
+    if state.watermark is None and not state.complete:
         return None
     columns = store.columns(plan.sobject)
     if not set(plan.fields) <= set(columns):
         return None
-    return {f: _SF_TYPE_OF_COLUMN.get(columns[f].split("(")[0], "string") for f in plan.fields}
+    types = {f: _SF_TYPE_OF_COLUMN.get(columns[f].split("(")[0], "string") for f in plan.fields}
+    return types, state.formula_fields
+
+
+def known_types_available(plan: ObjectPlan, store: Store | None, state: SyncState | None,
+                          ) -> bool:
+    """True if the next sync of ``plan`` skips the describe (for the dry run's estimate)."""
+    return store is not None and _known_types(plan, store, state) is not None
 
 
 # Back from the store's column types to the describe types that type CSV values and columns.
@@ -330,63 +374,12 @@ _SF_TYPE_OF_COLUMN = {
 }
 
 
-def _starting_state(plan: ObjectPlan, store: Store, *, full: bool, added: bool) -> SyncState:
-    """The checkpoint to read from; reset (watermark None) when every row must be read again.
-
-    The reset is saved at once, so a re-read killed halfway resumes as a re-read.
-    """
-    if full:
-        store.clear(plan.sobject)
-    state = store.get_state(plan.sobject)
-    if state is None:
-        return SyncState(plan.sobject, None, None, plan.fields)
-    if added or not set(plan.fields) <= set(state.fields):
-        # New columns are empty on the rows already stored: read them all again.
-        state = SyncState(plan.sobject, None, None, plan.fields,
-                          last_full_sync=state.last_full_sync)
-        store.save_state(state)
-    return state
-
-
-def missing_fields_message(config: Config, sobject: str, missing: list[str]) -> str:
-    """Which fields are missing and which KPIs (or teams) need them."""
-    clauses = [f"no field '{name}' ({_users(config, sobject, name)})" for name in missing]
-    which = "the field's API name and that the sync user can see it" if len(missing) == 1 else \
-        "the fields' API names and that the sync user can see them"
-    return f"{sobject} has {', '.join(clauses)}; check {which} (field-level security)"
-
-
-def _users(config: Config, sobject: str, field_name: str) -> str:
-    kpis = [k.id for k in config.kpis if (sobject, field_name) in _kpi_fields(k)]
-    teams = [t.id for t in config.teams
-             if sobject == "User" and any(f == field_name for f, _ in t.members.where)]
-    parts = []
-    if kpis:
-        parts.append(f"used by KPI{'s' if len(kpis) > 1 else ''} "
-                     + ", ".join(f"'{k}'" for k in kpis))
-    if teams:
-        parts.append(f"used by team{'s' if len(teams) > 1 else ''} "
-                     + ", ".join(f"'{t}'" for t in teams))
-    return "; ".join(parts) or "needed by kpisync itself"
-
-
-def _kpi_fields(kpi: Kpi) -> set[tuple[str, str]]:
-    if kpi.source is None:
-        return set()
-    m = kpi.measure
-    names = [m.field, m.start_field, m.end_field, kpi.date_field, kpi.credit_field,
-             *(f.field for f in kpi.filters)]
-    found: set[tuple[str, str]] = set()
-    for name in filter(None, names):
-        if "." in name:
-            parent, parent_field = name.split(".", 1)
-            found |= {(parent, parent_field), (kpi.source, f"{parent}Id")}
-        else:
-            found.add((kpi.source, name))
-    return found
-
-
 def _utc(value: str | datetime) -> datetime:
     stamp = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return stamp.astimezone(UTC)
+
+
+def _duration(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.1f} days"
 

@@ -17,6 +17,7 @@ from kpisync.sync.client import SalesforceClient
 from kpisync.sync.envfile import read_env_file
 from kpisync.sync.estimate import SyncEstimate, estimate
 from kpisync.sync.jobs import sync
+from kpisync.sync.plan import DEFAULT_OPTIONS, SyncOptions
 from kpisync.sync.quota import DEFAULT_QUOTA, QuotaGuard
 from kpisync.sync.report import ProgressEvent, SyncReport
 
@@ -27,9 +28,8 @@ def sync_from_env(
     *,
     env_file: Path | None = None,
     env: Mapping[str, str] | None = None,
-    full: bool = False,
+    options: SyncOptions = DEFAULT_OPTIONS,
     quota: QuotaGuard | None = DEFAULT_QUOTA,
-    bulk_threshold: int | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
 ) -> SyncReport:
     """Sync with credentials from ``env`` (default the process environment), overlaid by
@@ -37,11 +37,10 @@ def sync_from_env(
     ``kpisync.sync.auth.flow_from_env``); it is checked, and a token requested, before the
     store is opened, so bad credentials leave no trace on disk. ``quota`` guards the org's
     API requests (None: no guard); when it stops the sync the report is ``partial``.
-    Objects with more than ``bulk_threshold`` records to read go through Bulk API 2.0."""
+    ``options`` as for ``kpisync.sync.jobs.sync``."""
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
     with Store.open(store_path) as store:
-        return sync(config, store, client, full=full, bulk_threshold=bulk_threshold,
-                    on_progress=on_progress)
+        return sync(config, store, client, options, on_progress=on_progress)
 
 
 def estimate_from_env(
@@ -50,16 +49,16 @@ def estimate_from_env(
     *,
     env_file: Path | None = None,
     env: Mapping[str, str] | None = None,
-    full: bool = False,
+    options: SyncOptions = DEFAULT_OPTIONS,
     quota: QuotaGuard = DEFAULT_QUOTA,
 ) -> SyncEstimate:
     """The dry run: the next sync's API cost (see ``kpisync.sync.estimate``). The store is
     only read, and not created when it does not exist."""
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
     if not store_path.exists():
-        return estimate(config, None, client, quota=quota, full=full)
+        return estimate(config, None, client, options, quota=quota)
     with Store.open(store_path) as store:
-        return estimate(config, store, client, quota=quota, full=full)
+        return estimate(config, store, client, options, quota=quota)
 
 
 def _authenticator(env: Mapping[str, str] | None, env_file: Path | None):

@@ -1,16 +1,9 @@
-"""The local store: one DuckDB file holding the raw Salesforce tables and the sync state.
-
-Layout (compute relies on it):
-
-* one table per object, ``sf_<object lowercased>``, columns named exactly as the Salesforce
-  fields (always quoted), ``"Id"`` the primary key, types from the describe type (``SF_TYPES``);
-* ``sync_state``: one row per object, the watermark ``(SystemModstamp, Id)`` of the last record
-  stored, the fields synced, and when the last full read finished;
-* ``meta``: the schema version, so an older kpisync refuses a store a newer one wrote.
+"""The DuckDB file: connection, transactions, schema version and the raw Salesforce tables.
 
 Every statement is built with sqlglot and every value is a bound parameter. A page of records
 is bound as one list per column and unnested in a single ``INSERT ... ON CONFLICT``: DuckDB's
-``executemany`` inserts a row per call and is two orders of magnitude slower.
+``executemany`` inserts a row per call and is two orders of magnitude slower. The sync state
+table's own statements live in ``kpisync.store.state``.
 """
 
 from __future__ import annotations
@@ -18,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,10 +20,12 @@ import duckdb
 from sqlglot import exp
 
 from kpisync.errors import StoreError
+from kpisync.store import state
+from kpisync.store.state import SyncState
 
 DIALECT = "duckdb"
-SCHEMA_VERSION = 1
-STATE_TABLE = "sync_state"
+SCHEMA_VERSION = state.SCHEMA_VERSION
+STATE_TABLE = state.STATE_TABLE
 META_TABLE = "meta"
 
 _TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
@@ -52,22 +46,6 @@ SF_TYPES: dict[str, str] = {
     "date": "DATE",
     "datetime": _TIMESTAMPTZ,
 }
-
-
-@dataclass(frozen=True)
-class SyncState:
-    """Where the sync of one object stands: the last record stored, in query order."""
-
-    sobject: str
-    #: SystemModstamp of the last record stored; None before the first page (or a full re-read)
-    watermark: datetime | None
-    #: Id of that record: ties on SystemModstamp are broken by Id
-    watermark_id: str | None
-    #: the fields synced into the table
-    fields: tuple[str, ...]
-    #: when the last read of every row (first sync, --full, new fields) finished
-    last_full_sync: datetime | None = None
-    updated_at: datetime | None = None
 
 
 class Store:
@@ -244,40 +222,16 @@ class Store:
     # -- sync state --------------------------------------------------------------------------
 
     def get_state(self, sobject: str) -> SyncState | None:
-        def utc(column: str) -> exp.Expression:  # fetched naive: TIMESTAMPTZ would need pytz
-            return exp.AtTimeZone(this=exp.column(column), zone=exp.Literal.string("UTC"))
+        """Where the sync of ``sobject`` stands; None if it was never synced (or cleared)."""
+        row = self._execute(state.select_query(), [sobject]).fetchone()
+        return None if row is None else state.from_row(sobject, row)
 
-        query = (
-            exp.select(utc("watermark"), "watermark_id", "fields", utc("last_full_sync"),
-                       utc("updated_at"))
-            .from_(STATE_TABLE)
-            .where(exp.column("sobject").eq(exp.Placeholder()))
-        )
-        row = self._execute(query, [sobject]).fetchone()
-        if row is None:
-            return None
-        watermark, watermark_id, fields, last_full, updated = row
-        return SyncState(sobject=sobject, watermark=_aware(watermark), watermark_id=watermark_id,
-                         fields=tuple(json.loads(fields)), last_full_sync=_aware(last_full),
-                         updated_at=_aware(updated))
-
-    def save_state(self, state: SyncState) -> None:
-        """Record ``state`` (``updated_at`` is set to now). Call it inside the same
+    def save_state(self, sync_state: SyncState) -> None:
+        """Record ``sync_state`` (``updated_at`` is set to now). Call it inside the same
         ``transaction()`` as the page it checkpoints."""
-        names = ["sobject", "watermark", "watermark_id", "fields", "last_full_sync", "updated_at"]
-        values = [state.sobject, state.watermark, state.watermark_id, json.dumps(state.fields),
-                  state.last_full_sync, datetime.now(UTC)]
-        insert = exp.insert(
-            exp.values([tuple(exp.Placeholder() for _ in names)]), STATE_TABLE,
-            columns=[exp.to_identifier(n) for n in names],
-        )
-        insert.set("conflict", exp.OnConflict(
-            conflict_keys=[exp.column("sobject")], action=exp.var("DO UPDATE"),
-            expressions=[exp.EQ(this=exp.column(n), expression=exp.column(n, table="excluded"))
-                         for n in names[1:]],
-        ))
+        statement, values = state.upsert_statement(sync_state, datetime.now(UTC))
         with self.transaction():
-            self._execute(insert, values)
+            self._execute(statement, values)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -285,14 +239,6 @@ class Store:
         meta = exp.Schema(this=exp.to_table(META_TABLE), expressions=[
             _column_def("key", "string", primary=True, quoted=False),
             _column_def("value", "string", quoted=False),
-        ])
-        state = exp.Schema(this=exp.to_table(STATE_TABLE), expressions=[
-            _column_def("sobject", "string", primary=True, quoted=False),
-            _column_def("watermark", "datetime", quoted=False),
-            _column_def("watermark_id", "string", quoted=False),
-            _column_def("fields", "string", quoted=False),
-            _column_def("last_full_sync", "datetime", quoted=False),
-            _column_def("updated_at", "datetime", quoted=False),
         ])
         version_query = (exp.select("value").from_(META_TABLE)
                          .where(exp.column("key").eq(exp.Literal.string("schema_version"))))
@@ -305,11 +251,22 @@ class Store:
                     f"version {row[0]}, this kpisync reads up to {SCHEMA_VERSION}); upgrade "
                     "kpisync, or sync into a new store file"
                 )
-            self._execute(exp.Create(this=state, kind="TABLE", exists=True))
+            self._execute(exp.Create(this=state.table_schema(), kind="TABLE", exists=True))
             if row is None:
                 insert = exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]),
                                     META_TABLE)
                 self._execute(insert, ["schema_version", str(SCHEMA_VERSION)])
+            elif int(row[0]) < SCHEMA_VERSION:
+                self._migrate(int(row[0]))
+
+    def _migrate(self, version: int) -> None:
+        """Bring a store written by an older kpisync up to ``SCHEMA_VERSION``, in the caller's
+        transaction: the raw tables never change shape, only the sync state gains columns."""
+        for statement in state.migrations(version):
+            self._execute(statement)
+        update = (exp.update(META_TABLE, {"value": exp.Placeholder()},
+                             where=exp.column("key").eq(exp.Literal.string("schema_version"))))
+        self._execute(update, [str(SCHEMA_VERSION)])
 
     def _execute(self, statement: exp.Expression, params: Sequence[Any] | None = None
                  ) -> duckdb.DuckDBPyConnection:
@@ -347,10 +304,6 @@ def _column_def(name: str, sf_type: str, *, primary: bool = False,
     constraints = [exp.ColumnConstraint(kind=exp.PrimaryKeyColumnConstraint())] if primary else []
     return exp.ColumnDef(this=exp.to_identifier(name, quoted=quoted), kind=kind,
                          constraints=constraints)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=UTC)
 
 
 def _to_datetime(value: Any) -> datetime:
