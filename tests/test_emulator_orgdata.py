@@ -78,3 +78,27 @@ def test_users_cannot_be_soft_deleted():
     org = OrgData({"User": [{"Id": "0051"}]})
     with pytest.raises(ValueError, match="User records cannot be deleted"):
         org.delete("User", "0051")
+
+
+def test_recalculate_changes_a_formula_without_moving_the_modstamp():
+    org = OrgData({"Opportunity": [{"Id": "006A", "Weighted__c": 10, "SystemModstamp": OLD}]},
+                  custom_fields={"Opportunity": {"Weighted__c": "currency"}},
+                  formula_fields={"Opportunity": ["Weighted__c"]})
+    row = org.recalculate("Opportunity", "006A", Weighted__c=20)
+    assert (row["Weighted__c"], row["SystemModstamp"]) == (20, OLD)
+
+
+def test_recalculate_refuses_fields_that_are_not_formulas():
+    with pytest.raises(ValueError) as info:
+        org_with_task().recalculate("Task", "00T1", Subject="b")
+    assert str(info.value) == "not formula fields of Task: Subject"
+
+
+def test_late_commit_stamps_the_change_with_when_its_transaction_began():
+    from datetime import UTC, datetime
+
+    org = org_with_task()
+    row = org.late_commit("Task", "00T1", datetime(2021, 3, 4, 5, 6, 7, 890000, tzinfo=UTC),
+                          Subject="late")
+    assert (row["Subject"], row["SystemModstamp"], row["LastModifiedDate"]) == (
+        "late", "2021-03-04T05:06:07.000+0000", "2021-03-04T05:06:07.000+0000")

@@ -427,3 +427,26 @@ def test_serve_forever_reports_ready_and_returns_once_stopped(org):
 
     serve_forever(org, 0, on_ready=ready)
     assert seen == [200]
+
+
+# ---------------------------------------------------------------------- slow queries
+
+def test_a_query_matching_too_many_rows_times_out_and_a_narrower_one_does_not(org):
+    with Emulator(org, query_timeout_rows=3) as emu:
+        wide = query(emu, "SELECT Id FROM Task")
+        narrow = query(emu, "SELECT Id FROM Task WHERE SystemModstamp < 2026-01-04T00:00:00Z")
+        count = query(emu, "SELECT count() FROM Task")
+    assert (wide.status_code, wide.json()) == (400, [
+        {"message": "Your query request was running for too long.",
+         "errorCode": "QUERY_TIMEOUT"}])
+    assert (narrow.status_code, narrow.json()["totalSize"]) == (200, 3)
+    assert count.json()["totalSize"] == 5  # counts are cheap: never timed out
+
+
+def test_describe_marks_formula_fields_calculated():
+    org = OrgData({}, custom_fields={"Opportunity": {"Weighted__c": "currency"}},
+                  formula_fields={"Opportunity": ["Weighted__c"]})
+    with Emulator(org) as emu:
+        fields = {f["name"]: f for f in
+                  get(emu, f"{API}/sobjects/Opportunity/describe").json()["fields"]}
+    assert (fields["Weighted__c"]["calculated"], fields["Amount"]["calculated"]) == (True, False)

@@ -31,7 +31,8 @@ class Emulator:
 
     ``port=0`` picks a free port. A new throwaway CA is made on every start; its PEM goes to
     ``state_dir`` (kept) or to a temporary directory (removed on stop). The ``bulk_*`` and
-    ``daily_bulk_query_jobs`` options shape Bulk API 2.0 query jobs (see docs/emulator.md).
+    ``daily_bulk_query_jobs`` options shape Bulk API 2.0 query jobs (see docs/emulator.md);
+    ``query_timeout_rows`` makes any query matching more rows than that answer QUERY_TIMEOUT.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class Emulator:
         bulk_polls_to_complete: int = 2,
         bulk_page_size: int = 50_000,
         daily_bulk_query_jobs: int = 10_000,
+        query_timeout_rows: int | None = None,
         credentials: EmulatorCredentials | None = None,
         state_dir: Path | None = None,
     ):
@@ -65,6 +67,7 @@ class Emulator:
                                bulk_polls_to_complete=bulk_polls_to_complete,
                                bulk_page_size=bulk_page_size,
                                daily_bulk_query_jobs=daily_bulk_query_jobs,
+                               query_timeout_rows=query_timeout_rows,
                                credentials=credentials or EmulatorCredentials())
         self._server: ApiServer | None = None
         self._thread: threading.Thread | None = None

@@ -102,6 +102,8 @@ class ApiState:
     bulk_polls_to_complete: int = 2
     bulk_page_size: int = 50_000
     daily_bulk_query_jobs: int = 10_000
+    #: a query (not a count) matching more rows than this answers QUERY_TIMEOUT; None: never
+    query_timeout_rows: int | None = None
     bulk_jobs_created: int = 0
     bulk_jobs: dict = field(default_factory=dict)
     recent: list[str] = field(default_factory=list)
@@ -244,6 +246,10 @@ def _query(state: ApiState, text: str, *, all_rows: bool, version: str,
     matched = soql.run(query, rows)
     if query.is_count:
         return {"totalSize": len(matched), "done": True, "records": []}
+    if state.query_timeout_rows is not None and len(matched) > state.query_timeout_rows:
+        # Salesforce gives up on a query that runs too long (2 minutes over REST); here a
+        # query is "too long" when it matches too many rows, so narrower windows succeed.
+        raise ApiError(400, "QUERY_TIMEOUT", "Your query request was running for too long.")
     cursor = Cursor(query, matched, page_size(state, headers))
     if len(matched) <= cursor.page_size:
         return _page(cursor, None, 0, cursor.page_size, version)

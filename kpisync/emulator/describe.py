@@ -136,7 +136,7 @@ def describe_field(org: OrgData, sobject: str, name: str, ftype: str) -> dict:
         "precision": 18 if ftype in ("double", "currency") else 3 if ftype == "percent" else 0,
         "scale": 2 if ftype in ("double", "currency") else 0,
         "nillable": not (system or ftype == "boolean" or name == "OwnerId"),
-        "calculated": False, "custom": custom,
+        "calculated": name in org.formula_fields(sobject), "custom": custom,
         "filterable": sortable, "groupable": sortable and ftype not in ("double", "currency",
                                                                           "percent"),
         "sortable": sortable, "createable": not system, "updateable": not system,

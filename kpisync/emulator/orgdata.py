@@ -6,12 +6,17 @@ the server can hand rows out without converting them and tests can compare again
 Every record carries ``Id`` and, except on User/UserRole, ``IsDeleted`` and ``SystemModstamp``.
 
 Changes go through ``insert``/``update``/``delete`` so SystemModstamp moves the way a real org
-moves it: that is what incremental sync keys on.
+moves it: that is what incremental sync keys on. Two changes on purpose do not move it the
+usual way, because Salesforce's do not either: ``recalculate`` changes a formula or roll-up
+summary field (Salesforce computes those when read, and never bumps SystemModstamp for
+them), and ``late_commit`` stamps a change with the time its transaction began, as a long
+transaction that commits after a reader went past that time does.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from kpisync.sobjects import SOBJECTS
@@ -24,7 +29,12 @@ def now_stamp() -> str:
     """The current instant as Salesforce writes a datetime: UTC, whole seconds, with the
     ``.000`` milliseconds its JSON always carries (SOQL datetime literals have no fraction
     either, which is why a watermark to the second loses nothing)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return salesforce_stamp(datetime.now(UTC))
+
+
+def salesforce_stamp(moment: datetime) -> str:
+    """``moment`` (timezone-aware) as Salesforce's JSON writes a datetime, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 class OrgData:
@@ -33,7 +43,9 @@ class OrgData:
     dates 'YYYY-MM-DD', datetimes 'YYYY-MM-DDTHH:MM:SS.000+0000' (UTC), currency/double as float
     or int, booleans, None. Each record has at least Id, and (except User/UserRole) IsDeleted and
     SystemModstamp. ``custom_fields`` (e.g. ``{"Event": {"Meeting_Held__c": "boolean"}}``) is
-    merged with the standard fields of ``kpisync.sobjects`` for describe and SOQL.
+    merged with the standard fields of ``kpisync.sobjects`` for describe and SOQL;
+    ``formula_fields`` (e.g. ``{"Opportunity": ["Weighted__c"]}``) names the fields describe
+    marks ``calculated``.
 
     Thread-safe: the emulator serves requests from several threads while a test mutates data.
     """
@@ -42,8 +54,10 @@ class OrgData:
         self,
         records: dict[str, list[dict]] | None = None,
         custom_fields: dict[str, dict[str, str]] | None = None,
+        formula_fields: dict[str, Iterable[str]] | None = None,
     ):
         self._lock = threading.RLock()
+        self._formulas = {obj: frozenset(names) for obj, names in (formula_fields or {}).items()}
         self._rows: dict[str, list[dict]] = {}
         # Id -> position in _rows: rows are replaced, never mutated (copy-on-write), so a list
         # handed out by records() (a query cursor's snapshot) never changes under its holder.
@@ -108,6 +122,34 @@ class OrgData:
             self._known(sobject)
             standard = SOBJECTS[sobject].fields if sobject in SOBJECTS else {"Id": "id"}
             return {**standard, **self._custom.get(sobject, {})}
+
+    def formula_fields(self, sobject: str) -> frozenset[str]:
+        """The fields of ``sobject`` that are formulas or roll-up summaries."""
+        return self._formulas.get(sobject, frozenset())
+
+    def recalculate(self, sobject: str, record_id: str, **values) -> dict:
+        """A formula or roll-up summary field takes new values (its inputs changed elsewhere):
+        SystemModstamp stays as it is, as in Salesforce. ValueError for any other field."""
+        others = set(values) - self.formula_fields(sobject)
+        if others:
+            raise ValueError(f"not formula fields of {sobject}: {', '.join(sorted(others))}")
+        with self._lock:
+            pos = self._pos(sobject, record_id)
+            row = {**self._rows[sobject][pos], **values}
+            self._rows[sobject][pos] = row
+            return dict(row)
+
+    def late_commit(self, sobject: str, record_id: str, began: datetime, **changes) -> dict:
+        """Change a record as a transaction that began at ``began`` and commits now does:
+        SystemModstamp is ``began``, possibly older than what a reader already saw."""
+        with self._lock:
+            pos = self._pos(sobject, record_id)
+            row = {**self._rows[sobject][pos], **changes, "Id": record_id}
+            row["SystemModstamp"] = salesforce_stamp(began)
+            if "LastModifiedDate" in self.fields(sobject):
+                row["LastModifiedDate"] = row["SystemModstamp"]
+            self._rows[sobject][pos] = row
+            return dict(row)
 
     def custom_fields(self, sobject: str) -> dict[str, str]:
         with self._lock:
