@@ -43,3 +43,11 @@ def test_every_command_has_help_and_is_in_the_readme(command):
 @pytest.mark.parametrize("doc", sorted(set(re.findall(r"\]\((docs/[^)#]+)", README))))
 def test_linked_docs_exist(doc):
     assert (ROOT / doc).is_file()
+
+
+@pytest.mark.parametrize(
+    "option", sorted({opt for param in main.commands["sync"].params for opt in param.opts
+                      if opt.startswith("--") and opt != "--help"}))
+def test_every_sync_option_is_documented(option):
+    docs = README + (ROOT / "docs" / "sync.md").read_text(encoding="utf-8")
+    assert re.search(rf"`(-\w/)?{option}\b", docs), f"{option}: not in README or docs/sync.md"

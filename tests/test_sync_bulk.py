@@ -105,6 +105,18 @@ def test_follows_the_locator_until_the_literal_null():
     assert read() == [[TASK_1], [TASK_2]]
 
 
+@responses.activate
+def test_a_result_set_is_handed_on_in_chunks_to_bound_memory():
+    add_job(responses)
+    add_results(responses, HEADER + ROW_1 + ROW_2, "MQ==")
+    add_results(responses, HEADER, "null", after="MQ==")  # an empty last set
+    responses.delete(JOB, status=204)
+    sets = bulk_query(make_client(), SOQL, sobject="Task", field_types=TYPES,
+                      policy=BulkPolicy(sleep=lambda _: None, chunk_records=1))
+    assert [(r.records, r.first_in_set) for r in sets] == [
+        ([TASK_1], True), ([TASK_2], False), ([], True)]
+
+
 @pytest.mark.parametrize(("status", "body", "message"), [
     (400, [{"errorCode": "INVALID_FIELD",
             "message": "No such column 'Nope__c' on entity 'Task'."}],

@@ -1,4 +1,6 @@
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 import requests
@@ -7,7 +9,7 @@ from responses import matchers
 
 from kpisync.errors import AuthenticationError, SalesforceError, TransientSalesforceError
 from kpisync.sync.auth import Credentials, credentials_from_env, make_session
-from kpisync.sync.client import DescribedField
+from kpisync.sync.client import DescribedField, RetryPolicy
 from tests.sf_fixtures import (
     API,
     INSTANCE,
@@ -147,6 +149,63 @@ def test_503_then_success_is_retried_without_sleeping_for_real():
     assert 0 <= slept[0] <= 1.0
 
 
+def busy(status: int, retry_after: str) -> None:
+    """A 429 or 503 as an edge proxy sends it, then the page."""
+    responses.get(f"{API}/queryAll/", body="Too Many Requests", status=status,
+                  headers={"Retry-After": retry_after})
+    add_query(responses, SOQL, [record("Task", Id="00T1")])
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@responses.activate
+def test_retry_after_seconds_is_waited_out(status):
+    slept: list[float] = []
+    busy(status, "7")
+    client = make_client(retry=no_sleep_policy(slept=slept))
+    assert [r["Id"] for r in next(client.query_pages(SOQL)).records] == ["00T1"]
+    assert (len(slept), client.retry_causes) == (1, {f"HTTP {status}": 1})
+    assert 7 <= slept[0] <= RetryPolicy().max_wait
+
+
+@responses.activate
+def test_retry_after_http_date_is_waited_out():
+    slept: list[float] = []
+    busy(429, format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True))
+    list(make_client(retry=no_sleep_policy(slept=slept)).query_pages(SOQL))
+    assert len(slept) == 1
+    assert 15 <= slept[0] <= 20
+
+
+@responses.activate
+def test_huge_retry_after_is_capped_at_max_wait():
+    slept: list[float] = []
+    busy(429, "86400")
+    list(make_client(retry=RetryPolicy(max_wait=30, sleep=slept.append)).query_pages(SOQL))
+    assert slept == [30]
+
+
+@responses.activate
+def test_retry_after_past_max_total_gives_up_at_once_and_says_how_long():
+    slept: list[float] = []
+    busy(429, "600")
+    client = make_client(retry=RetryPolicy(max_wait=900, max_total=300, sleep=slept.append))
+    with pytest.raises(TransientSalesforceError) as info:
+        list(client.query_pages(SOQL, sobject="Task"))
+    assert str(info.value) == (
+        "Salesforce is unavailable or busy for Task (Too Many Requests, HTTP 429, Retry-After "
+        "600 s) (gave up after 1 attempt)")
+    assert (slept, client.api_calls) == ([], 1)
+
+
+@responses.activate
+def test_unreadable_retry_after_falls_back_to_the_backoff():
+    slept: list[float] = []
+    busy(503, "soon")
+    list(make_client(retry=no_sleep_policy(slept=slept)).query_pages(SOQL))
+    assert len(slept) == 1
+    assert 0 <= slept[0] <= 1.0
+
+
 @responses.activate
 def test_503_with_html_body_maps_cleanly():
     html = ("<!DOCTYPE html><html><head><style>body{color:red}</style><title>Maintenance"
@@ -182,13 +241,23 @@ def test_expired_session_is_an_authentication_error():
     responses.get(f"{API}/queryAll/", json=sample("error_invalid_session.json"), status=401)
     client = make_client()
     with pytest.raises(AuthenticationError) as info:
-        list(client.query_pages(SOQL))
+        list(client.query_pages(SOQL, sobject="Task"))
     assert str(info.value) == (
-        "Salesforce rejected the access token: the session expired or is invalid; get a new "
-        "token and set SF_ACCESS_TOKEN again (INVALID_SESSION_ID: Session expired or invalid, "
-        "HTTP 401)"
+        "Salesforce rejected the access token for Task: the session expired or is invalid; get "
+        "a new token and set SF_ACCESS_TOKEN again (INVALID_SESSION_ID: Session expired or "
+        "invalid, HTTP 401)"
     )
     assert client.api_calls == 1
+
+
+@responses.activate
+def test_logging_in_again_counts_as_a_retry():
+    responses.get(f"{API}/queryAll/", json=sample("error_invalid_session.json"), status=401)
+    add_query(responses, SOQL, [record("Task", Id="00T1")])
+    client = make_client(renew=lambda: Credentials(INSTANCE, "renewed-token"))
+    assert [r["Id"] for r in next(client.query_pages(SOQL)).records] == ["00T1"]
+    assert (client.retry_causes, client.reauthentications, client.api_calls) == (
+        {"INVALID_SESSION_ID (logged in again)": 1}, 1, 2)
 
 
 @responses.activate

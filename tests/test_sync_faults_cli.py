@@ -237,9 +237,9 @@ def test_expired_session_with_a_given_access_token_fails_with_what_to_do(clean, 
 
     assert failed.exit_code == 1, failed.output
     assert error_line(failed) == (
-        "Error: Salesforce rejected the access token: the session expired or is invalid; get a "
-        "new token and set SF_ACCESS_TOKEN again (INVALID_SESSION_ID: Session expired or "
-        "invalid, HTTP 401)")
+        "Error: Salesforce rejected the access token for Task: the session expired or is "
+        "invalid; get a new token and set SF_ACCESS_TOKEN again (INVALID_SESSION_ID: Session "
+        "expired or invalid, HTTP 401)")
     assert token not in failed.output
     assert token_requests == 0  # a given token: nothing to log in again with
 
@@ -265,6 +265,7 @@ def test_expired_session_with_client_credentials_logs_in_again_once_and_the_stor
     assert token_requests == 2  # the first login, and one more after the 401
     report = json.loads(result.stdout)
     assert report["partial"] is False
+    assert report["retries"] == {"total": 1, "causes": {"INVALID_SESSION_ID (logged in again)": 1}}
     assert_counts_match_clean(report, clean)
     # the refused call and its repeat are both counted
     assert report["totals"]["api_calls"] == clean.report["totals"]["api_calls"] + 1 == calls
@@ -286,8 +287,9 @@ def test_request_limit_exceeded_stops_with_exit_3_then_the_rerun_resumes(clean, 
     assert "Error:" not in stopped.stderr
     assert stopped.stdout.splitlines()[-1] == (
         "Stopped early: Salesforce answered REQUEST_LIMIT_EXCEEDED: the org has used up its API "
-        "requests for the rolling 24 hours. What was fetched is stored; run `kpisync sync` "
-        "again to resume.")
+        "requests for the rolling 24 hours; wait for calls made over that window to free up "
+        "(or ask an admin to raise the limit) before the next run. What was fetched is stored; "
+        "run `kpisync sync` again to resume.")
     assert "Event:" not in stopped.stdout  # the objects after the stop were not started
     assert 0 < kept < len(clean.snapshot["sf_task"][1])
     assert states == {"User", "UserRole", "Task"}

@@ -142,7 +142,8 @@ def test_request_limit_exceeded_is_a_partial_stop(store):
     assert report.partial is True
     assert report.stopped_reason == (
         "Salesforce answered REQUEST_LIMIT_EXCEEDED: the org has used up its API requests for "
-        "the rolling 24 hours")
+        "the rolling 24 hours; wait for calls made over that window to free up (or ask an "
+        "admin to raise the limit) before the next run")
     assert (report.objects["Task"].fetched, report.objects["Task"].complete) == (0, False)
     assert store.count("User") == 1
 

@@ -52,6 +52,9 @@ class BulkPolicy:
     max_total: float = 3600.0
     #: records per result set asked for (``maxRecords``); Salesforce may send fewer
     max_records: int = 50_000
+    #: a result set is typed and handed on this many records at a time, so that memory holds
+    #: the set's CSV text and one chunk of dicts, not 50,000 dicts
+    chunk_records: int = 2_000
     #: injected by tests so that they never really sleep
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
@@ -62,11 +65,14 @@ DEFAULT_BULK_POLICY = BulkPolicy()
 
 @dataclass(frozen=True)
 class ResultSet:
-    """One result set of a query job: its records typed like REST JSON."""
+    """Records of one result set of a query job (all of them, or a chunk of up to
+    ``BulkPolicy.chunk_records``), typed like REST JSON."""
 
     records: list[dict[str, Any]]
     #: the job's ``numberRecordsProcessed``: the whole query, not this set
     total_size: int
+    #: True for the first chunk of a result set (each set has one, even when empty)
+    first_in_set: bool = True
 
 
 def bulk_jobs_remaining(client: SalesforceClient) -> tuple[int, int]:
@@ -110,9 +116,10 @@ def bulk_query(
         total = int(info.get("numberRecordsProcessed") or 0)
         locator: str | None = None
         while True:
-            records, locator = _results(client, job["id"], sobject, field_types, locator,
-                                        policy.max_records)
-            yield ResultSet(records, total)
+            text, locator = _results(client, job["id"], sobject, locator, policy.max_records)
+            chunks = csv_chunks(text, field_types, sobject=sobject, size=policy.chunk_records)
+            for number, records in enumerate(chunks):
+                yield ResultSet(records, total, first_in_set=number == 0)
             if locator is None:
                 break
     except BaseException:  # an error, or the reader stopped early (GeneratorExit)
@@ -165,18 +172,16 @@ def _wait(client: SalesforceClient, job_id: str, sobject: str,
         wait = min(wait * 2, policy.max_wait)
 
 
-def _results(client: SalesforceClient, job_id: str, sobject: str,
-             field_types: Mapping[str, str], locator: str | None,
-             max_records: int) -> tuple[list[dict[str, Any]], str | None]:
-    """One result set's records and the locator of the next (None after the last)."""
+def _results(client: SalesforceClient, job_id: str, sobject: str, locator: str | None,
+             max_records: int) -> tuple[str, str | None]:
+    """One result set's CSV text and the locator of the next (None after the last)."""
     params = {"maxRecords": str(max_records)}
     if locator is not None:
         params["locator"] = locator
 
     response = client.get_raw(f"jobs/query/{job_id}/results", params=params, sobject=sobject)
-    records = parse_csv(response.content.decode("utf-8"), field_types, sobject=sobject)
     following = response.headers.get("Sforce-Locator", "null")
-    return records, None if following in ("", "null") else following
+    return response.content.decode("utf-8"), None if following in ("", "null") else following
 
 
 def parse_csv(text: str, field_types: Mapping[str, str], *,
@@ -186,12 +191,24 @@ def parse_csv(text: str, field_types: Mapping[str, str], *,
     A blank field is None whether quoted or not: Salesforce has no empty strings, and how it
     writes a null in the CSV is not documented.
     """
+    return [r for chunk in csv_chunks(text, field_types, sobject=sobject) for r in chunk]
+
+
+def csv_chunks(text: str, field_types: Mapping[str, str], *, sobject: str,
+               size: int = 2_000) -> Iterator[list[dict[str, Any]]]:
+    """``parse_csv`` ``size`` records at a time; at least one (possibly empty) chunk."""
     rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows, None)
-    if header is None:
-        return []
-    return [{name: typed(value, field_types.get(name, "string"), name, sobject)
-             for name, value in zip(header, row, strict=True)} for row in rows]
+    chunk: list[dict[str, Any]] = []
+    sent = False
+    for row in rows if header is not None else ():
+        chunk.append({name: typed(value, field_types.get(name, "string"), name, sobject)
+                      for name, value in zip(header, row, strict=True)})
+        if len(chunk) >= size:
+            yield chunk
+            chunk, sent = [], True
+    if chunk or not sent:
+        yield chunk
 
 
 def typed(text: str, sf_type: str, name: str, sobject: str) -> Any:

@@ -3,17 +3,16 @@
 Wraps simple-salesforce so the rest of kpisync never sees its exceptions: every failure comes
 out as a ``kpisync.errors`` class. Each HTTP call runs under a tenacity retry that retries only
 ``TransientSalesforceError`` (5xx, 429, dropped connections, timeouts, lock contention); a
-malformed query or a refused token fails at once, since retrying cannot fix it. The one
-exception is a session that expires mid-sync (401 INVALID_SESSION_ID): when the client was
-given a way to log in again (``renew``, e.g. ``Authenticator.renew``) it does so once and
-repeats the request.
+malformed query or a refused token fails at once, since retrying cannot fix it. A 429 or 503
+with a ``Retry-After`` header is waited out (up to ``RetryPolicy.max_wait``): retrying sooner
+would only be refused again. The one exception is a session that expires mid-sync (401
+INVALID_SESSION_ID): when the client was given a way to log in again (``renew``, e.g.
+``Authenticator.renew``) it does so once and repeats the request.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -23,42 +22,26 @@ from typing import Any, TypeVar
 
 import requests
 import simple_salesforce
-from simple_salesforce import exceptions as sf_exceptions
 from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
     wait_random_exponential,
 )
 
 from kpisync.errors import (
     AuthenticationError,
     QuotaReached,
-    SalesforceError,
     TransientSalesforceError,
 )
 from kpisync.sync.auth import Authenticator, Credentials, make_session
+from kpisync.sync.failures import map_error, retry_cause, scrubbed
 from kpisync.sync.quota import QuotaGuard
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-#: Salesforce error codes that say "try again later", whatever the HTTP status.
-TRANSIENT_CODES = frozenset({"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "QUERY_TIMEOUT"})
-
-#: What the user should do about errors that retrying cannot fix.
-_ADVICE = {
-    "REQUEST_LIMIT_EXCEEDED": (
-        "the org has used up its API requests for the rolling 24 hours; wait for calls to "
-        "free up (or ask an admin to raise the limit), then run `kpisync sync` again: it "
-        "resumes where it stopped"
-    ),
-    "INVALID_FIELD": "check the field's API name and that the sync user can see it",
-    "INVALID_TYPE": "check the object's API name and that the sync user can read it",
-}
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -67,8 +50,9 @@ class RetryPolicy:
     max_attempts: int = 5
     #: seconds; the backoff multiplier (waits grow 1, 2, 4, ... up to ``max_wait``, jittered)
     initial_wait: float = 1.0
+    #: seconds; also the longest a ``Retry-After`` header is obeyed for
     max_wait: float = 30.0
-    #: give up once this many seconds have passed since the first attempt
+    #: give up rather than wait past this many seconds since the first attempt
     max_total: float = 300.0
     #: a query that timed out this many times is given up on sooner than other faults: the
     #: sync splits its date window instead (see ``kpisync.sync.jobs``)
@@ -126,12 +110,16 @@ class SalesforceClient:
         self.api_calls = 0
         #: times the client logged in again after a 401 INVALID_SESSION_ID
         self.reauthentications = 0
-        #: retries made, by cause: Salesforce's error code, "HTTP 503", "timeout", ...
+        #: retries made, by cause: Salesforce's error code, "HTTP 503", "timeout", ..., and
+        #: "INVALID_SESSION_ID (logged in again)" for each new login after a 401
         self.retry_causes: Counter[str] = Counter()
         #: checked before every call; None: no guard (every call is made)
         self.quota = quota
         self._api_version = api_version
         self._session = make_session(credentials.ca_bundle)
+        #: the headers of the last answer: simple-salesforce's exceptions drop them
+        self._last_headers: Mapping[str, str] | None = None
+        self._session.hooks["response"].append(self._remember_headers)
         self._sf = self._salesforce(credentials)
 
     @classmethod
@@ -150,6 +138,10 @@ class SalesforceClient:
             session=self._session,
             parse_float=Decimal,
         )
+
+    def _remember_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Keeps each answer's headers for ``map_error``, which needs a 429's Retry-After."""
+        self._last_headers = response.headers
 
     def __repr__(self) -> str:
         return f"SalesforceClient(instance={self._sf.sf_instance!r})"
@@ -245,9 +237,10 @@ class SalesforceClient:
         except AuthenticationError as exc:
             if exc.status != 401 or self._renew is None:
                 raise
-            log.info("the Salesforce session expired (%s); logging in again",
-                     exc.error_code or "HTTP 401")
+            cause = exc.error_code or "HTTP 401"
+            log.info("the Salesforce session expired (%s); logging in again", cause)
             self._reauthenticate(self._renew)
+            self.retry_causes[f"{cause} (logged in again)"] += 1
         try:
             return self._retried(request, sobject)
         except AuthenticationError as exc:
@@ -280,20 +273,28 @@ class SalesforceClient:
                 if reason is not None:
                     raise QuotaReached(reason, sobject=sobject)
             self.api_calls += 1
+            self._last_headers = None  # no answer yet: a timeout leaves none
             try:
                 return request()
             except Exception as exc:  # mapped, or re-raised untouched
-                mapped = map_error(exc, sobject=sobject)
+                mapped = map_error(exc, sobject=sobject, headers=self._last_headers)
                 if mapped is None:
                     raise
                 cause = retry_cause(exc, mapped)
-                raise _scrubbed(mapped, self._tokens) from None
+                raise scrubbed(mapped, self._tokens) from None
 
         def count_retry(state: RetryCallState) -> None:
             self.retry_causes[cause] += 1
 
         policy = self.retry
-        give_up = stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total)
+        # stop_before_delay: a long Retry-After gives up at once rather than overrun max_total
+        give_up = stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_total)
+        backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
+
+        def wait(state: RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            asked = getattr(failure, "retry_after", None) or 0.0
+            return max(backoff(state), min(asked, policy.max_wait))
 
         def stop(state: RetryCallState) -> bool:
             failure = state.outcome.exception() if state.outcome else None
@@ -304,7 +305,7 @@ class SalesforceClient:
 
         retrying = Retrying(
             retry=retry_if_exception_type(TransientSalesforceError),
-            wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
+            wait=wait,
             stop=stop,
             sleep=policy.sleep,
             before_sleep=count_retry,
@@ -320,17 +321,6 @@ class SalesforceClient:
             ) from None
 
 
-def retry_cause(exc: BaseException, mapped: SalesforceError) -> str:
-    """A short name for why a call failed, for the report's retry counts."""
-    if isinstance(exc, requests.Timeout):
-        return "timeout"
-    if mapped.error_code:
-        return mapped.error_code
-    if mapped.status is not None:
-        return f"HTTP {mapped.status}"
-    return "connection error"
-
-
 def _page(body: Any) -> Page:
     return Page(
         records=list(body.get("records", [])),
@@ -340,66 +330,3 @@ def _page(body: Any) -> Page:
     )
 
 
-def _scrubbed(error: SalesforceError, tokens: list[str]) -> SalesforceError:
-    """The same error with the access tokens blanked out, should a server ever echo one."""
-    text = str(error)
-    scrubbed = text
-    for token in tokens:
-        if token:
-            scrubbed = scrubbed.replace(token, "***")
-    if scrubbed != text:
-        return type(error)(scrubbed, error_code=error.error_code, status=error.status,
-                           sobject=error.sobject)
-    return error
-
-
-def map_error(exc: BaseException, *, sobject: str | None = None) -> SalesforceError | None:
-    """The kpisync error for a simple-salesforce or requests exception; None for anything
-    else (a bug, which should surface as itself)."""
-    where = f" for {sobject}" if sobject else ""
-    if isinstance(exc, requests.Timeout):
-        return TransientSalesforceError(
-            f"Salesforce did not answer in time{where} ({type(exc).__name__})", sobject=sobject)
-    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        return TransientSalesforceError(
-            f"could not reach Salesforce{where}: the connection failed or was dropped "
-            f"({type(exc).__name__})", sobject=sobject)
-    if not isinstance(exc, sf_exceptions.SalesforceError):
-        return None
-    status = getattr(exc, "status", None)
-    code, message = _error_body(exc.content)
-    detail = f"{code}: {message}" if code else message
-    context = dict(error_code=code, status=status, sobject=sobject)
-    if status == 401:
-        return AuthenticationError(
-            "Salesforce rejected the access token: the session expired or is invalid; get a "
-            f"new token and set SF_ACCESS_TOKEN again ({detail}, HTTP 401)", **context)
-    if (isinstance(status, int) and (status >= 500 or status == 429)) or code in TRANSIENT_CODES:
-        return TransientSalesforceError(
-            f"Salesforce is unavailable or busy{where} ({detail}, HTTP {status})", **context)
-    advice = _ADVICE.get(code or "")
-    text = f"Salesforce refused the request{where} ({detail}, HTTP {status})"
-    return SalesforceError(f"{text}; {advice}" if advice else text, **context)
-
-
-def _error_body(content: Any) -> tuple[str | None, str]:
-    """(errorCode, message) from an error body: Salesforce's JSON list of
-    ``{"message", "errorCode"}``, or text such as a CDN's HTML maintenance page."""
-    if isinstance(content, list) and content and isinstance(content[0], dict):
-        first = content[0]
-        code = first.get("errorCode")
-        return (str(code) if code else None), str(first.get("message", "")).strip()
-    if isinstance(content, dict):  # OAuth-style {"error": ..., "error_description": ...}
-        code = content.get("errorCode") or content.get("error")
-        message = content.get("message") or content.get("error_description") or ""
-        return (str(code) if code else None), str(message).strip()
-    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
-    if re.search(r"<\s*(html|body|head|!doctype)", text, re.IGNORECASE):
-        text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.IGNORECASE | re.DOTALL)
-        plain = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
-        return None, f"non-JSON answer (HTML page): {_shorten(plain)}"
-    return None, _shorten(" ".join(text.split())) or "empty answer"
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -114,9 +114,10 @@ def stop_reason(exc: SalesforceError) -> str | None:
     for an error that must be raised."""
     if isinstance(exc, QuotaReached):
         return str(exc)
-    if exc.error_code == "REQUEST_LIMIT_EXCEEDED":
+    if exc.error_code == "REQUEST_LIMIT_EXCEEDED":  # rerunning at once would stop again
         return ("Salesforce answered REQUEST_LIMIT_EXCEEDED: the org has used up its API "
-                "requests for the rolling 24 hours")
+                "requests for the rolling 24 hours; wait for calls made over that window to "
+                "free up (or ask an admin to raise the limit) before the next run")
     return None
 
 
@@ -317,7 +318,7 @@ class _ObjectRead:
                 self._store(result.records, None)
                 keys = [(_utc(r["SystemModstamp"]), r["Id"]) for r in result.records]
                 newest = max([*keys, *([newest] if newest else [])], default=None)
-                self.counts["pages"] += 1
+                self.counts["pages"] += result.first_in_set
                 self._progress(total)
         if newest is not None:
             self.state = replace(self.state, watermark=newest[0], watermark_id=newest[1],

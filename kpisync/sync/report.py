@@ -49,7 +49,8 @@ class SyncReport:
     seconds: float = 0.0
     #: why the sync stopped early (a quota guard, REQUEST_LIMIT_EXCEEDED); None: it finished
     stopped_reason: str | None = None
-    #: retries made, by cause (Salesforce's error code, "HTTP 503", "timeout", ...)
+    #: retries made, by cause (Salesforce's error code, "HTTP 503", "timeout", ...), with
+    #: recoveries such as "INVALID_SESSION_ID (logged in again)": each cost API calls
     retries: Mapping[str, int] = field(default_factory=dict)
     _totals: dict[str, int] = field(init=False, repr=False, compare=False)
 
