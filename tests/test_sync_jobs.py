@@ -283,3 +283,14 @@ def test_parent_fields_are_fetched_on_the_parent():
     assert plans["OpportunityHistory"] == ("Id", "SystemModstamp", "IsDeleted", "StageName",
                                            "OpportunityId")
     assert plans["Opportunity"] == ("Id", "SystemModstamp", "IsDeleted", "OwnerId")
+
+
+def test_owner_id_is_always_fetched_where_the_object_has_one():
+    config = Config(path=CONFIG.path, org=CONFIG.org, teams=(), kpis=(),
+                    required_fields={"Event": ("ActivityDate", "CreatedById"),
+                                     "OpportunityHistory": ("StageName",)})
+    plans = {p.sobject: p.fields for p in plan_objects(config)}
+    assert plans["Event"] == ("Id", "SystemModstamp", "IsDeleted", "OwnerId", "ActivityDate",
+                              "CreatedById")
+    assert plans["OpportunityHistory"] == ("Id", "SystemModstamp", "IsDeleted", "StageName")
+    assert "OwnerId" not in plans["User"]

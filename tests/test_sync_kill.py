@@ -70,10 +70,11 @@ def run_sync(emulator: Emulator, store: Path, *extra: str) -> subprocess.Complet
                           capture_output=True, text=True, timeout=120)
 
 
-def run_until_killed(emulator: Emulator, store: Path, kill_when: Callable[[], bool]) -> None:
+def run_until_killed(emulator: Emulator, store: Path, kill_when: Callable[[], bool],
+                     *extra: str) -> None:
     """Run the sync and SIGKILL it as soon as ``kill_when()`` is true; fails if the sync ended
     before it could be killed."""
-    process = subprocess.Popen(sync_command(store), env=sync_env(emulator),
+    process = subprocess.Popen(sync_command(store, *extra), env=sync_env(emulator),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
@@ -204,4 +205,28 @@ def test_network_cut_mid_task_fails_then_rerun_completes(emulator, clean_store, 
     # the first read goes on where it stopped: still a full read, of the records left
     assert (task["full"], task["fetched"]) == (
         True, task_records_after(emulator, watermark, watermark_id))
+    assert snapshot(store) == snapshot(clean_store)
+
+
+def test_sigkill_mid_bulk_read_resumes_without_duplicate_or_gap(emulator, clean_store,
+                                                                tmp_path):
+    """Task read through Bulk API 2.0 (500-record result sets), killed after its third result
+    set was requested: the checkpoint is the first REST page's, and the rerun reads the rest
+    again through a new job."""
+    store = tmp_path / "store.duckdb"
+    # the same org (its recent stamps follow the clock), served with small result sets
+    with Emulator(emulator.org, page_size=200, bulk_page_size=500, bulk_polls_to_complete=0) as bulk_emu:
+        def third_result_set() -> bool:
+            return sum("/results" in r for r in bulk_emu.requests) >= 3
+
+        run_until_killed(bulk_emu, store, third_result_set, "--bulk-threshold", "1000")
+        watermark, watermark_id, stored = task_checkpoint(store)
+        assert (watermark, watermark_id) == task_order(bulk_emu)[199]  # the first REST page
+        assert stored > 200  # result sets were stored before the kill
+
+        resumed = run_sync(bulk_emu, store, "--json", "--bulk-threshold", "1000")
+        jobs = sum("POST" in r and "/jobs/query" in r for r in bulk_emu.requests)
+
+    assert resumed.returncode == 0, resumed.stderr
+    assert jobs == 2
     assert snapshot(store) == snapshot(clean_store)

@@ -268,3 +268,30 @@ def test_cli_sync_option_errors_are_usage_errors(tmp_path, args, message):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == f"Error: {message}"
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_inserts_updates_and_deletes_between_two_syncs_reach_the_store(tmp_path):
+    store = tmp_path / "s.duckdb"
+    org = make_org()
+    with Emulator(org) as emulator:
+        first = cli_sync(emulator, store)
+        assert first.exit_code == 0, first.output
+        live = [r for r in org.records("Task") if not r["IsDeleted"]]
+        template = live[0]
+        added = org.insert("Task", {**template, "Id": "00T5e00000NEW01AAA",
+                                    "CallDurationInSeconds": 77})
+        org.update("Task", live[1]["Id"], TaskSubtype="Email")
+        org.delete("Task", live[2]["Id"])
+        org.update("Opportunity", org.records("Opportunity")[0]["Id"], Amount=12345)
+        second = cli_sync(emulator, store)
+        # what a fresh sync of the changed org stores: the incremental one must equal it
+        fresh = tmp_path / "fresh.duckdb"
+        assert cli_sync(emulator, fresh).exit_code == 0
+    assert second.exit_code == 0, second.output
+    task = json.loads(second.stdout)["objects"]["Task"]
+    assert (task["full"], task["deleted"]) == (False, 1)
+    assert task["upserted"] >= 2  # the insert and the update (plus the lookback window)
+    assert stored(store, "Task", added["Id"], "CallDurationInSeconds") == 77
+    assert stored(store, "Task", live[1]["Id"], "TaskSubtype") == "Email"
+    assert stored(store, "Task", live[2]["Id"], "Id") is None
+    assert table_rows(store) == table_rows(fresh)

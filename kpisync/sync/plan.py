@@ -140,7 +140,8 @@ class ReadStart:
 
 
 def plan_objects(config: Config) -> list[ObjectPlan]:
-    """User, UserRole, then each object the KPIs read, with the fields to fetch.
+    """User, UserRole, then each object the KPIs read, with the fields to fetch: those the
+    KPIs use, plus Id, SystemModstamp, IsDeleted and OwnerId where the object has them.
 
     A parent field written ``Opportunity.OwnerId`` (OpportunityHistory KPIs credit the
     opportunity's owner) is fetched on the parent object; the child fetches ``OpportunityId``.
@@ -158,7 +159,9 @@ def plan_objects(config: Config) -> list[ObjectPlan]:
     for sobject, fields in wanted.items():
         catalogue = SOBJECTS.get(sobject)
         measurable = catalogue.measurable if catalogue else True
-        system = ("Id", "SystemModstamp", "IsDeleted") if measurable else ("Id", "SystemModstamp")
+        system = ["Id", "SystemModstamp"] + (["IsDeleted"] if measurable else [])
+        if catalogue is not None and "OwnerId" in catalogue.fields:
+            system.append("OwnerId")  # who a record belongs to, whichever field KPIs credit
         plans.append(ObjectPlan(sobject, tuple(dict.fromkeys([*system, *fields])), measurable))
     return plans
 
