@@ -29,6 +29,7 @@ from click.testing import CliRunner, Result
 from kpisync.cli import main
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
+from tests.stores import snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -86,25 +87,6 @@ def error_line(result: Result) -> str:
 def assert_no_error(result: Result) -> None:
     assert result.exit_code == 0, result.output
     assert "Error:" not in result.stderr, result.stderr
-
-
-def snapshot(store: Path) -> dict[str, object]:
-    """Every raw table's columns and sorted rows, and each object's checkpoint, as text (in
-    UTC, which compares as exactly as the values and needs no pytz)."""
-    with duckdb.connect(str(store), read_only=True) as db:
-        db.execute("SET TimeZone = 'UTC'")
-        tables = sorted(name for (name,) in db.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()
-            if name.startswith("sf_"))
-        content: dict[str, object] = {}
-        for table in tables:
-            cursor = db.execute(f'SELECT COLUMNS(*)::VARCHAR FROM "{table}" ORDER BY ALL')
-            content[table] = ([c[0] for c in cursor.description], cursor.fetchall())
-        content["sync_state"] = db.execute(
-            "SELECT sobject, watermark::VARCHAR, watermark_id, fields::VARCHAR FROM sync_state "
-            "ORDER BY sobject"
-        ).fetchall()
-    return content
 
 
 def duplicate_ids(store: Path) -> dict[str, int]:

@@ -25,6 +25,7 @@ import pytest
 from kpisync.emulator import Emulator
 from kpisync.emulator.demo_org import generate_demo_org
 from kpisync.sync.plan import HISTORY_MONTHS, months_before
+from tests.stores import snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -125,25 +126,6 @@ def salesforce_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
 
 
-def snapshot(store: Path) -> dict[str, object]:
-    """Every raw table's columns and sorted rows, and each object's checkpoint, as text (in
-    UTC: Python needs pytz to fetch a TIMESTAMPTZ, and text compares just as exactly)."""
-    with duckdb.connect(str(store)) as db:
-        db.execute("SET TimeZone = 'UTC'")
-        tables = sorted(name for (name,) in db.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()
-            if name.startswith("sf_"))
-        content: dict[str, object] = {}
-        for table in tables:
-            cursor = db.execute(f'SELECT COLUMNS(*)::VARCHAR FROM "{table}" ORDER BY ALL')
-            content[table] = ([c[0] for c in cursor.description], cursor.fetchall())
-        content["sync_state"] = db.execute(
-            "SELECT sobject, watermark::VARCHAR, watermark_id, fields::VARCHAR FROM sync_state "
-            "ORDER BY sobject"
-        ).fetchall()
-    return content
-
-
 def api_calls_reached(emulator: Emulator, calls: int, delay: float) -> Callable[[], bool]:
     """True ``delay`` seconds after the emulator received this sync's ``calls``-th call."""
     base = emulator.api_calls
@@ -215,7 +197,8 @@ def test_sigkill_mid_bulk_read_resumes_without_duplicate_or_gap(emulator, clean_
     again through a new job."""
     store = tmp_path / "store.duckdb"
     # the same org (its recent stamps follow the clock), served with small result sets
-    with Emulator(emulator.org, page_size=200, bulk_page_size=500, bulk_polls_to_complete=0) as bulk_emu:
+    with Emulator(emulator.org, page_size=200, bulk_page_size=500,
+                  bulk_polls_to_complete=0) as bulk_emu:
         def third_result_set() -> bool:
             return sum("/results" in r for r in bulk_emu.requests) >= 3
 

@@ -133,19 +133,25 @@ def test_a_cursor_that_keeps_expiring_fails_after_the_restart_limit_then_the_rer
     assert table_rows(store) == clean
 
 
+def commit_one_late(org: OrgData) -> str:
+    """Change a live Task as a transaction that began 5 minutes before the newest stamp the
+    last sync saw and commits only now; its Id."""
+    newest = max(org.records("Task"), key=lambda r: r["SystemModstamp"])
+    began = datetime.fromisoformat(newest["SystemModstamp"]) - timedelta(minutes=5)
+    late = next(r for r in org.records("Task")
+                if not r["IsDeleted"] and r["SystemModstamp"] < newest["SystemModstamp"])
+    org.late_commit("Task", late["Id"], began, CallDurationInSeconds=4321)
+    return late["Id"]
+
+
 def test_the_lookback_catches_a_record_that_committed_late(tmp_path):
     store = tmp_path / "s.duckdb"
     org = make_org()
     with Emulator(org) as emulator:
         run(emulator, store)
-        newest = max(org.records("Task"), key=lambda r: r["SystemModstamp"])
-        began = datetime.fromisoformat(newest["SystemModstamp"]) - timedelta(minutes=5)
-        late = next(r for r in org.records("Task")
-                    if not r["IsDeleted"] and r["SystemModstamp"] < newest["SystemModstamp"]
-                    and r["Id"] != newest["Id"])
-        org.late_commit("Task", late["Id"], began, CallDurationInSeconds=4321)
+        late = commit_one_late(org)
         report = run(emulator, store, now=NOW + timedelta(hours=3))
-    assert stored(store, "Task", late["Id"], "CallDurationInSeconds") == 4321
+    assert stored(store, "Task", late, "CallDurationInSeconds") == 4321
     assert not report.objects["Task"].full
     # the re-read window is short: one page, a handful of records
     assert report.objects["Task"].api_calls == 1
@@ -157,13 +163,9 @@ def test_without_a_lookback_a_late_commit_is_missed(tmp_path):
     no_lookback = SyncOptions(history_start=date(2025, 5, 1), lookback=timedelta(0))
     with Emulator(org) as emulator:
         run(emulator, store, no_lookback)
-        newest = max(org.records("Task"), key=lambda r: r["SystemModstamp"])
-        began = datetime.fromisoformat(newest["SystemModstamp"]) - timedelta(minutes=5)
-        late = next(r for r in org.records("Task")
-                    if not r["IsDeleted"] and r["Id"] != newest["Id"])
-        org.late_commit("Task", late["Id"], began, CallDurationInSeconds=4321)
+        late = commit_one_late(org)
         run(emulator, store, no_lookback, now=NOW + timedelta(hours=3))
-    assert stored(store, "Task", late["Id"], "CallDurationInSeconds") != 4321
+    assert stored(store, "Task", late, "CallDurationInSeconds") != 4321
 
 
 def test_since_rereads_the_records_modified_since_that_day(tmp_path):
