@@ -30,8 +30,14 @@ from kpisync.config.model import Config
 from kpisync.store import Store
 from kpisync.sync import soql
 from kpisync.sync.client import SalesforceClient
-from kpisync.sync.jobs import known_types_available
-from kpisync.sync.plan import DEFAULT_OPTIONS, SyncOptions, plan_objects, read_start, where
+from kpisync.sync.plan import (
+    DEFAULT_OPTIONS,
+    SyncOptions,
+    known_types_available,
+    plan_objects,
+    read_start,
+    where,
+)
 from kpisync.sync.quota import DEFAULT_QUOTA, QuotaGuard
 
 #: polls of a Bulk API 2.0 query job assumed until it completes

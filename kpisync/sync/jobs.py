@@ -59,6 +59,7 @@ from kpisync.sync.plan import (
     ObjectPlan,
     ReadStart,
     SyncOptions,
+    known_types,
     missing_fields_message,
     plan_objects,
     read_query,
@@ -172,7 +173,7 @@ class _ObjectRead:
         if self.options.full:
             store.clear(plan.sobject)
         known = store.get_state(plan.sobject)
-        described = None if self.options.full else _known_types(plan, store, known)
+        described = None if self.options.full else known_types(plan, store, known)
         types, formulas = described or self._describe()
         added = store.ensure_table(plan.sobject, types)
         self.start = read_start(plan, known, self.options, now=self.now,
@@ -343,36 +344,6 @@ class _ObjectRead:
                                   error_code="INVALID_FIELD", sobject=plan.sobject)
         formulas = tuple(f for f in plan.fields if described[f].calculated)
         return {f: described[f].type for f in plan.fields}, formulas
-
-
-def _known_types(plan: ObjectPlan, store: Store, state: SyncState | None
-                 ) -> tuple[dict[str, str], tuple[str, ...]] | None:
-    """The field types (and formula fields) from the last sync, when it read exactly these
-    fields and finished or left a checkpoint: an unchanged incremental sync then costs one
-    call per object, not two. Any change (a new field, a first or full read) describes the
-    object again."""
-    if state is None or set(state.fields) != set(plan.fields):
-        return None
-    if state.watermark is None and not state.complete:
-        return None
-    columns = store.columns(plan.sobject)
-    if not set(plan.fields) <= set(columns):
-        return None
-    types = {f: _SF_TYPE_OF_COLUMN.get(columns[f].split("(")[0], "string") for f in plan.fields}
-    return types, state.formula_fields
-
-
-def known_types_available(plan: ObjectPlan, store: Store | None, state: SyncState | None,
-                          ) -> bool:
-    """True if the next sync of ``plan`` skips the describe (for the dry run's estimate)."""
-    return store is not None and _known_types(plan, store, state) is not None
-
-
-# Back from the store's column types to the describe types that type CSV values and columns.
-_SF_TYPE_OF_COLUMN = {
-    "BOOLEAN": "boolean", "BIGINT": "int", "DOUBLE": "double", "DECIMAL": "currency",
-    "DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "VARCHAR": "string",
-}
 
 
 def _utc(value: str | datetime) -> datetime:

@@ -28,7 +28,7 @@ from datetime import time as clock
 
 from kpisync.config.model import Config, Kpi
 from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
-from kpisync.store import SyncState
+from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.bulk import DEFAULT_BULK_POLICY, DEFAULT_BULK_THRESHOLD, BulkPolicy
 
@@ -237,6 +237,36 @@ def read_query(plan: ObjectPlan, condition: str | None) -> str:
     """The SOQL of a REST read, in checkpoint order."""
     return soql.select(plan.sobject, plan.fields, where=condition,
                        order_by=("SystemModstamp", "Id"))
+
+
+def known_types(plan: ObjectPlan, store: Store, state: SyncState | None
+                 ) -> tuple[dict[str, str], tuple[str, ...]] | None:
+    """The field types (and formula fields) from the last sync, when it read exactly these
+    fields and finished or left a checkpoint: an unchanged incremental sync then costs one
+    call per object, not two. Any change (a new field, a first or full read) describes the
+    object again."""
+    if state is None or set(state.fields) != set(plan.fields):
+        return None
+    if state.watermark is None and not state.complete:
+        return None
+    columns = store.columns(plan.sobject)
+    if not set(plan.fields) <= set(columns):
+        return None
+    types = {f: _SF_TYPE_OF_COLUMN.get(columns[f].split("(")[0], "string") for f in plan.fields}
+    return types, state.formula_fields
+
+
+def known_types_available(plan: ObjectPlan, store: Store | None, state: SyncState | None,
+                          ) -> bool:
+    """True if the next sync of ``plan`` skips the describe (for the dry run's estimate)."""
+    return store is not None and known_types(plan, store, state) is not None
+
+
+# Back from the store's column types to the describe types that type CSV values and columns.
+_SF_TYPE_OF_COLUMN = {
+    "BOOLEAN": "boolean", "BIGINT": "int", "DOUBLE": "double", "DECIMAL": "currency",
+    "DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "VARCHAR": "string",
+}
 
 
 def missing_fields_message(config: Config, sobject: str, missing: list[str]) -> str:
