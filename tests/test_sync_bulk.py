@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 import responses
 from responses import matchers
@@ -25,6 +24,7 @@ from kpisync.sync.jobs import RESTART_CAUSE, sync
 from kpisync.sync.plan import SyncOptions
 from kpisync.sync.quota import Allowance, QuotaGuard
 from tests.sf_fixtures import API, make_client, no_sleep_policy, sample
+from tests.stores import table_rows
 
 JOB_ID = "750R0000000zlh9IAA"
 JOB = f"{API}/jobs/query/{JOB_ID}"
@@ -224,16 +224,6 @@ def test_a_value_that_does_not_fit_its_type_raises():
 
 SAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "kpis.yaml"
 NOW = datetime(2026, 6, 17, 12, 0, tzinfo=UTC)
-
-
-def table_rows(path: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'sf_%' "
-            "ORDER BY table_name").fetchall()]
-        # as text: fetching TIMESTAMPTZ values would need pytz
-        return {t: con.execute(f'SELECT COLUMNS(*)::VARCHAR FROM "{t}" ORDER BY "Id"')
-                .fetchall() for t in tables}
 
 
 REST_ONLY = SyncOptions(bulk_threshold=None)

@@ -26,7 +26,7 @@ from kpisync.sync.client import SalesforceClient
 from kpisync.sync.jobs import RESTART_CAUSE, SPLIT_CAUSE, sync
 from kpisync.sync.plan import SyncOptions
 from tests.sf_fixtures import no_sleep_policy
-from tests.test_sync_bulk import table_rows
+from tests.stores import table_rows
 
 pytestmark = pytest.mark.e2e
 

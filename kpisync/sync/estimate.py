@@ -33,7 +33,7 @@ from kpisync.sync.client import SalesforceClient
 from kpisync.sync.plan import (
     DEFAULT_OPTIONS,
     SyncOptions,
-    known_types_available,
+    known_types,
     plan_objects,
     read_start,
     where,
@@ -139,7 +139,9 @@ def estimate(
         condition = where(plan, history_start, start.lower)
         records = client.count(soql.count(plan.sobject, condition),
                                include_deleted=plan.measurable, sobject=plan.sobject)
-        describe = 0 if not options.full and known_types_available(plan, store, state) else 1
+        skips_describe = store is not None and not options.full and \
+            known_types(plan, store, state) is not None
+        describe = 0 if skips_describe else 1
         calls, bulk = _read_calls(records, client.batch_size, options)
         objects[plan.sobject] = ObjectEstimate(plan.sobject, records, describe + calls,
                                                full=start.full, bulk=bulk)

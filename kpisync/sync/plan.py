@@ -256,12 +256,6 @@ def known_types(plan: ObjectPlan, store: Store, state: SyncState | None
     return types, state.formula_fields
 
 
-def known_types_available(plan: ObjectPlan, store: Store | None, state: SyncState | None,
-                          ) -> bool:
-    """True if the next sync of ``plan`` skips the describe (for the dry run's estimate)."""
-    return store is not None and known_types(plan, store, state) is not None
-
-
 # Back from the store's column types to the describe types that type CSV values and columns.
 _SF_TYPE_OF_COLUMN = {
     "BOOLEAN": "boolean", "BIGINT": "int", "DOUBLE": "double", "DECIMAL": "currency",
