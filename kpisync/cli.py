@@ -50,23 +50,39 @@ env_file_option = click.option(
 )
 
 
-class AllowanceType(click.ParamType):
-    """``10%``, ``0.1`` (a share of the org's daily API limit) or ``500`` (requests)."""
+class ParsedType(click.ParamType):
+    """A text option read by ``parse``, whose ValueError message becomes click's usage error;
+    with ``allow_off``, ``off`` means None. Subclasses import what parses lazily, so that
+    ``--help`` stays fast."""
 
-    name = "allowance"
+    allow_off = False
+
+    def parse(self, text: str):
+        raise NotImplementedError
 
     def convert(self, value, param, ctx):
-        from kpisync.sync.quota import Allowance
-
         if not isinstance(value, str):
             return value
+        if self.allow_off and value.strip().lower() == "off":
+            return None
         try:
-            return Allowance.parse(value)
+            return self.parse(value)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
 
-class DurationType(click.ParamType):
+class AllowanceType(ParsedType):
+    """``10%``, ``0.1`` (a share of the org's daily API limit) or ``500`` (requests)."""
+
+    name = "allowance"
+
+    def parse(self, text: str):
+        from kpisync.sync.quota import Allowance
+
+        return Allowance.parse(text)
+
+
+class DurationType(ParsedType):
     """``600s``, ``10m``, ``12h``, ``7d``; with ``allow_off``, also ``off``."""
 
     name = "duration"
@@ -74,32 +90,25 @@ class DurationType(click.ParamType):
     def __init__(self, allow_off: bool = False):
         self.allow_off = allow_off
 
-    def convert(self, value, param, ctx):
+    def parse(self, text: str):
         from kpisync.sync.plan import parse_duration
 
-        if not isinstance(value, str):
-            return value
-        if self.allow_off and value.strip().lower() == "off":
-            return None
         try:
-            return parse_duration(value)
+            return parse_duration(text)
         except ValueError as exc:
-            self.fail(f"{exc}{' or off' if self.allow_off else ''}", param, ctx)
+            raise ValueError(f"{exc}{' or off' if self.allow_off else ''}") from None
 
 
-class ThresholdType(click.ParamType):
+class ThresholdType(ParsedType):
     """A record count, or ``off``."""
 
     name = "N|off"
+    allow_off = True
 
-    def convert(self, value, param, ctx):
-        if not isinstance(value, str):
-            return value
-        if value.strip().lower() == "off":
-            return None
-        if value.strip().isdigit():
-            return int(value)
-        self.fail(f"expected a number of records or off, got {value!r}", param, ctx)
+    def parse(self, text: str):
+        if not text.strip().isdigit():
+            raise ValueError(f"expected a number of records or off, got {text!r}")
+        return int(text)
 
 
 day_type = click.DateTime(formats=["%Y-%m-%d"])
