@@ -55,6 +55,80 @@ class CompiledKpi:
     params: dict[str, Any]
 
 
+class _Record:
+    """Resolves a KPI's field names to columns of its raw table (alias ``r``), joining the
+    parent table for ``Parent.Field`` names, and puts datetimes on their local day."""
+
+    def __init__(self, kpi: Kpi, columns: Mapping[str, Mapping[str, str]], timezone: str,
+                 params: Params):
+        assert kpi.source is not None, "ratio KPIs are not compiled to SQL"
+        self.kpi, self.columns, self.timezone, self.params = kpi, columns, timezone, params
+        self.alias = exp.to_identifier("r")
+        self.joins: list[tuple[exp.Expression, exp.Expression]] = []
+        self._zone: exp.Expression | None = None  # bound on first use: DuckDB rejects unused
+
+    def field(self, name: str) -> FieldRef:
+        kpi, source = self.kpi, self.kpi.source
+        if "." in name:  # Opportunity.OwnerId: a field of the parent, joined on OpportunityId
+            parent, parent_field = name.split(".", 1)
+            alias = exp.to_identifier(parent.lower())
+            if not self.joins:
+                self.joins.append(
+                    (
+                        exp.to_table(raw_table(parent)).as_(alias),
+                        exp.column("Id", table=alias, quoted=True).eq(
+                            exp.column(f"{parent}Id", table=self.alias, quoted=True)
+                        ),
+                    )
+                )
+            return FieldRef(
+                exp.column(parent_field, table=alias, quoted=True),
+                _field_type(self.columns, parent, parent_field, kpi),
+            )
+        return FieldRef(
+            exp.column(name, table=self.alias, quoted=True),
+            _field_type(self.columns, source, name, kpi),  # type: ignore[arg-type]
+        )
+
+    def local_date(self, ref: FieldRef) -> exp.Expression:
+        # Salesforce datetimes are UTC instants; a record belongs to the period of its local day.
+        if ref.sf_type == "datetime":
+            if self._zone is None:
+                self._zone = self.params.bind(self.timezone)
+            return exp.cast(exp.AtTimeZone(this=ref.column, zone=self._zone.copy()), "DATE")
+        return exp.cast(ref.column, "DATE")
+
+
+def facts_query(
+    kpi: Kpi,
+    *,
+    measure: SqlMeasure,
+    columns: Mapping[str, Mapping[str, str]],
+    timezone: str,
+    params: Params,
+    extra_fields: tuple[str, ...] = (),
+) -> exp.Select:
+    """One row per live record that passes the KPI's filters: ``rep_id`` (the credited user),
+    ``day`` (the local date that puts it in a period), ``value`` (what the measure folds), and
+    each of ``extra_fields`` under its own name (``Id`` for explain, a key for cohorts)."""
+    record = _Record(kpi, columns, timezone, params)
+    credit = record.field(kpi.credit_field or "OwnerId")
+    day = record.local_date(record.field(kpi.date_field or "CreatedDate"))
+    value = measure.value(kpi, record.field, record.local_date)
+    deleted = exp.column("IsDeleted", table=record.alias, quoted=True)
+    live = exp.not_(exp.Coalesce(this=deleted, expressions=[exp.false()]))
+    filters = [_condition(f, record.field(f.field), record.local_date, params)
+               for f in kpi.filters]
+    extras = [record.field(name).column.as_(name, quoted=True) for name in extra_fields]
+
+    facts = exp.select(
+        credit.column.as_("rep_id"), day.as_("day"), value.as_("value"), *extras
+    ).from_(exp.to_table(raw_table(kpi.source)).as_(record.alias))  # type: ignore[arg-type]
+    for table, on in record.joins:
+        facts = facts.join(table, on=on)
+    return facts.where(exp.and_(live, *filters))
+
+
 def compile_kpi(
     kpi: Kpi,
     *,
@@ -65,56 +139,7 @@ def compile_kpi(
     """The query for a KPI with a source. ``columns`` maps each raw table's object name to its
     field types (Salesforce describe types), as the store holds them."""
     params = Params()
-    record = exp.to_identifier("r")
-    source = kpi.source
-    assert source is not None, "ratio KPIs are not compiled to SQL"
-    joins: list[tuple[exp.Expression, exp.Expression]] = []
-
-    def field_ref(name: str) -> FieldRef:
-        if "." in name:  # Opportunity.OwnerId: a field of the parent, joined on OpportunityId
-            parent, parent_field = name.split(".", 1)
-            alias = exp.to_identifier(parent.lower())
-            if not joins:
-                joins.append(
-                    (
-                        exp.to_table(raw_table(parent)).as_(alias),
-                        exp.column("Id", table=alias, quoted=True).eq(
-                            exp.column(f"{parent}Id", table=record, quoted=True)
-                        ),
-                    )
-                )
-            return FieldRef(
-                exp.column(parent_field, table=alias, quoted=True),
-                _field_type(columns, parent, parent_field, kpi),
-            )
-        return FieldRef(
-            exp.column(name, table=record, quoted=True), _field_type(columns, source, name, kpi)
-        )
-
-    zone: list[exp.Expression] = []  # bound on first use: DuckDB rejects unused parameters
-
-    def local_date(ref: FieldRef) -> exp.Expression:
-        # Salesforce datetimes are UTC instants; a record belongs to the period of its local day.
-        if ref.sf_type == "datetime":
-            if not zone:
-                zone.append(params.bind(timezone))
-            return exp.cast(exp.AtTimeZone(this=ref.column, zone=zone[0].copy()), "DATE")
-        return exp.cast(ref.column, "DATE")
-
-    credit = field_ref(kpi.credit_field or "OwnerId")
-    day = local_date(field_ref(kpi.date_field or "CreatedDate"))
-    value = measure.value(kpi, field_ref, local_date)
-    deleted = exp.column("IsDeleted", table=record, quoted=True)
-    live = exp.not_(exp.Coalesce(this=deleted, expressions=[exp.false()]))
-    filters = [_condition(f, field_ref(f.field), local_date, params) for f in kpi.filters]
-    conditions = [live, *filters]
-
-    facts = exp.select(
-        credit.column.as_("rep_id"), day.as_("day"), value.as_("value")
-    ).from_(exp.to_table(raw_table(source)).as_(record))
-    for table, on in joins:
-        facts = facts.join(table, on=on)
-    facts = facts.where(exp.and_(*conditions))
+    facts = facts_query(kpi, measure=measure, columns=columns, timezone=timezone, params=params)
 
     f, m, p = (exp.to_identifier(a) for a in ("f", "m", "p"))
     team_col = exp.column("team_id", table=m)

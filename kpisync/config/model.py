@@ -48,6 +48,12 @@ class Org:
     default_period: PeriodKind = "month"
     #: how many periods of ``default_period`` the site shows, the current one included
     window: int = 4
+    #: the first day of a week, 0 = Monday (ISO) .. 6 = Sunday
+    week_start: int = 0
+    #: the days people work, 0 = Monday .. 6 = Sunday: business-day pacing counts only these
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    #: days off that are not weekends (public holidays, a company shutdown)
+    holidays: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
