@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from kpisync.compute import Scorecard, compute
 from kpisync.config.model import Config
+from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
 from kpisync.store import Store
 
@@ -40,7 +41,10 @@ def build(
     templates_dir: Path | None = None,
 ) -> BuildReport:
     """Compute every KPI from the store at ``store_path`` and write the site to ``out_dir``."""
-    with Store.open(store_path) as store:
+    with Store.open(store_path, create=False) as store:
+        if not store.columns("User"):
+            raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
+                             "`kpisync sync` first")
         scorecard = compute(config, store.connection, as_of or today_in(config))
     site = build_site(scorecard, out_dir, templates_dir=templates_dir)
     return BuildReport(scorecard=scorecard, site=site)

@@ -317,6 +317,8 @@ def demo(config_path: Path | None, store_path: Path, out_dir: Path, as_of, seed:
     report = run_demo(config_path=config_path, store_path=store_path, out_dir=out_dir,
                       as_of=_as_date(as_of), seed=seed)
     click.echo(report.summary())
+    for line in report.next_commands():
+        click.echo(line)
     click.echo(str(report.index_path.resolve()))
     if serve_site:
         _serve(out_dir, port)

@@ -7,6 +7,7 @@ the records differs.
 
 from __future__ import annotations
 
+import shlex
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,10 @@ class DemoReport:
     sync: SyncReport
     build: BuildReport
     seconds: float
+    store_path: Path
+    out_dir: Path
+    #: the --as-of the demo was run with, which a rebuild of its store needs too
+    as_of: date | None = None
 
     @property
     def index_path(self) -> Path:
@@ -44,6 +49,26 @@ class DemoReport:
             f"{len(scorecard.config.kpis)} KPIs for {len(scorecard.reps)} reps in "
             f"{len(scorecard.teams)} teams, {self.build.site.pages} pages in {self.seconds:.1f} s"
         )
+
+
+    def next_commands(self) -> list[str]:
+        """What to type next: the demo's store is not the default one, so ``kpisync build``
+        alone would not find it."""
+        build = ["kpisync build"]
+        if self.config_path.resolve() != Path("kpis.yaml").resolve():
+            build.append(f"-c {_quote(self.config_path)}")
+        build.append(f"--store {_quote(self.store_path)}")
+        if self.out_dir != Path("output"):
+            build.append(f"-o {_quote(self.out_dir)}")
+        if self.as_of is not None:
+            build.append(f"--as-of {self.as_of.isoformat()}")
+        serve = "kpisync serve" + ("" if self.out_dir == Path("output")
+                                   else f" -o {_quote(self.out_dir)}")
+        return [f"Rebuild from the demo store: {' '.join(build)}", f"Browse the site: {serve}"]
+
+
+def _quote(path: Path) -> str:
+    return shlex.quote(str(path))
 
 
 def demo_config_path(explicit: Path | None) -> Path:
@@ -71,6 +96,7 @@ def run_demo(
     started = time.monotonic()
     path = demo_config_path(config_path)
     config = load_config(path)
+    as_of_given = as_of
     as_of = as_of or today_in(config)
     _fresh_store(store_path)
     org = generate_demo_org(seed=seed, as_of=as_of)
@@ -85,7 +111,8 @@ def run_demo(
             options = SyncOptions(history_start=months_before(as_of, 13))
             report = sync(config, store, SalesforceClient(credentials), options)
     built = build(config, store_path, out_dir, as_of=as_of)
-    return DemoReport(path, report, built, time.monotonic() - started)
+    return DemoReport(path, report, built, time.monotonic() - started, store_path=store_path,
+                      out_dir=out_dir, as_of=as_of_given)
 
 
 def _fresh_store(store_path: Path) -> None:

@@ -71,7 +71,23 @@ def test_build_without_a_synced_store_says_to_sync(tmp_path):
                     "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert result.output == (
-        "Error: the store has no Salesforce users yet: run `kpisync sync` first\n"
+        f"Error: there is no store at {tmp_path / 's.duckdb'}: run `kpisync sync` first, or "
+        "point --store (or KPISYNC_STORE) at the store the sync wrote\n"
+    )
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # no empty store left behind
+
+
+def test_build_on_a_store_without_users_names_the_store(tmp_path):
+    from kpisync.store import Store
+
+    Store.open(tmp_path / "s.duckdb").close()
+    result = invoke("build", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"),
+                    "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: the store {tmp_path / 's.duckdb'} has no Salesforce users yet: run "
+        "`kpisync sync` first\n"
     )
     assert not (tmp_path / "out").exists()
 
@@ -109,16 +125,45 @@ def test_run_against_the_emulator_with_requests_ca_bundle(tmp_path):
     assert {r["scope"] for r in rows} == {"rep", "team", "org"}
 
 
+def test_untrusted_certificate_fails_at_once_naming_the_url_and_the_bundle(tmp_path):
+    """A CA bundle without the emulator's CA (the machine's own, as many CIs set it) is a
+    configuration problem, not a dropped connection: one attempt, and advice that helps."""
+    import certifi
+
+    org = generate_demo_org(seed=3, as_of=date.fromisoformat(AS_OF), scale=0.05)
+    with Emulator(org) as emulator:
+        env = {"SF_INSTANCE_URL": emulator.url, "SF_ACCESS_TOKEN": emulator.access_token,
+               "REQUESTS_CA_BUNDLE": certifi.where()}
+        result = invoke("sync", "-c", str(SAMPLE), "--store", str(tmp_path / "s.duckdb"),
+                        "--json", env=env)
+        calls, url = emulator.api_calls, emulator.url
+    assert result.exit_code == 1
+    error = result.output.strip().splitlines()[-1]
+    assert error.startswith(f"Error: the TLS certificate of {url}/services/data/")
+    assert "could not be verified for " in error
+    assert f"REQUESTS_CA_BUNDLE is {certifi.where()}: point it at a CA bundle" in error
+    assert "gave up after" not in error
+    assert calls == 0  # the handshake failed: nothing reached the emulator
+
+
 @pytest.mark.e2e
-def test_demo_command_builds_the_site(tmp_path):
+def test_demo_command_builds_the_site(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./kpis.yaml here: the printed command must name -c
     result = invoke("demo", "--store", str(tmp_path / "demo.duckdb"), "-o", str(tmp_path / "out"),
                     "--as-of", AS_OF, "-c", str(SAMPLE))
     assert result.exit_code == 0, result.output
-    summary, index = result.output.strip().splitlines()[-2:]
+    summary, rebuild, browse, index = result.output.strip().splitlines()[-4:]
     assert summary.startswith("Demo: synced ")
     assert "13 KPIs for 33 reps in 4 teams" in summary
     assert index == str((tmp_path / "out" / "index.html").resolve())
     assert Path(index).is_file()
+    store, out = tmp_path / "demo.duckdb", tmp_path / "out"
+    assert rebuild == (f"Rebuild from the demo store: kpisync build -c {SAMPLE} --store {store} "
+                       f"-o {out} --as-of {AS_OF}")
+    assert browse == f"Browse the site: kpisync serve -o {out}"
+    # the printed command works as printed
+    again = invoke(*rebuild.split(": ", 1)[1].split()[1:])
+    assert again.exit_code == 0, again.output
 
 
 @pytest.mark.e2e

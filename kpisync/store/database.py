@@ -58,13 +58,17 @@ class Store:
         self._columns: dict[str, dict[str, str]] = {}
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open (creating if needed) the store at ``path``.
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        """Open (creating if needed, unless ``create`` is False) the store at ``path``.
 
-        Raises StoreError if the file is not a DuckDB database, is locked by another process,
-        or was written by a newer kpisync.
+        Raises StoreError if there is no file and ``create`` is False (a build must not leave
+        an empty store behind), if the file is not a DuckDB database, is locked by another
+        process, or was written by a newer kpisync.
         """
         path = Path(path)
+        if not create and not path.is_file():
+            raise StoreError(f"there is no store at {path}: run `kpisync sync` first, or point "
+                             "--store (or KPISYNC_STORE) at the store the sync wrote")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = duckdb.connect(str(path))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import copy
 import html
+import os
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from simple_salesforce import exceptions as sf_exceptions
@@ -92,6 +94,8 @@ def map_error(exc: BaseException, *, sobject: str | None = None,
     else (a bug, which should surface as itself). ``headers`` are the failed answer's, which
     the exception does not carry: a 429's or 503's Retry-After makes it a ``RetryLater``."""
     where = f" for {sobject}" if sobject else ""
+    if isinstance(exc, requests.exceptions.SSLError):  # before ConnectionError, its base class
+        return tls_failure(exc, where)
     if isinstance(exc, requests.Timeout):
         return TransientSalesforceError(
             f"Salesforce did not answer in time{where} ({type(exc).__name__})", sobject=sobject)
@@ -120,6 +124,28 @@ def map_error(exc: BaseException, *, sobject: str | None = None,
     advice = _ADVICE.get(code or "")
     text = f"Salesforce refused the request{where} ({detail}, HTTP {status})"
     return SalesforceError(f"{text}; {advice}" if advice else text, **context)
+
+
+def tls_failure(exc: requests.exceptions.SSLError, where: str) -> SalesforceError:
+    """A certificate that cannot be verified: not transient, so no retry. The usual cause is a
+    CA bundle that lacks the server's (or a TLS-inspecting proxy's) CA, and ``requests`` takes
+    ``REQUESTS_CA_BUNDLE`` over any other setting, so that is the first thing to check."""
+    url = "the server"
+    if exc.request is not None and exc.request.url:
+        parts = urlsplit(exc.request.url)
+        url = f"{parts.scheme}://{parts.netloc}{parts.path}"  # no query: it can hold SOQL
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    uses = f"REQUESTS_CA_BUNDLE is {bundle}" if bundle else "REQUESTS_CA_BUNDLE is not set"
+    return SalesforceError(
+        f"the TLS certificate of {url} could not be verified{where} ({_reason(exc)}); "
+        f"{uses}: point it at a CA bundle that includes the CA that signed this server's "
+        "certificate (or your proxy's)")
+
+
+def _reason(exc: requests.exceptions.SSLError) -> str:
+    text = str(exc)
+    match = re.search(r"certificate verify failed: ([^(')\]]+)", text)
+    return f"certificate verify failed: {match.group(1).strip()}" if match else "SSLError"
 
 
 def _error_body(content: Any) -> tuple[str | None, str]:

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kpisync.errors import AuthenticationError, TransientSalesforceError
+from kpisync.sync.failures import tls_failure
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PRODUCTION_LOGIN_URL = "https://login.salesforce.com"
@@ -219,6 +220,8 @@ def post_token(session: requests.Session, login_url: str, form: dict[str, str], 
     try:
         response = session.post(endpoint, data=form, timeout=timeout,
                                 headers={"Accept": "application/json"})
+    except requests.exceptions.SSLError as exc:  # before ConnectionError, its base class
+        raise tls_failure(exc, f" for {where}") from None
     except requests.Timeout as exc:
         raise TransientSalesforceError(
             f"Salesforce did not answer {where} in time ({type(exc).__name__})") from None
