@@ -86,7 +86,7 @@ def test_upsert_of_a_duplicated_id_keeps_the_last(store):
 
 def test_delete_removes_rows_and_ignores_unknown_ids(store):
     store.upsert("Task", [task("00T1"), task("00T2")])
-    store.delete("Task", ["00T1", "00T9"])
+    assert store.delete("Task", ["00T1", "00T9"]) == 1  # 00T9 was never stored
     assert store.connection.execute('SELECT "Id" FROM sf_task').fetchall() == [("00T2",)]
 
 

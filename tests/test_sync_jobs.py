@@ -122,6 +122,18 @@ def test_first_sync_stores_every_object(store):
 
 
 @responses.activate
+def test_first_sync_does_not_count_deleted_records_it_never_stored(store):
+    add_reference_objects(responses)
+    add_query(responses, f"{TASK_SELECT} WHERE {SINCE}{ORDER}",
+              [task("00T1", "2026-01-05T14:03:00.000+0000"),
+               task("00T2", "2026-01-05T14:04:00.000+0000", deleted=True)])
+    report = run(store)
+    assert task_rows(store) == [("00T1", "Call")]
+    task_report = report.objects["Task"]
+    assert (task_report.fetched, task_report.upserted, task_report.deleted) == (2, 1, 0)
+
+
+@responses.activate
 def test_first_sync_records_the_checkpoint(store):
     add_reference_objects(responses)
     add_query(responses, f"{TASK_SELECT} WHERE {SINCE}{ORDER}",

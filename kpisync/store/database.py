@@ -203,7 +203,9 @@ class Store:
         return len(rows)
 
     def delete(self, sobject: str, ids: Iterable[str]) -> int:
-        """Delete the rows with these Ids (missing Ids are fine); returns how many were asked."""
+        """Delete the rows with these Ids (missing Ids are fine); returns how many rows were
+        in the store and are now gone, so that a first sync, which reads deleted records it
+        never stored, does not report them as removed."""
         ids = list(dict.fromkeys(ids))
         if not ids or not self.columns(sobject):
             return 0
@@ -211,8 +213,8 @@ class Store:
         statement = exp.delete(self.table_name(sobject),
                                where=_quoted("Id").isin(query=listed))
         with self.transaction():
-            self._execute(statement, [ids])
-        return len(ids)
+            (removed,) = self._execute(statement, [ids]).fetchone()
+        return int(removed)
 
     def clear(self, sobject: str) -> None:
         """Remove every row of the object and its sync state (``kpisync sync --full``)."""

@@ -293,14 +293,14 @@ class _ObjectRead:
         gone = [r["Id"] for r in records if r.get("IsDeleted")]
         with self.store.transaction():  # the page and its checkpoint, or neither
             self.store.upsert(self.plan.sobject, live)
-            self.store.delete(self.plan.sobject, gone)
+            removed = self.store.delete(self.plan.sobject, gone)
             if state is not None:
                 self.store.save_state(state)
         if state is not None:
             self.state = state
         self.counts["fetched"] += len(records)
         self.counts["upserted"] += len(live)
-        self.counts["deleted"] += len(gone)
+        self.counts["deleted"] += removed
 
     def _wants_bulk(self, first: Page) -> bool:
         threshold = self.options.bulk_threshold

@@ -16,7 +16,8 @@ class ObjectReport:
     #: records Salesforce returned (live and deleted)
     fetched: int
     upserted: int
-    #: rows removed because Salesforce reported them deleted (IsDeleted = true)
+    #: stored rows removed because Salesforce now reports them deleted (IsDeleted = true);
+    #: deleted records the store never held (a first sync reads those too) are not counted
     deleted: int
     pages: int
     #: HTTP requests sent for this object, retries and the describe included
