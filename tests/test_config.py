@@ -526,9 +526,10 @@ def test_cascade_problem(snippet, expected):
         pytest.param("org:\n  name: [Test\n", "kpis.yaml:3:1: invalid YAML: while parsing a "
                      "flow sequence, expected ',' or ']', but got '<stream end>'",
                      id="unclosed-bracket"),
-        pytest.param("org:\n\tname: x\n", "kpis.yaml:2:1: invalid YAML: while scanning for "
-                     "the next token, found character '\\t' that cannot start any token",
-                     id="tab-indent"),
+        pytest.param("org:\n\tname: x\n", "kpis.yaml:2:1: tabs are not allowed in YAML; use "
+                     "spaces", id="tab-indent"),
+        pytest.param("org:\n  name:\tx\n", "kpis.yaml:2:8: tabs are not allowed in YAML; use "
+                     "spaces", id="tab-after-colon"),
         pytest.param("org: *nowhere\n", "kpis.yaml:1:6: invalid YAML: found undefined alias "
                      "'nowhere'", id="undefined-alias"),
         pytest.param("org: \x07\n", "kpis.yaml:1:6: invalid YAML: the character U+0007 is not "

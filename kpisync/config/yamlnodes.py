@@ -44,7 +44,11 @@ def compose(text: str, problems: Problems) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         parts = [p for p in (exc.context, exc.problem) if p]
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problems.at(line, column, "", "invalid YAML: " + ", ".join(parts))
+        if mark is not None and text[mark.index:mark.index + 1] == "\t":
+            # PyYAML's "found character '\t' that cannot start any token" hides the fix
+            problems.at(line, column, "", "tabs are not allowed in YAML; use spaces")
+        else:
+            problems.at(line, column, "", "invalid YAML: " + ", ".join(parts))
     except yaml.reader.ReaderError as exc:
         line, column = position_of(text, exc.position)
         code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
