@@ -56,13 +56,24 @@ def _kpi(ref: Ref, defined: Defined, problems: Problems) -> None:
                                          "sum, average or time records")
 
 
+#: past this many, "expected one of" stops helping and is left out
+MAX_LISTED = 30
+
+
+def _containing(word: str, names: frozenset[str]) -> str | None:
+    """The one name that contains ``word`` as a whole part ('revenue' in closed_won_revenue),
+    for a shortened id that spelling distance alone does not catch."""
+    parts = [n for n in names if word.casefold() in n.casefold().split("_")]
+    return parts[0] if len(parts) == 1 else None
+
+
 def _known(ref: Ref, names: frozenset[str], what: str, problems: Problems) -> None:
     if ref.value in names:
         return
-    close = did_you_mean(ref.value, sorted(names))
+    close = did_you_mean(ref.value, sorted(names)) or _containing(ref.value, names)
     if close is not None:
         advice = f" — did you mean '{close}'?"
-    elif names and len(names) <= 12:
+    elif names and len(names) <= MAX_LISTED:
         advice = f" — expected one of: {', '.join(sorted(names))}"
     elif not names:
         advice = " (there are none)"
