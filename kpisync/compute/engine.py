@@ -48,15 +48,15 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     periods = window(config.org, as_of)
     teams = _team_infos(config, reps)
 
-    _load_members(con, reps)
-    _load_periods(con, periods)
+    load_members(con, reps)
+    load_periods(con, periods)
     actuals: Actuals = {}
     for kpi in config.kpis:
         if kpi.measure.kind != "ratio":
-            actuals.update(_evaluate(kpi, con, columns, config.org.timezone))
+            actuals.update(evaluate(kpi, con, columns, config.org.timezone))
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
-            actuals.update(_ratio(kpi, actuals))
+            actuals.update(ratio(kpi, actuals))
 
     results = tuple(
         _result(config, kpi, period, scope, actuals)
@@ -111,14 +111,17 @@ def _team_infos(config: Config, reps: list[Rep]) -> tuple[TeamInfo, ...]:
     )
 
 
-def _load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
+def load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
+    """The scored reps and their teams, as the KPI queries join them (explain and targets
+    suggest load their own, for one scope or for past weeks)."""
     _temp_table(
         con, MEMBERS_TABLE, (("rep_id", "VARCHAR"), ("team_id", "VARCHAR")),
         [(r.id, r.team_id) for r in reps],
     )
 
 
-def _load_periods(con: duckdb.DuckDBPyConnection, periods: tuple[Period, ...]) -> None:
+def load_periods(con: duckdb.DuckDBPyConnection, periods: tuple[Period, ...]) -> None:
+    """The periods a KPI query puts records in; any periods, not only the window's."""
     _temp_table(
         con, PERIODS_TABLE,
         (("period_key", "VARCHAR"), ("period_start", "DATE"), ("period_end", "DATE")),
@@ -152,9 +155,10 @@ def _temp_table(
         con.executemany(exp.insert(exp.values([placeholders]), name).sql(dialect=DIALECT), rows)
 
 
-def _evaluate(
+def evaluate(
     kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
 ) -> Actuals:
+    """One KPI with a source over the loaded members and periods, for every scope."""
     measure = registry().measures.get(kpi.measure.kind)
     if measure is None:
         raise ComputeError(
@@ -178,7 +182,7 @@ def _evaluate(
     return actuals
 
 
-def _ratio(kpi: Kpi, actuals: Actuals) -> Actuals:
+def ratio(kpi: Kpi, actuals: Actuals) -> Actuals:
     """numerator / denominator per scope, in percent points when the unit is percent."""
     numerator, denominator = kpi.measure.numerator, kpi.measure.denominator
     scale = Decimal(100) if kpi.unit == "percent" else Decimal(1)
@@ -217,14 +221,14 @@ def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals) -
         scope=scope_kind,
         scope_id=scope_id,
         scope_name=scope_name,
-        actual=_normalize(actual),
-        target=_normalize(target),
+        actual=normalize(actual),
+        target=normalize(target),
         attainment=targets.attainment(kpi, actual, target),
         on_pace=targets.on_pace(kpi, period, actual, target),
     )
 
 
-def _normalize(value: Decimal | None) -> Decimal | None:
+def normalize(value: Decimal | None) -> Decimal | None:
     """Drop trailing zeros DuckDB's DECIMAL(38,4) adds, keeping the value exact."""
     if value is None:
         return None
