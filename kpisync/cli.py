@@ -264,6 +264,47 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
 
 
 @main.command()
+@click.argument("kpi_id", metavar="KPI")
+@click.option("--rep", default=None, metavar="NAME",
+              help="A rep's name, username or user Id (case does not matter).")
+@click.option("--team", default=None, metavar="ID", help="A team id of kpis.yaml.")
+@click.option("--period", "period_key", default=None, metavar="KEY",
+              help="2026-07, 2026-Q3, FY2027-Q1, FY2027 or FY2027-YTD; default: the running "
+                   "org.default_period.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="How many records to list (the rest are counted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@config_option
+@store_option
+@as_of_option
+@reports_errors
+def explain(kpi_id: str, rep: str | None, team: str | None, period_key: str | None, limit: int,
+            as_json: bool, config_path: Path, store_path: Path, as_of) -> None:
+    """Show how one number is computed: the SQL, the records counted, the target.
+
+    Explains KPI for --rep, --team, or (neither) the whole org.
+    """
+    from kpisync.build import today_in
+    from kpisync.compute.explain import explain as explain_kpi
+    from kpisync.config import load_config
+    from kpisync.explain_text import as_json as explanation_json
+    from kpisync.explain_text import render
+    from kpisync.store import Store
+
+    if rep is not None and team is not None:
+        raise click.UsageError("give --rep or --team, not both")
+    config = load_config(config_path)
+    day = _as_date(as_of) or today_in(config)
+    with Store.open(store_path) as store:
+        explanation = explain_kpi(config, store.connection, kpi_id, period_key=period_key,
+                                  as_of=day, rep=rep, team=team, limit=limit)
+    if as_json:
+        click.echo(json.dumps(explanation_json(explanation), indent=2))
+    else:
+        click.echo(render(explanation))
+
+
+@main.command()
 @config_option
 @store_option
 @out_option
