@@ -41,10 +41,7 @@ _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEA
 def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scorecard:
     """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store."""
     columns = table_columns(con)
-    if "User" not in columns:
-        raise ComputeError("the store has no Salesforce users yet: run `kpisync sync` first")
-    user_fields = {f for t in config.teams for f, _ in t.members.where}
-    reps = membership.assign_reps(config, membership.load_users(con, user_fields))
+    reps = scored_reps(config, con, columns)
     periods = window(config.org, as_of)
     teams = _team_infos(config, reps)
 
@@ -91,6 +88,16 @@ def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
             sf_type = _DUCKDB_TO_SF.get(data_type, "number" if _numeric(data_type) else "string")
             columns.setdefault(sobject, {})[column] = sf_type
     return columns
+
+
+def scored_reps(
+    config: Config, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]]
+) -> list[Rep]:
+    """The synced users the teams of kpis.yaml claim (``columns`` from ``table_columns``)."""
+    if "User" not in columns:
+        raise ComputeError("the store has no Salesforce users yet: run `kpisync sync` first")
+    user_fields = {f for t in config.teams for f, _ in t.members.where}
+    return membership.assign_reps(config, membership.load_users(con, user_fields))
 
 
 def _numeric(data_type: str) -> bool:

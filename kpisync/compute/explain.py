@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import engine, membership, targets
+from kpisync.compute import engine, targets
 from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scope
 from kpisync.compute.period_keys import resolve_period
 from kpisync.compute.sql import (
@@ -113,10 +113,7 @@ def explain(
     nothing raise ComputeError with the closest matches."""
     kpi = find_kpi(config, kpi_id)
     columns = engine.table_columns(con)
-    if "User" not in columns:
-        raise ComputeError("the store has no Salesforce users yet: run `kpisync sync` first")
-    user_fields = {f for t in config.teams for f, _ in t.members.where}
-    reps = membership.assign_reps(config, membership.load_users(con, user_fields))
+    reps = engine.scored_reps(config, con, columns)
     period = resolve_period(config.org, period_key, as_of)
     scope, scope_id, scope_name, members = _scope(config, reps, rep, team)
 
