@@ -304,6 +304,39 @@ def explain(kpi_id: str, rep: str | None, team: str | None, period_key: str | No
         click.echo(render(explanation))
 
 
+@main.group()
+def targets() -> None:
+    """Work out targets from the store's history."""
+
+
+@targets.command()
+@config_option
+@store_option
+@as_of_option
+@click.option("--weeks", type=click.IntRange(min=1), default=12, show_default=True,
+              help="How many complete weeks of history, the running week left out.")
+@click.option("--percentile", type=click.IntRange(0, 100), default=80, show_default=True,
+              help="Which percentile of the reps' weekly actuals becomes the target.")
+@reports_errors
+def suggest(config_path: Path, store_path: Path, as_of, weeks: int, percentile: int) -> None:
+    """Propose per-rep targets from history, as a kpis.yaml snippet.
+
+    Per team and count or sum KPI it tracks: the percentile of each active rep's weekly
+    actuals, converted to org.default_period. See docs/compute.md, "Suggested targets".
+    """
+    from kpisync.build import today_in
+    from kpisync.compute.suggest import suggest_targets
+    from kpisync.config import load_config
+    from kpisync.store import Store
+    from kpisync.suggest_yaml import render
+
+    config = load_config(config_path)
+    with Store.open(store_path) as store:
+        suggestions = suggest_targets(config, store.connection, _as_date(as_of) or today_in(config),
+                                      weeks=weeks, percentile=percentile)
+    click.echo(render(suggestions))
+
+
 @main.command()
 @config_option
 @store_option
