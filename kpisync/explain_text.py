@@ -73,13 +73,15 @@ def _actual(e: Explanation) -> str:
 def _target_lines(e: Explanation) -> list[str]:
     if e.kpi.target is None or (e.kpi.target.per_rep is None and not e.kpi.target.overrides):
         return ["Target: none (the KPI has no target: per_rep in kpis.yaml)"]
-    total = _number(e.target) if e.target is not None else "none"
-    if e.target_is_sum:
-        head = f"Target: {total}, the sum of the reps' targets"
+    if e.target is None:
+        head = "Target: none"
+    elif e.target_is_sum:
+        head = f"Target: {_number(e.target)}, the sum of the reps' targets"
     elif not e.kpi.measure.additive:
-        head = f"Target: {total} (averages and ratios keep one target at every scope and period)"
+        head = (f"Target: {_number(e.target)} (averages and ratios keep one target at every "
+                f"scope and period)")
     else:
-        head = f"Target: {total}"
+        head = f"Target: {_number(e.target)}"
     return [head, *(f"  {_term(t, e.target_period)}" for t in e.target_terms)]
 
 
