@@ -10,6 +10,7 @@ the same members and periods. Targets are derived with ``compute.targets``, term
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ import duckdb
 from sqlglot import exp
 
 from kpisync.compute import engine, targets
+from kpisync.compute.measures import SqlMeasure
 from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scope
 from kpisync.compute.period_keys import resolve_period
 from kpisync.compute.sql import (
@@ -109,33 +111,32 @@ def explain(
 ) -> Explanation:
     """Explain ``kpi_id`` for a rep (name, username or Id), a team (id), or the org (neither),
     in the period ``period_key`` (None: the running default period) as the scorecard of
-    ``as_of`` computes it. Lookups that find
-    nothing raise ComputeError with the closest matches."""
+    ``as_of`` computes it. Lookups that find nothing raise ComputeError naming the closest
+    matches."""
     kpi = find_kpi(config, kpi_id)
     columns = engine.table_columns(con)
     reps = engine.scored_reps(config, con, columns)
-    period = resolve_period(config.org, period_key, as_of)
-    scope, scope_id, scope_name, members = _scope(config, reps, rep, team)
+    ask = _Ask(config, con, columns, resolve_period(config.org, period_key, as_of),
+               *_scope(config, reps, rep, team), names={r.id: r.name for r in reps},
+               limit=limit)
 
     engine.load_members(con, reps)
-    engine.load_periods(con, (period,))
+    engine.load_periods(con, (ask.period,))
     parts = _parts(config, kpi)
     actuals: engine.Actuals = {}
     for part in parts:
         actuals.update(engine.evaluate(part, con, columns, config.org.timezone))
     if kpi.measure.kind == "ratio":
         actuals.update(engine.ratio(kpi, actuals))
-    names = {r.id: r.name for r in reps}
-    queries = tuple(_query(part, con, columns, config, (scope, scope_id), limit, actuals,
-                           period, names) for part in parts)
 
-    actual = _actual(actuals, kpi, period, (scope, scope_id))
-    terms, is_sum = _target_terms(config, kpi, period, scope, scope_id, members)
-    target = _target(config, kpi, period, scope, scope_id, members)
+    actual = _actual(ask, kpi, actuals)
+    target = _target(ask, kpi)
+    terms, is_sum = _target_terms(ask, kpi)
     return Explanation(
-        kpi=kpi, period=period, scope=scope, scope_id=scope_id, scope_name=scope_name,
-        team_id=members[0].team_id if scope == "rep" else None,
-        queries=queries,
+        kpi=kpi, period=ask.period, scope=ask.scope, scope_id=ask.scope_id,
+        scope_name=ask.scope_name,
+        team_id=ask.members[0].team_id if ask.scope == "rep" else None,
+        queries=tuple(_query(ask, part, actuals) for part in parts),
         actual=engine.normalize(actual),
         target=engine.normalize(target),
         attainment=targets.attainment(kpi, actual, target),
@@ -143,6 +144,24 @@ def explain(
         target_is_sum=is_sum,
         target_period=config.org.default_period,
     )
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What is being explained, and the store it is read from."""
+
+    config: Config
+    con: duckdb.DuckDBPyConnection
+    columns: Mapping[str, Mapping[str, str]]
+    period: Period
+    scope: Scope
+    scope_id: str
+    scope_name: str
+    #: the reps whose records and targets make up the scope
+    members: list[Rep]
+    #: every scored rep's name, by Id
+    names: dict[str, str]
+    limit: int
 
 
 def find_kpi(config: Config, kpi_id: str) -> Kpi:
@@ -165,7 +184,8 @@ def find_rep(reps: list[Rep], text: str) -> Rep:
         listed = ", ".join(f"{r.name} ({r.username}, {r.id})" for r in found)
         raise ComputeError(f"'{text}' is {len(found)} reps: {listed}; give a username or Id")
     by_key = {key.casefold(): r for r in reps for key in (r.name, r.username) if key}
-    close = [by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=3, cutoff=0.6)]
+    close = dict.fromkeys(by_key[k] for k in difflib.get_close_matches(wanted, list(by_key),
+                                                                       n=3, cutoff=0.6))
     hint = ("; close matches: " + ", ".join(f"{r.name} ({r.username})" for r in close)
             if close else "")
     raise ComputeError(f"no rep '{text}' on any team (by name, username or Id){hint}")
@@ -173,7 +193,7 @@ def find_rep(reps: list[Rep], text: str) -> Rep:
 
 def _scope(config: Config, reps: list[Rep], rep: str | None, team: str | None
            ) -> tuple[Scope, str, str, list[Rep]]:
-    """The scope asked for and the reps whose records and targets make it up."""
+    """The scope asked for: its kind, id and name, and the reps that make it up."""
     if rep is not None:
         found = find_rep(reps, rep)
         return "rep", found.id, found.name, [found]
@@ -189,38 +209,37 @@ def _parts(config: Config, kpi: Kpi) -> tuple[Kpi, ...]:
     """The KPIs with a query behind ``kpi``: itself, or a ratio's numerator and denominator."""
     if kpi.measure.kind != "ratio":
         return (kpi,)
-    return (config.kpi(kpi.measure.numerator), config.kpi(kpi.measure.denominator))  # type: ignore[arg-type]
+    measure = kpi.measure
+    return (config.kpi(measure.numerator), config.kpi(measure.denominator))  # type: ignore[arg-type]
 
 
-def _query(kpi: Kpi, con: duckdb.DuckDBPyConnection, columns, config: Config,
-           scope: tuple[Scope, str], limit: int, actuals: engine.Actuals, period: Period,
-           names: dict[str, str]) -> Query:
-    measure = registry().measures[kpi.measure.kind]  # evaluate has checked it exists
-    tz = config.org.timezone
-    compiled = compile_kpi(kpi, measure=measure, columns=columns, timezone=tz)
-    rows, count = _records(kpi, measure, columns, tz, con, scope, limit)
-    records = tuple(Record(id=i, day=d, value=v, rep=names[r]) for i, d, v, r in rows)
-    return Query(kpi_id=kpi.id, sql=compiled.sql, params=compiled.params, records=records,
-                 record_count=count,
-                 actual=engine.normalize(_actual(actuals, kpi, period, scope)))
-
-
-def _actual(actuals: engine.Actuals, kpi: Kpi, period: Period, scope: tuple[Scope, str]
-            ) -> Decimal | None:
+def _actual(ask: _Ask, kpi: Kpi, actuals: engine.Actuals) -> Decimal | None:
     """The actual as the scorecard states it: no records is zero calls, not unknown."""
-    actual = actuals.get((kpi.id, period.key, *scope))
+    actual = actuals.get((kpi.id, ask.period.key, ask.scope, ask.scope_id))
     if actual is None and kpi.measure.additive:
         return Decimal(0)
     return actual
 
 
-def _records(kpi: Kpi, measure, columns, tz: str, con: duckdb.DuckDBPyConnection,
-             scope: tuple[Scope, str], limit: int) -> tuple[list[tuple], int]:
-    """The scope's records in the loaded period, as the KPI query joins them: the first
-    ``limit`` by day then Id, and how many there are."""
+def _query(ask: _Ask, kpi: Kpi, actuals: engine.Actuals) -> Query:
+    measure = registry().measures[kpi.measure.kind]  # evaluate has checked it exists
+    compiled = compile_kpi(kpi, measure=measure, columns=ask.columns,
+                           timezone=ask.config.org.timezone)
+    rows, count = _records(ask, kpi, measure)
+    return Query(
+        kpi_id=kpi.id, sql=compiled.sql, params=compiled.params,
+        records=tuple(Record(id=i, day=d, value=v, rep=ask.names[r]) for i, d, v, r in rows),
+        record_count=count,
+        actual=engine.normalize(_actual(ask, kpi, actuals)),
+    )
+
+
+def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int]:
+    """The scope's records in the loaded period, joined as the KPI query joins them: the first
+    ``limit`` (Id, day, value, rep Id) by day then Id, and how many there are in all."""
     params = Params()
-    facts = facts_query(kpi, measure=measure, columns=columns, timezone=tz, params=params,
-                        extra_fields=("Id",))
+    facts = facts_query(kpi, measure=measure, columns=ask.columns,
+                        timezone=ask.config.org.timezone, params=params, extra_fields=("Id",))
     f, m, p = (exp.to_identifier(a) for a in ("f", "m", "p"))
     joined = (
         exp.select()
@@ -233,45 +252,43 @@ def _records(kpi: Kpi, measure, columns, tz: str, con: duckdb.DuckDBPyConnection
                              low=exp.column("period_start", table=p),
                              high=exp.column("period_end", table=p)))
     )
-    kind, scope_id = scope
-    if kind != "org":
-        column = "rep_id" if kind == "rep" else "team_id"
-        joined = joined.where(exp.column(column, table=m).eq(params.bind(scope_id)))
+    if ask.scope != "org":
+        column = "rep_id" if ask.scope == "rep" else "team_id"
+        joined = joined.where(exp.column(column, table=m).eq(params.bind(ask.scope_id)))
     count_sql = joined.select(exp.Count(this=exp.Star())).sql(dialect=DIALECT)
-    (count,) = con.execute(count_sql, params.values).fetchone()  # type: ignore[misc]
+    (count,) = ask.con.execute(count_sql, params.values).fetchone()  # type: ignore[misc]
     record_id = exp.column("Id", table=f, quoted=True)
     listing = (
         joined.select(record_id, exp.column("day", table=f), exp.column("value", table=f),
                       exp.column("rep_id", table=m))
         .order_by(exp.column("day", table=f), record_id.copy())
-        .limit(params.bind(limit))
+        .limit(params.bind(ask.limit))
     )
-    return con.execute(listing.sql(dialect=DIALECT), params.values).fetchall(), count
+    return ask.con.execute(listing.sql(dialect=DIALECT), params.values).fetchall(), count
 
 
-def _target(config: Config, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
-            members: list[Rep]) -> Decimal | None:
-    """The scope's target, with the very calls the scorecard makes."""
-    if scope == "rep":
-        return targets.rep_target(config, kpi, members[0], period)
-    team = config.team(scope_id) if scope == "team" else None
-    return targets.group_target(config, kpi, members, period, team)
+def _target(ask: _Ask, kpi: Kpi) -> Decimal | None:
+    """The scope's target, by the very calls the scorecard makes."""
+    if ask.scope == "rep":
+        return targets.rep_target(ask.config, kpi, ask.members[0], ask.period)
+    team = ask.config.team(ask.scope_id) if ask.scope == "team" else None
+    return targets.group_target(ask.config, kpi, ask.members, ask.period, team)
 
 
-def _target_terms(config: Config, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
-                  members: list[Rep]) -> tuple[tuple[TargetTerm, ...], bool]:
+def _target_terms(ask: _Ask, kpi: Kpi) -> tuple[tuple[TargetTerm, ...], bool]:
     """The terms the target is made of, and whether it is their sum (counts and sums of a team
     or the org) rather than one number."""
+    config = ask.config
     if kpi.target is None:
         return (), False
-    multiplier = targets.period_multiplier(config, kpi, period)
-    if scope == "rep" or kpi.measure.additive:
-        terms = tuple(_rep_term(config, kpi, rep, multiplier) for rep in members)
-        return terms, scope != "rep"
-    if scope == "org":
-        return (TargetTerm(config.org.name, kpi.target.per_rep, "target.per_rep", 1,
-                           kpi.target.per_rep),), False
-    team = config.team(scope_id)
+    multiplier = targets.period_multiplier(config, kpi, ask.period)
+    if ask.scope == "rep" or kpi.measure.additive:
+        terms = tuple(_rep_term(config, kpi, rep, multiplier) for rep in ask.members)
+        return terms, ask.scope != "rep"
+    if ask.scope == "org":
+        per_rep = kpi.target.per_rep
+        return (TargetTerm(config.org.name, per_rep, "target.per_rep", 1, per_rep),), False
+    team = config.team(ask.scope_id)
     if kpi.id not in team.kpis:
         return (TargetTerm(team.name, None, f"team {team.id} does not track {kpi.id}", 1,
                            None),), False
