@@ -295,7 +295,7 @@ def explain(kpi_id: str, rep: str | None, team: str | None, period_key: str | No
         raise click.UsageError("give --rep or --team, not both")
     config = load_config(config_path)
     day = _as_date(as_of) or today_in(config)
-    with Store.open(store_path) as store:
+    with Store.open(store_path, create=False) as store:
         explanation = explain_kpi(config, store.connection, kpi_id, period_key=period_key,
                                   as_of=day, rep=rep, team=team, limit=limit)
     if as_json:
@@ -331,7 +331,7 @@ def suggest(config_path: Path, store_path: Path, as_of, weeks: int, percentile: 
     from kpisync.suggest_yaml import render
 
     config = load_config(config_path)
-    with Store.open(store_path) as store:
+    with Store.open(store_path, create=False) as store:
         suggestions = suggest_targets(config, store.connection, _as_date(as_of) or today_in(config),
                                       weeks=weeks, percentile=percentile)
     click.echo(render(suggestions))

@@ -301,3 +301,12 @@ def test_explain_defaults_to_the_running_period(store):
     result = run(store, "calls", "--rep", "Ann")
     assert result.output.splitlines()[0] == (
         "calls (Calls) for rep Ann (005A, team sdr), 2026-03 (Mar 2026: 2026-03-01 to 2026-03-31)")
+
+
+def test_explain_without_a_store_creates_none(tmp_path):
+    result = run(tmp_path / "none.duckdb", "calls")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: there is no store at {tmp_path / 'none.duckdb'}: run `kpisync sync` first, or "
+        "point --store (or KPISYNC_STORE) at the store the sync wrote\n")
+    assert not (tmp_path / "none.duckdb").exists()

@@ -142,3 +142,9 @@ def test_complete_weeks_follow_org_week_start(as_of, week_start, expected):
 def test_round_target_keeps_three_significant_digits(value, expected):
     assert round_target(Decimal(value)) == Decimal(expected)
 
+
+
+def test_suggest_without_a_store_creates_none(tmp_path):
+    result = suggest(tmp_path / "none.duckdb")
+    assert result.exit_code == 1
+    assert not (tmp_path / "none.duckdb").exists()

@@ -95,6 +95,11 @@ def suggest_targets(
         raise ComputeError(f"the percentile must be 0 to 100, got {percentile}")
     if weeks < 1:
         raise ComputeError(f"at least one week of history is needed, got {weeks}")
+    if config.org.default_period not in WEEKS_PER_PERIOD:
+        raise ComputeError(
+            f"targets are per org.default_period '{config.org.default_period}', for which "
+            f"no number of weeks is known; suggestions need one of {', '.join(WEEKS_PER_PERIOD)}"
+        )
     columns = engine.table_columns(con)
     reps = [r for r in engine.scored_reps(config, con, columns) if r.active]
     past = complete_weeks(as_of, config.org.week_start, weeks)
