@@ -14,7 +14,8 @@ from kpisync.config.model import CustomPeriod, PeriodView
 
 def with_org(*lines: str) -> str:
     """BASE with ``lines`` added to org, from line 4 on."""
-    return BASE.replace("  timezone: UTC\n", "  timezone: UTC\n" + "".join(f"  {x}\n" for x in lines))
+    added = "".join(f"  {line}\n" for line in lines)
+    return BASE.replace("  timezone: UTC\n", "  timezone: UTC\n" + added)
 
 
 def test_calendar_defaults_are_monday_weeks_and_weekdays():

@@ -5,10 +5,10 @@ Fiscal years follow Salesforce's default naming: a fiscal year is named after th
 which it ends, so with a February start, FY2027 runs from 2026-02-01 to 2027-01-31. ``year`` is
 the calendar year.
 
-Weeks start on ``Org.week_start`` and are numbered as ISO 8601 numbers Monday weeks: a week
-belongs to the year in which its fourth day falls, and week 1 is the first such week. With a
-Monday start this is exactly the ISO week (2026-W53 runs 2026-12-28 to 2027-01-03); with another
-start day the same rule gives every week one stable key.
+Weeks start on ``Org.week_start``. Monday weeks are ISO 8601 weeks, keyed "2026-W53" (it runs
+2026-12-28 to 2027-01-03: a week belongs to the year of its Thursday). Weeks starting on another
+day have no standard number, and borrowing ISO's would mislabel them by a day, so their key is
+their first day: "wk-2026-11-29", "Week of 29 Nov 2026". Both are stable and URL-safe.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def week_of(day: date, week_start: int) -> date:
 
 
 def week_number(start: date) -> tuple[int, int]:
-    """(year, number) of the week starting at ``start``: the year of its fourth day."""
+    """(year, number) of the week starting at ``start``: the year of its fourth day (its
+    Thursday for a Monday week, as ISO 8601), counted from the first such week."""
     fourth = start + timedelta(days=3)
     return fourth.year, (fourth - date(fourth.year, 1, 1)).days // 7 + 1
 
@@ -96,8 +97,11 @@ def period_containing(
 def describe(start: date, kind: str, fiscal_start_month: int = 1) -> tuple[str, str]:
     """(key, label) of the ``kind`` period starting at ``start``."""
     if kind == "week":
-        year, number = week_number(start)
-        return f"{year}-W{number:02d}", f"W{number:02d} {year}"
+        if start.weekday() == 0:
+            year, number = week_number(start)
+            return f"{year}-W{number:02d}", f"W{number:02d} {year}"
+        day = f"{start.day} {_MONTH_ABBR[start.month - 1]} {start.year}"
+        return f"wk-{start.isoformat()}", f"Week of {day}"
     if kind == "month":
         return f"{start.year}-{start.month:02d}", f"{_MONTH_ABBR[start.month - 1]} {start.year}"
     if kind == "quarter":
@@ -140,8 +144,8 @@ def previous_calendar_period(period: Period, cal: Calendar, as_of: date) -> Peri
 
 
 def year_ago_calendar_period(period: Period, cal: Calendar, as_of: date) -> Period:
-    """The same period a year earlier. A week is the week with the same number in the
-    previous week-year (week 53 falls back to that year's last week), so weekdays line up."""
+    """The same period a year earlier. A week is the week with the same number (see
+    ``week_number``) a year before, week 53 falling back to week 52, so weekdays line up."""
     if period.kind != "week":
         return calendar_period(add_months(period.start, -12), period.kind, cal, as_of)
     year, number = week_number(period.start)
