@@ -52,6 +52,12 @@ def test_views_default_to_current_and_previous():
                          PeriodView("week", 2))
 
 
+def test_comparisons_can_be_narrowed_or_turned_off():
+    assert parse_config(BASE).org.comparisons == ("previous", "year_ago")
+    assert parse_config(with_org("comparisons: [year_ago]")).org.comparisons == ("year_ago",)
+    assert parse_config(with_org("comparisons: []")).org.comparisons == ()
+
+
 def test_custom_periods_are_read_in_order():
     config = parse_config(BASE + "periods:\n"
                           "  - {id: spring, name: Spring campaign, start: 2026-03-01, "
@@ -127,6 +133,9 @@ ORG_CALENDAR_SNIPPETS = [
                  "kpis.yaml:5:3: org.windows: give either window or windows, not both: "
                  "'window: 4' is 'windows: [current, {previous: 3}, year_to_date]'",
                  id="window-and-windows"),
+    pytest.param(("comparisons: [last_year]",),
+                 "kpis.yaml:4:17: org.comparisons[0]: expected one of: previous, year_ago; got "
+                 "'last_year'", id="comparison-unknown"),
     pytest.param(("views: [month]",),
                  "kpis.yaml:4:11: org.views[0]: 'month' is org.default_period, already shown: "
                  "set how many with org.window or org.windows", id="view-of-default-period"),
@@ -193,5 +202,5 @@ def test_docs_describe_every_period_key():
 
     docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     words = [k.name for k in (*ORG_CALENDAR_KEYS, *PERIOD_KEYS)]
-    words += ["current", "previous", "year_to_date", "trailing_days"]
+    words += ["current", "previous", "year_to_date", "trailing_days", "year_ago"]
     assert sorted(w for w in words if f"`{w}`" not in docs) == []

@@ -3,6 +3,7 @@ library's ISO calendar."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -217,6 +218,21 @@ def test_comparisons_link_each_shown_period_and_add_hidden_ones_once():
         ("spring-year-ago", date(2025, 3, 1), date(2025, 5, 31)),
     ]
     assert all(p.previous_key is None and p.year_ago_key is None for p in periods if not p.shown)
+
+
+def test_comparisons_setting_limits_the_hidden_periods():
+    org = Org(name="T", timezone="UTC", window=2, comparisons=("previous",))
+    periods = scorecard_periods(_config(org), AS_OF)
+    assert [(p.key, p.shown, p.previous_key, p.year_ago_key) for p in periods] == [
+        ("2026-03", True, "2026-02", None),
+        ("2026-04", True, "2026-03", None),
+        ("FY2026-YTD", True, "FY2025-YTD", None),
+        ("2026-02", False, None, None),
+        ("FY2025-YTD", False, None, None),
+    ]
+    off = replace(org, comparisons=())
+    assert [p.key for p in scorecard_periods(_config(off), AS_OF)] == [
+        "2026-03", "2026-04", "FY2026-YTD"]
 
 
 def test_year_to_date_on_a_leap_day_compares_with_the_28th():

@@ -91,17 +91,21 @@ def custom_period(custom: CustomPeriod, as_of: date) -> Period:
 
 
 def with_comparisons(shown: tuple[Period, ...], org: Org, as_of: date) -> tuple[Period, ...]:
-    """``shown`` with ``previous_key`` and ``year_ago_key`` set, then each comparison period
-    that is not itself shown, once, with ``shown=False``."""
+    """``shown`` with ``previous_key`` and ``year_ago_key`` set (for the comparisons
+    ``org.comparisons`` asks for), then each comparison period that is not itself shown, once,
+    with ``shown=False``. Each one widens the facts-to-periods join, hence the setting."""
     keys = {p.key for p in shown}
     hidden: dict[str, Period] = {}
     linked = []
     for period in shown:
-        before, year_ago = previous(period, org, as_of), same_period_last_year(period, org, as_of)
+        before = previous(period, org, as_of) if "previous" in org.comparisons else None
+        year_ago = (same_period_last_year(period, org, as_of)
+                    if "year_ago" in org.comparisons else None)
         for other in (before, year_ago):
-            if other.key not in keys and other.key not in hidden:
+            if other is not None and other.key not in keys and other.key not in hidden:
                 hidden[other.key] = replace(other, shown=False)
-        linked.append(replace(period, previous_key=before.key, year_ago_key=year_ago.key))
+        linked.append(replace(period, previous_key=before and before.key,
+                              year_ago_key=year_ago and year_ago.key))
     return (*linked, *hidden.values())
 
 

@@ -25,6 +25,7 @@ OverrideScope = Literal["team", "segment", "region", "rep"]
 #: calendar period kinds; ``year`` is the calendar year (it meant the fiscal year before issue 8)
 PERIOD_KINDS: tuple[str, ...] = ("week", "month", "quarter", "year", "fiscal_quarter",
                                  "fiscal_year")
+COMPARISONS: tuple[str, ...] = ("previous", "year_ago")
 #: day names in kpis.yaml, index = ``date.weekday()``
 DAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday",
                               "saturday", "sunday")
@@ -80,6 +81,8 @@ class Org:
     trailing_days: tuple[int, ...] = ()
     #: periods of other kinds shown beside the default window
     views: tuple[PeriodView, ...] = ()
+    #: which comparison periods compute adds behind each shown period ("previous", "year_ago")
+    comparisons: tuple[str, ...] = COMPARISONS
     #: the first day of a week, 0 = Monday (ISO) .. 6 = Sunday
     week_start: int = 0
     #: the days people work, 0 = Monday .. 6 = Sunday: business-day pacing counts only these

@@ -1,5 +1,6 @@
 """The org's calendar and the periods kpis.yaml asks for: ``org.week_start``, ``org.workdays``,
-``org.holidays``, ``org.windows``, ``org.views``, and the top-level ``periods:`` list.
+``org.holidays``, ``org.windows``, ``org.views``, ``org.comparisons``, and the top-level
+``periods:`` list.
 
 Each reader records what is wrong and what would be right, and returns what it could read, so
 ``validate`` reports every problem at once (see docs/config.md, "Calendar and periods").
@@ -15,7 +16,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
-from kpisync.config.model import DAY_NAMES, PERIOD_KINDS, CustomPeriod, PeriodView
+from kpisync.config.model import (
+    COMPARISONS,
+    DAY_NAMES,
+    PERIOD_KINDS,
+    CustomPeriod,
+    PeriodView,
+)
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 
@@ -29,6 +36,7 @@ ORG_CALENDAR_KEYS = (
     Key("holidays"),
     Key("windows"),
     Key("views"),
+    Key("comparisons"),
 )
 PERIOD_KEYS = (
     Key("id", True, "a lowercase id such as spring_campaign"),
@@ -58,6 +66,8 @@ def org_calendar(entries: dict[str, yn.Pair], problems: Problems) -> dict[str, A
                          "give either window or windows, not both: 'window: 4' is "
                          "'windows: [current, {previous: 3}, year_to_date]'")
         values.update(_windows(entries["windows"].value, problems))
+    if "comparisons" in entries:
+        values["comparisons"] = _comparisons(entries["comparisons"].value, problems)
     if "views" in entries:
         default = _scalar_text(entries.get("default_period"), "month")
         values["views"] = _views(entries["views"].value, problems, default)
@@ -83,6 +93,15 @@ def _holidays(node: Node, problems: Problems) -> tuple[date, ...] | None:
         return None
     return tuple(sorted(_distinct(items, "org.holidays", problems,
                                   lambda item, path: read_date(item, path, problems))))
+
+
+def _comparisons(node: Node, problems: Problems) -> tuple[str, ...] | None:
+    items = readers.sequence(node, "org.comparisons", problems, example="[previous, year_ago]")
+    if items is None:
+        return None
+    found = _distinct(items, "org.comparisons", problems,
+                      lambda item, path: readers.choice(item, path, problems, COMPARISONS))
+    return tuple(c for c in COMPARISONS if c in found)
 
 
 def _windows(node: Node, problems: Problems) -> dict[str, Any]:
