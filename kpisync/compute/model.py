@@ -1,7 +1,8 @@
 """What compute hands to the site and to the CSV/JSON exports: plain, immutable numbers.
 
-A ``Scorecard`` is the whole result of one ``kpisync build``: the periods of the window, who is
-scored, and one ``KpiResult`` per KPI x period x scope. Attainment is already inverted for
+A ``Scorecard`` is the whole result of one ``kpisync build``: the periods of the window (and,
+marked ``shown=False``, the periods computed only to compare with), who is scored, and one
+``KpiResult`` per KPI x period x scope. Attainment is already inverted for
 lower-is-better KPIs, so consumers never need to know the direction to colour a cell.
 """
 
