@@ -269,8 +269,8 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
               help="A rep's name, username or user Id (case does not matter).")
 @click.option("--team", default=None, metavar="ID", help="A team id of kpis.yaml.")
 @click.option("--period", "period_key", default=None, metavar="KEY",
-              help="2026-07, 2026-Q3, FY2027-Q1, FY2027 or FY2027-YTD; default: the running "
-                   "org.default_period.")
+              help="2026-W27, 2026-07, 2026-Q3, 2026, FY2027-Q1, FY2027 or FY2027-YTD; "
+                   "default: the running org.default_period.")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="How many records to list (the rest are counted).")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")

@@ -30,7 +30,7 @@ def cell(scorecard, kpi, period, scope, scope_id):
 
 
 def test_periods_are_window_then_fiscal_ytd(scorecard):
-    assert [(p.key, p.start, p.end, p.is_current) for p in scorecard.periods] == [
+    assert [(p.key, p.start, p.end, p.is_current) for p in scorecard.shown_periods] == [
         (FEB, date(2026, 2, 1), date(2026, 2, 28), False),
         (MAR, date(2026, 3, 1), date(2026, 3, 31), True),
         (YTD, date(2026, 1, 1), date(2026, 3, 10), True),

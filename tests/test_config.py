@@ -428,9 +428,10 @@ ORG_SNIPPETS = [
     pytest.param("  timezone: UTC\n  window: 2.5\n",
                  "kpis.yaml:4:11: org.window: expected a whole number from 1 to 24, got 2.5",
                  id="window-fraction"),
-    pytest.param("  timezone: UTC\n  default_period: week\n",
-                 "kpis.yaml:4:19: org.default_period: expected one of: month, quarter, "
-                 "fiscal_quarter, year; got 'week'", id="period-unknown"),
+    pytest.param("  timezone: UTC\n  default_period: weekly\n",
+                 "kpis.yaml:4:19: org.default_period: expected one of: week, month, quarter, "
+                 "year, fiscal_quarter, fiscal_year; got 'weekly' — did you mean 'week'?",
+                 id="period-unknown"),
     pytest.param("  timezone: UTC\n  currency: US$\n",
                  "kpis.yaml:4:13: org.currency: expected a 3-letter ISO 4217 currency code in "
                  "capitals such as USD or EUR, got 'US$'", id="currency-shape"),
@@ -537,7 +538,7 @@ def test_cascade_problem(snippet, expected):
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
-                     "kpis, cascade; got a list", id="top-level-list"),
+                     "kpis, cascade, periods; got a list", id="top-level-list"),
     ],
 )
 def test_unreadable_text(text, expected):

@@ -114,7 +114,10 @@ def test_a_period_outside_the_window_scales_the_target(con):
         ("2025-q4", 1, ("2025-Q4", "quarter", date(2025, 10, 1), date(2025, 12, 31), False)),
         ("FY2027-Q1", 2, ("FY2027-Q1", "fiscal_quarter", date(2026, 2, 1), date(2026, 4, 30),
                           True)),
-        ("FY2026", 2, ("FY2026", "year", date(2025, 2, 1), date(2026, 1, 31), False)),
+        ("FY2026", 2, ("FY2026", "fiscal_year", date(2025, 2, 1), date(2026, 1, 31), False)),
+        ("2025", 2, ("2025", "year", date(2025, 1, 1), date(2025, 12, 31), False)),
+        ("2026-W09", 1, ("2026-W09", "week", date(2026, 2, 23), date(2026, 3, 1), False)),
+        ("2026-w11", 1, ("2026-W11", "week", date(2026, 3, 9), date(2026, 3, 15), True)),
         ("FY2026-YTD", 1, ("FY2026-YTD", "ytd", date(2026, 1, 1), AS_OF, True)),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
@@ -271,7 +274,7 @@ def test_explain_json(store):
         (["calls", "--rep", "Meg"], "no rep 'Meg' on any team (by name, username or Id)"),
         (["calls", "--period", "2026-13"],
          "unknown period '2026-13': the window has 2026-02, 2026-03, FY2026-YTD; other periods "
-         "are named like 2026-07, 2026-Q3, FY2027-Q1 or FY2027"),
+         "are named like 2026-W27, 2026-07, 2026-Q3, 2026, FY2027-Q1 or FY2027"),
     ],
     ids=["kpi", "team", "rep", "rep-not-on-a-team", "period"],
 )

@@ -18,7 +18,6 @@ from sqlglot import exp
 from kpisync.compute import membership, targets
 from kpisync.compute.cascade import cascade_steps
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
-from kpisync.compute.periods import window
 from kpisync.compute.sql import (
     DIALECT,
     GROUP_ORG,
@@ -28,6 +27,7 @@ from kpisync.compute.sql import (
     PERIODS_TABLE,
     compile_kpi,
 )
+from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError
 from kpisync.plugins import registry
@@ -42,7 +42,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store."""
     columns = table_columns(con)
     reps = scored_reps(config, con, columns)
-    periods = window(config.org, as_of)
+    periods = scorecard_periods(config, as_of)  # shown ones, then comparison-only ones
     teams = _team_infos(config, reps)
 
     load_members(con, reps)
@@ -68,7 +68,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         teams=teams,
         reps=tuple(reps),
         results=results,
-        cascade=tuple(cascade_steps(config, periods, results)),
+        cascade=tuple(cascade_steps(config, [p for p in periods if p.shown], results)),
     )
 
 

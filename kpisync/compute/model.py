@@ -1,7 +1,8 @@
 """What compute hands to the site and to the CSV/JSON exports: plain, immutable numbers.
 
-A ``Scorecard`` is the whole result of one ``kpisync build``: the periods of the window, who is
-scored, and one ``KpiResult`` per KPI x period x scope. Attainment is already inverted for
+A ``Scorecard`` is the whole result of one ``kpisync build``: the periods of the window (and,
+marked ``shown=False``, the periods computed only to compare with), who is scored, and one
+``KpiResult`` per KPI x period x scope. Attainment is already inverted for
 lower-is-better KPIs, so consumers never need to know the direction to colour a cell.
 """
 
@@ -20,12 +21,14 @@ ORG_SCOPE_ID = "org"
 
 @dataclass(frozen=True)
 class Period:
-    """A closed date range in the org's timezone."""
+    """A closed date range in the org's timezone (see docs/compute.md, Periods)."""
 
-    #: stable id used in URLs and exports: "2026-11", "2026-Q4", "FY2027-Q3", "FY2027", "FY2027-YTD"
+    #: stable id used in URLs and exports: "2026-W49", "2026-11", "2026-Q4", "2026",
+    #: "FY2027-Q3", "FY2027", "FY2027-YTD", "last-90-days", a custom period's id
     key: str
-    #: for people: "Nov 2026", "Q4 2026", "FY2027 Q3", "FY2027 year to date"
+    #: for people: "W49 2026", "Nov 2026", "Q4 2026", "FY2027 Q3", "FY2027 year to date"
     label: str
+    #: a ``PERIOD_KINDS`` kind, or "ytd", "trailing" or "custom"
     kind: str
     start: date
     #: inclusive
@@ -34,6 +37,12 @@ class Period:
     is_current: bool = False
     #: share of the period elapsed at the as-of date, 0..1 (1 for past periods)
     elapsed: Decimal = Decimal(1)
+    #: key of the period just before, of the same kind and length (set on shown periods)
+    previous_key: str | None = None
+    #: key of the same period a year earlier (set on shown periods)
+    year_ago_key: str | None = None
+    #: False for a period computed only as another's comparison: the site does not list it
+    shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,25 @@ class Scorecard:
     def result(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str) -> KpiResult:
         """The one result for this cell; a KeyError means compute did not produce it."""
         return self._index()[(kpi_id, period_key, scope, scope_id)]
+
+    @property
+    def shown_periods(self) -> tuple[Period, ...]:
+        """The periods the site and exports list, in order (comparison-only ones left out)."""
+        return tuple(p for p in self.periods if p.shown)
+
+    def comparison(
+        self, kpi_id: str, period_key: str, scope: Scope, scope_id: str
+    ) -> tuple[KpiResult | None, KpiResult | None]:
+        """This cell in the previous period and in the same period a year earlier; None
+        where the scorecard has no such period or result."""
+        period = next((p for p in self.periods if p.key == period_key), None)
+        if period is None:
+            return None, None
+        index = self._index()
+        return tuple(  # type: ignore[return-value]
+            None if key is None else index.get((kpi_id, key, scope, scope_id))
+            for key in (period.previous_key, period.year_ago_key)
+        )
 
     def cascade_for(self, period_key: str, scope: Scope, scope_id: str) -> list[CascadeStep]:
         return [

@@ -1,8 +1,9 @@
 """Period keys back into periods, for commands that name one (``kpisync explain --period``).
 
-A key may name any period the engine knows, in the window or not: ``2026-07``, ``2026-Q3``,
-``FY2027-Q1``, ``FY2027``, and the window's own keys (``FY2027-YTD``). Each pattern below names
-a period kind and the first day of the period; the ``Period`` itself is built by
+A key may name any period the engine knows, in the window or not: ``2026-W27`` (or
+``wk-2026-06-28`` when weeks do not start on Monday), ``2026-07``, ``2026-Q3``, ``2026`` (the
+calendar year), ``FY2027-Q1``, ``FY2027``, and the window's own keys (``FY2027-YTD``). Each
+pattern below names a period kind and the first day of the period; the ``Period`` itself is built by
 ``periods.window``, so its key, label, dates and elapsed share are exactly the site's. A new
 kind of period is one more pattern.
 """
@@ -34,9 +35,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, FirstDay], ...] = (
      lambda m, fsm: date(int(m[1]), 3 * int(m[2]) - 2, 1)),
     (re.compile(r"FY(\d{4})-Q([1-4])"), "fiscal_quarter",
      lambda m, fsm: add_months(_fiscal_year_start(int(m[1]), fsm), 3 * (int(m[2]) - 1))),
-    (re.compile(r"FY(\d{4})"), "year", lambda m, fsm: _fiscal_year_start(int(m[1]), fsm)),
+    (re.compile(r"FY(\d{4})"), "fiscal_year",
+     lambda m, fsm: _fiscal_year_start(int(m[1]), fsm)),
+    (re.compile(r"(\d{4})"), "year", lambda m, fsm: date(int(m[1]), 1, 1)),
+    # ISO weeks (Monday weeks) and weeks keyed by their first day (other week starts)
+    (re.compile(r"(\d{4})-W(\d{2})"), "week",
+     lambda m, fsm: date.fromisocalendar(int(m[1]), int(m[2]), 1)),
+    (re.compile(r"WK-(\d{4}-\d{2}-\d{2})"), "week", lambda m, fsm: date.fromisoformat(m[1])),
 )
-EXAMPLES = "2026-07, 2026-Q3, FY2027-Q1 or FY2027"
+EXAMPLES = "2026-W27, 2026-07, 2026-Q3, 2026, FY2027-Q1 or FY2027"
 
 
 def resolve_period(org: Org, key: str | None, as_of: date) -> Period:
@@ -79,7 +86,7 @@ def _parse(org: Org, key: str, as_of: date) -> Period | None:
         _, end = period_containing(start, kind, org.fiscal_year_start_month)
         # The window of one period of this kind, seen from the as-of day or the period's end.
         period = window(replace(org, default_period=kind, window=1), min(as_of, end))[0]
-        if period.key != key:
+        if period.key.upper() != key:  # e.g. an ISO week key when weeks start on Sunday
             return None
         return period if as_of <= end else replace(period, is_current=False)
     return None

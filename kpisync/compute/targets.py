@@ -55,7 +55,8 @@ def period_multiplier(config: Config, kpi: Kpi, period: Period) -> int:
     if not kpi.measure.additive:
         return 1
     org = config.org
-    return periods_spanned(period, org.default_period, org.fiscal_year_start_month)
+    return periods_spanned(period, org.default_period, org.fiscal_year_start_month,
+                           org.week_start)
 
 
 def rep_target(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Decimal | None:

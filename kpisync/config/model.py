@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-PeriodKind = Literal["month", "quarter", "fiscal_quarter", "year"]
+PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]
 KpiType = Literal["leading", "lagging"]
 Unit = Literal["count", "currency", "percent", "days", "minutes"]
@@ -22,7 +22,13 @@ FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "is_nul
 MeasureKind = Literal["count", "sum", "average", "distinct_count", "ratio", "duration"]
 OverrideScope = Literal["team", "segment", "region", "rep"]
 
-PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "fiscal_quarter", "year")
+#: calendar period kinds; ``year`` is the calendar year (it meant the fiscal year before issue 8)
+PERIOD_KINDS: tuple[str, ...] = ("week", "month", "quarter", "year", "fiscal_quarter",
+                                 "fiscal_year")
+COMPARISONS: tuple[str, ...] = ("previous", "year_ago")
+#: day names in kpis.yaml, index = ``date.weekday()``
+DAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday",
+                              "saturday", "sunday")
 TIERS: tuple[str, ...] = ("results", "objectives", "activities")
 UNITS: tuple[str, ...] = ("count", "currency", "percent", "days", "minutes")
 FILTER_OPS: tuple[str, ...] = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "is_null")
@@ -32,6 +38,27 @@ ADDITIVE_MEASURES: tuple[str, ...] = ("count", "sum")
 
 Scalar = str | int | Decimal | bool | date
 FilterValue = Scalar | None | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    """Periods of another kind shown beside the default window: the current one and the
+    ``count - 1`` before it (``views: [{quarter: 2}]``)."""
+
+    kind: PeriodKind
+    count: int = 2
+
+
+@dataclass(frozen=True)
+class CustomPeriod:
+    """A named date range from the top-level ``periods:`` list (a campaign, a contest)."""
+
+    #: lowercase id, also the period's key in URLs and exports
+    id: str
+    name: str
+    start: date
+    #: inclusive
+    end: date
 
 
 @dataclass(frozen=True)
@@ -48,6 +75,14 @@ class Org:
     default_period: PeriodKind = "month"
     #: how many periods of ``default_period`` the site shows, the current one included
     window: int = 4
+    #: whether fiscal year to date is shown (``windows:`` without ``year_to_date`` turns it off)
+    year_to_date: bool = True
+    #: lengths of the trailing windows shown, in days, each ending on the as-of day
+    trailing_days: tuple[int, ...] = ()
+    #: periods of other kinds shown beside the default window
+    views: tuple[PeriodView, ...] = ()
+    #: which comparison periods compute adds behind each shown period ("previous", "year_ago")
+    comparisons: tuple[str, ...] = COMPARISONS
     #: the first day of a week, 0 = Monday (ISO) .. 6 = Sunday
     week_start: int = 0
     #: the days people work, 0 = Monday .. 6 = Sunday: business-day pacing counts only these
@@ -160,6 +195,8 @@ class Config:
     kpis: tuple[Kpi, ...]
     #: KPI ids from first activity to closed deal; each step's conversion is next / previous
     cascade: tuple[str, ...] = ()
+    #: named date ranges from the top-level ``periods:`` list, shown like any period
+    custom_periods: tuple[CustomPeriod, ...] = ()
     #: the fields the sync must fetch for each Salesforce object, derived from the KPIs
     required_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -18,6 +18,7 @@ from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
 from kpisync.config.model import PERIOD_KINDS, Config, Org
+from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, Ref, resolve
@@ -32,6 +33,7 @@ TOP_KEYS = (
     Key("teams", True, "the teams to score, each with its members and KPIs"),
     Key("kpis", True, "the KPI definitions"),
     Key("cascade"),
+    Key("periods"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -40,6 +42,7 @@ ORG_KEYS = (
     Key("currency"),
     Key("default_period"),
     Key("window"),
+    *ORG_CALENDAR_KEYS,
 )
 
 
@@ -61,6 +64,7 @@ def validate(text: str, file: str) -> Config:
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
     cascade = _cascade(top["cascade"].value, problems, refs) if "cascade" in top else ()
+    custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
     resolve(refs, _defined(kpis, teams), problems)
@@ -70,6 +74,7 @@ def validate(text: str, file: str) -> Config:
     team_models = tuple(p.team for p in teams)
     return Config(
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade,
+        custom_periods=custom,
         required_fields=required_fields(kpi_models, team_models),
     )
 
@@ -108,6 +113,7 @@ def _org(node: Node, problems: Problems) -> Org | None:
     if "window" in entries:
         values["window"] = readers.integer(entries["window"].value, "org.window", problems,
                                            1, MAX_WINDOW)
+    values.update(org_calendar(entries, problems))
     if any(v is None for v in values.values()) or "name" not in values \
             or "timezone" not in values:
         return None

@@ -24,10 +24,12 @@ from kpisync.site.viewdata import (
 
 _OPERATORS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 _PERIOD_WORDS = {
+    "week": "week",
     "month": "month",
     "quarter": "quarter",
+    "year": "year",
     "fiscal_quarter": "fiscal quarter",
-    "year": "fiscal year",
+    "fiscal_year": "fiscal year",
 }
 _UNIT_WORDS = {
     "count": "Count",

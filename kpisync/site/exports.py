@@ -42,8 +42,9 @@ def score_rows(scorecard: Scorecard) -> Iterator[dict[str, str | bool | None]]:
     config = scorecard.config
     kpis = {k.id: k for k in config.kpis}
     kpi_order = {k.id: i for i, k in enumerate(config.kpis)}
-    periods = {p.key: p for p in scorecard.periods}
-    period_order = {p.key: i for i, p in enumerate(scorecard.periods)}
+    # Comparison-only periods (shown=False) are not listed, so their results are not exported.
+    periods = {p.key: p for p in scorecard.shown_periods}
+    period_order = {p.key: i for i, p in enumerate(scorecard.shown_periods)}
     scope_order = {("team", t.id): i for i, t in enumerate(scorecard.teams)}
     scope_order.update({("rep", r.id): i for i, r in enumerate(scorecard.reps)})
 
@@ -56,7 +57,8 @@ def score_rows(scorecard: Scorecard) -> Iterator[dict[str, str | bool | None]]:
             result.scope_id,
         )
 
-    for result in sorted(scorecard.results, key=order):
+    shown = [r for r in scorecard.results if r.period_key in periods]
+    for result in sorted(shown, key=order):
         period = periods[result.period_key]
         unit = kpis[result.kpi_id].unit if result.kpi_id in kpis else "count"
         yield {
@@ -115,7 +117,7 @@ def write_scores_json(
                 "is_current": p.is_current,
                 "elapsed": Decimal(fmt.export_ratio(p.elapsed)),
             }
-            for p in scorecard.periods
+            for p in scorecard.shown_periods
         ],
     }
     lines = ["{"]

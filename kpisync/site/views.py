@@ -60,8 +60,8 @@ class Site:
         self.card = scorecard
         self.config = scorecard.config
         self.currency = self.config.org.currency
-        self.focus_period = focus_period(scorecard.periods)
-        self.ytd_period = next((p for p in scorecard.periods if p.kind == "ytd"), None)
+        self.focus_period = focus_period(scorecard.shown_periods)
+        self.ytd_period = next((p for p in scorecard.shown_periods if p.kind == "ytd"), None)
         self.generated_at = _in_zone(generated_at, self.config.org.timezone)
 
     # -- shared pieces -------------------------------------------------------------------
@@ -149,7 +149,7 @@ class Site:
         )
 
     def history(self, kpis: list[Kpi], scope: Scope, scope_id: str, rel) -> History:
-        periods = self.card.periods
+        periods = self.card.shown_periods
         return History(
             periods=tuple(
                 PeriodHead(p.label, fmt.display_range(p.start, p.end), p == self.focus_period)
@@ -291,9 +291,14 @@ class Site:
         )
 
 
+#: period kinds that are date ranges rather than calendar periods
+_RANGE_KINDS = ("ytd", "trailing", "custom")
+
+
 def focus_period(periods: tuple[Period, ...]) -> Period:
-    """The running period of the window (not year to date), else the latest one."""
-    window = [p for p in periods if p.kind != "ytd"] or list(periods)
+    """The running period of the window (not year to date, a trailing window or a custom
+    period), else the latest one."""
+    window = [p for p in periods if p.kind not in _RANGE_KINDS] or list(periods)
     if not window:
         raise ValueError("a scorecard needs at least one period")
     return next((p for p in window if p.is_current), window[-1])
