@@ -102,7 +102,8 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
         id=kpi_id or "", name=name or "", tier=tier or "activities", type=kpi_type or "leading",
         unit=unit or "count", measure=measure or Measure("count"), description=description or "",
         source=sobject.name if sobject else None, filters=filters, date_field=date_field,
-        date_fallbacks=date_fallbacks, credit_field=credit_field, target=kpi_target, line=yn.line_of(node),
+        date_fallbacks=date_fallbacks, credit_field=credit_field, target=kpi_target,
+        line=yn.line_of(node),
     )
     return ParsedKpi(kpi, node, path, entries["id"].value if kpi_id else None, refs)
 
