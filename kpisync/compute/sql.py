@@ -88,7 +88,8 @@ class _Record:
         if hop.path not in self._aliases:
             _field_type(self.columns, hop.source, hop.reference, self.kpi)
             _field_type(self.columns, hop.target, "Id", self.kpi)
-            alias = exp.to_identifier(hop.path.lower().replace(".", "_"))
+            # quoted: a relationship name may be an SQL keyword (Owner, Parent, User...)
+            alias = exp.to_identifier(hop.path.lower().replace(".", "_"), quoted=True)
             self._aliases[hop.path] = alias
             self.joins.append((
                 exp.to_table(raw_table(hop.target)).as_(alias),
