@@ -102,3 +102,11 @@ def _columns() -> dict[str, dict[str, str]]:
         "UserRole": {"Id": "id", "Name": "string"},
         "Account": {"Id": "id", "Type": "string", "Industry": "string"},
     }
+
+
+def test_definition_page_names_the_fallback_date():
+    from kpisync.site.definitions import definition
+
+    config = lookup_config()
+    facts = {f.label: f.value for f in definition(config.kpi("customer_calls"), config).facts}
+    assert facts["Date field"] == "ActivityDate, else CreatedDate"
