@@ -13,6 +13,7 @@ from kpisync.compute import compute
 from kpisync.compute.measures import BUILTIN_MEASURES
 from kpisync.compute.sql import compile_kpi
 from kpisync.errors import ComputeError
+from kpisync.site.definitions import definition
 
 FEB, MAR = "2026-02", "2026-03"
 COUNT = next(m for m in BUILTIN_MEASURES if m.name == "count")
@@ -105,8 +106,6 @@ def _columns() -> dict[str, dict[str, str]]:
 
 
 def test_definition_page_names_the_fallback_date():
-    from kpisync.site.definitions import definition
-
     config = lookup_config()
     facts = {f.label: f.value for f in definition(config.kpi("customer_calls"), config).facts}
     assert facts["Date field"] == "ActivityDate, else CreatedDate"
