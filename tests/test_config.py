@@ -245,30 +245,38 @@ KPI_SNIPPETS = [
     pytest.param(
         "    where: {Acount.Type: Customer}\n",
         ["kpis.yaml:17:13: kpis[0].where.Acount.Type: Task has no lookup 'Acount' — did you "
-         "mean 'Account'?; lookups kpisync follows from Task: Account, Owner"],
+         "mean 'Account'? (lookups from Task: Account, Owner)"],
         id="unknown-lookup-suggests-closest",
     ),
     pytest.param(
         "    where: {Owner.Role.Name: SDR}\n",
         ["kpis.yaml:17:13: kpis[0].where.Owner.Role.Name: Owner (User) has no lookup 'Role' "
-         "— did you mean 'UserRole'?; lookups kpisync follows from User: Manager, UserRole"],
+         "— did you mean 'UserRole'? (lookups from User: Manager, UserRole)"],
         id="unknown-second-lookup-names-the-path",
     ),
     pytest.param(
         "    where: {Owner.UserRole.Name.X: SDR}\n",
         ["kpis.yaml:17:13: kpis[0].where.Owner.UserRole.Name.X: Owner.UserRole (UserRole) has "
-         "no lookup 'Name'; kpisync follows no lookup from UserRole"],
+         "no lookup 'Name' (kpisync follows no lookup from UserRole)"],
         id="lookup-from-reference-data-without-lookups",
     ),
     pytest.param(
         "    where: {Account.Tpye: Customer}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Account.Tpye: Account (Account) has no field 'Tpye' "
-         "— did you mean 'Type'?; Account fields: AccountSource, AnnualRevenue, BillingCity, "
+        ["kpis.yaml:17:13: kpis[0].where.Account.Tpye: Account has no field 'Tpye' — did you "
+         "mean 'Type'? (Account fields: AccountSource, AnnualRevenue, BillingCity, "
          "BillingCountry, BillingState, CreatedById, CreatedDate, Id, Industry, IsDeleted, "
          "LastModifiedById, LastModifiedDate, Name, NumberOfEmployees, OwnerId, Ownership, "
-         "ParentId, Phone, Rating, SystemModstamp, Type, Website (or a custom field ending "
+         "ParentId, Phone, Rating, SystemModstamp, Type, Website, or a custom field ending "
          "in __c)"],
         id="unknown-lookup-field-lists-the-fields",
+    ),
+    pytest.param(
+        "    where: {Owner.UserRole.Nme: SDR}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Owner.UserRole.Nme: Owner.UserRole (UserRole) has no "
+         "field 'Nme' — did you mean 'Name'? (UserRole fields: DeveloperName, Id, "
+         "LastModifiedDate, Name, ParentRoleId, SystemModstamp, or a custom field ending in "
+         "__c)"],
+        id="unknown-field-at-the-end-of-two-lookups",
     ),
     pytest.param(
         "    where: {Account.NumberOfEmployees: {gte: many}}\n",

@@ -79,25 +79,29 @@ def _follow(name: str, node: Node, path: str, problems: Problems, sobject: SObje
         found = resolve_path(sobject.name, name)
     except UnknownLookup as unknown:
         source = unknown.sobject
-        where = f"{unknown.prefix} ({source.name})" if unknown.prefix else source.name
         allowed = sorted(source.relationships)
         close = did_you_mean(unknown.relationship, allowed)
         advice = f" — did you mean '{close}'?" if close else ""
-        listed = (f"; lookups kpisync follows from {source.name}: {', '.join(allowed)}"
-                  if allowed else f"; kpisync follows no lookup from {source.name}")
-        problems.add(node, path, f"{where} has no lookup '{unknown.relationship}'{advice}"
-                                 f"{listed}")
+        listed = (f"lookups from {source.name}: {', '.join(allowed)}" if allowed
+                  else f"kpisync follows no lookup from {source.name}")
+        problems.add(node, path, f"{_named(unknown.prefix, source.name)} has no lookup "
+                                 f"'{unknown.relationship}'{advice} ({listed})")
         return None
     target = SOBJECTS[found.sobject]
     if not target.has_field(found.field):
         close = did_you_mean(found.field, target.fields)
         advice = f" — did you mean '{close}'?" if close else ""
-        lookup = found.hops[-1].path
-        problems.add(node, path, f"{lookup} ({target.name}) has no field '{found.field}'{advice}"
-                                 f"; {target.name} fields: {', '.join(sorted(target.fields))}"
-                                 " (or a custom field ending in __c)")
+        problems.add(node, path, f"{_named(found.hops[-1].path, target.name)} has no field "
+                                 f"'{found.field}'{advice} ({target.name} fields: "
+                                 f"{', '.join(sorted(target.fields))}, or a custom field "
+                                 "ending in __c)")
         return None
     return target, found.field
+
+
+def _named(lookup: str, sobject: str) -> str:
+    """``Owner (User)``; just ``Account`` when the lookup is named after its object."""
+    return sobject if lookup in ("", sobject) else f"{lookup} ({sobject})"
 
 
 def path_type(sobject: SObject, name: str) -> str | None:
