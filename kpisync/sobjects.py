@@ -6,12 +6,17 @@ well-formed custom name, and the sync checks it against Salesforce's describe be
 query. Field types are Salesforce's describe types (``id``, ``reference``, ``string``,
 ``picklist``, ``boolean``, ``int``, ``double``, ``currency``, ``percent``, ``date``,
 ``datetime``, ``textarea``, ``email``, ``phone``).
+
+A KPI may also name a field through a lookup, ``Relationship.Field`` (``Account.Type``,
+``Owner.UserRole.Name``): each object lists the relationships kpisync can follow, the
+reference field holding the related Id and the object it points at, so the config, the sync
+and the SQL all walk a path the same way (``resolve_path``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Salesforce field API names: a letter, then letters, digits and single underscores;
 # custom fields end in __c.
@@ -33,14 +38,16 @@ class SObject:
     default_credit: str | None
     #: the date that puts a record in a period when a KPI does not say otherwise
     default_date: str | None
-    #: True for objects KPIs measure; False for reference data (User, UserRole)
+    #: True for objects KPIs measure; False for reference data (User, UserRole, Account)
     measurable: bool = True
+    #: lookups a field path may follow: relationship name -> (reference field, target object)
+    relationships: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def has_field(self, field: str) -> bool:
-        return field in self.fields or bool(CUSTOM_FIELD.match(field))
+    def has_field(self, name: str) -> bool:
+        return name in self.fields or bool(CUSTOM_FIELD.match(name))
 
-    def field_type(self, field: str) -> str | None:
-        return self.fields.get(field)
+    def field_type(self, name: str) -> str | None:
+        return self.fields.get(name)
 
 
 _COMMON = {
@@ -52,6 +59,10 @@ _COMMON = {
     "LastModifiedById": "reference",
     "SystemModstamp": "datetime",
 }
+
+#: Owner and Account lookups, which activities and opportunities share
+_OWNER = {"Owner": ("OwnerId", "User")}
+_OWNER_AND_ACCOUNT = {**_OWNER, "Account": ("AccountId", "Account")}
 
 _ACTIVITY = {
     **_COMMON,
@@ -82,6 +93,7 @@ TASK = SObject(
     },
     default_credit="OwnerId",
     default_date="ActivityDate",
+    relationships=_OWNER_AND_ACCOUNT,
 )
 
 EVENT = SObject(
@@ -103,6 +115,7 @@ EVENT = SObject(
     },
     default_credit="OwnerId",
     default_date="ActivityDate",
+    relationships=_OWNER_AND_ACCOUNT,
 )
 
 OPPORTUNITY = SObject(
@@ -129,6 +142,7 @@ OPPORTUNITY = SObject(
     },
     default_credit="OwnerId",
     default_date="CloseDate",
+    relationships=_OWNER_AND_ACCOUNT,
 )
 
 # OpportunityHistory has no owner of its own: KPIs on it credit the Opportunity's owner.
@@ -148,6 +162,7 @@ OPPORTUNITY_HISTORY = SObject(
     },
     default_credit="Opportunity.OwnerId",
     default_date="CreatedDate",
+    relationships={"Opportunity": ("OpportunityId", "Opportunity")},
 )
 
 USER = SObject(
@@ -176,6 +191,7 @@ USER = SObject(
     default_credit=None,
     default_date=None,
     measurable=False,
+    relationships={"UserRole": ("UserRoleId", "UserRole"), "Manager": ("ManagerId", "User")},
 )
 
 USER_ROLE = SObject(
@@ -193,8 +209,37 @@ USER_ROLE = SObject(
     measurable=False,
 )
 
+# Reference data for Account.* lookups: synced whole (not bounded by the history start, since
+# a call today may be logged against an account created years ago), and only when a KPI uses
+# an Account field. Not a KPI source: nothing in the scorecard counts accounts.
+ACCOUNT = SObject(
+    name="Account",
+    fields={
+        **_COMMON,
+        "Name": "string",
+        "Type": "picklist",
+        "Industry": "picklist",
+        "AnnualRevenue": "currency",
+        "NumberOfEmployees": "int",
+        "OwnerId": "reference",
+        "ParentId": "reference",
+        "BillingCity": "string",
+        "BillingState": "string",
+        "BillingCountry": "string",
+        "Rating": "picklist",
+        "AccountSource": "picklist",
+        "Ownership": "picklist",
+        "Website": "url",
+        "Phone": "phone",
+    },
+    default_credit=None,
+    default_date=None,
+    measurable=False,
+    relationships={**_OWNER, "Parent": ("ParentId", "Account")},
+)
+
 SOBJECTS: dict[str, SObject] = {
-    o.name: o for o in (USER, USER_ROLE, TASK, EVENT, OPPORTUNITY, OPPORTUNITY_HISTORY)
+    o.name: o for o in (USER, USER_ROLE, TASK, EVENT, OPPORTUNITY, OPPORTUNITY_HISTORY, ACCOUNT)
 }
 MEASURABLE = tuple(name for name, o in SOBJECTS.items() if o.measurable)
 
@@ -205,3 +250,48 @@ USER_FIELDS = (
     "IsActive", "UserRoleId", "ManagerId", "SystemModstamp",
 )
 USER_ROLE_FIELDS = ("Id", "Name", "ParentRoleId", "SystemModstamp")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One lookup followed by a field path: ``reference`` on ``source`` holds the Id of a
+    ``target`` record; ``path`` is the relationship names up to here (``Owner.UserRole``)."""
+
+    source: str
+    reference: str
+    target: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A field name resolved: the lookups to follow, then ``field`` on object ``sobject``."""
+
+    hops: tuple[Hop, ...]
+    sobject: str
+    field: str
+
+
+class UnknownLookup(LookupError):
+    """A field path names a relationship ``relationship`` that ``sobject`` does not have."""
+
+    def __init__(self, sobject: SObject, relationship: str, prefix: str):
+        super().__init__(f"{sobject.name} has no lookup {relationship!r}")
+        self.sobject, self.relationship, self.prefix = sobject, relationship, prefix
+
+
+def resolve_path(sobject: str, name: str) -> FieldPath:
+    """``Owner.UserRole.Name`` on Task: Task.OwnerId -> User, User.UserRoleId -> UserRole,
+    then UserRole's field Name. A name without a dot is a field of ``sobject`` itself.
+    Raises UnknownLookup for a relationship the catalogue does not list."""
+    *relationships, last = name.split(".")
+    hops: list[Hop] = []
+    current = SOBJECTS[sobject]
+    for index, relationship in enumerate(relationships):
+        prefix = ".".join(relationships[:index])
+        if relationship not in current.relationships:
+            raise UnknownLookup(current, relationship, prefix)
+        reference, target = current.relationships[relationship]
+        hops.append(Hop(current.name, reference, target, ".".join(relationships[: index + 1])))
+        current = SOBJECTS[target]
+    return FieldPath(tuple(hops), current.name, last)

@@ -243,10 +243,88 @@ KPI_SNIPPETS = [
         id="filter-without-value",
     ),
     pytest.param(
-        "    where: {Owner.Name: Ann}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Owner.Name: 'Owner.Name' is not a field API name "
+        "    where: {Acount.Type: Customer}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Acount.Type: Task has no lookup 'Acount' — did you "
+         "mean 'Account'? (lookups from Task: Account, Owner)"],
+        id="unknown-lookup-suggests-closest",
+    ),
+    pytest.param(
+        "    where: {Owner.Role.Name: SDR}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Owner.Role.Name: Owner (User) has no lookup 'Role' "
+         "— did you mean 'UserRole'? (lookups from User: Manager, UserRole)"],
+        id="unknown-second-lookup-names-the-path",
+    ),
+    pytest.param(
+        "    where: {Owner.UserRole.Name.X: SDR}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Owner.UserRole.Name.X: Owner.UserRole (UserRole) has "
+         "no lookup 'Name' (kpisync follows no lookup from UserRole)"],
+        id="lookup-from-reference-data-without-lookups",
+    ),
+    pytest.param(
+        "    where: {Account.Tpye: Customer}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Account.Tpye: Account has no field 'Tpye' — did you "
+         "mean 'Type'? (Account fields: AccountSource, AnnualRevenue, BillingCity, "
+         "BillingCountry, BillingState, CreatedById, CreatedDate, Id, Industry, IsDeleted, "
+         "LastModifiedById, LastModifiedDate, Name, NumberOfEmployees, OwnerId, Ownership, "
+         "ParentId, Phone, Rating, SystemModstamp, Type, Website, or a custom field ending "
+         "in __c)"],
+        id="unknown-lookup-field-lists-the-fields",
+    ),
+    pytest.param(
+        "    where: {Owner.UserRole.Nme: SDR}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Owner.UserRole.Nme: Owner.UserRole (UserRole) has no "
+         "field 'Nme' — did you mean 'Name'? (UserRole fields: DeveloperName, Id, "
+         "LastModifiedDate, Name, ParentRoleId, SystemModstamp, or a custom field ending in "
+         "__c)"],
+        id="unknown-field-at-the-end-of-two-lookups",
+    ),
+    pytest.param(
+        "    where: {Account.NumberOfEmployees: {gte: many}}\n",
+        ["kpis.yaml:17:46: kpis[0].where.Account.NumberOfEmployees.gte: expected a number, "
+         "got 'many'"],
+        id="lookup-filter-value-checked-against-final-type",
+    ),
+    pytest.param(
+        "    where: {Owner.IsActive: {gt: true}}\n",
+        ["kpis.yaml:17:30: kpis[0].where.Owner.IsActive.gt: Owner.IsActive is a boolean "
+         "field and cannot be compared with gt: use eq or ne"],
+        id="lookup-boolean-is-unordered",
+    ),
+    pytest.param(
+        "    where: {Owner..Name: Ann}\n",
+        ["kpis.yaml:17:13: kpis[0].where.Owner..Name: 'Owner..Name' is not a field API name "
          "(letters, digits and _, such as CloseDate or Region__c)"],
-        id="relationship-field-in-filter",
+        id="empty-lookup-segment",
+    ),
+    pytest.param(
+        "    credit: Account.Name\n",
+        ["kpis.yaml:17:13: kpis[0].credit: Task.Account.Name is a string field; credit needs "
+         "a user lookup (reference) field"],
+        id="credit-through-lookup-needs-a-reference",
+    ),
+    pytest.param(
+        "    date: [ActivityDate]\n",
+        ["kpis.yaml:17:11: kpis[0].date: a list of date fields needs at least two, tried in "
+         "order, such as [ActivityDate, CreatedDate]; for one field write date: ActivityDate"],
+        id="date-list-of-one",
+    ),
+    pytest.param(
+        "    date: [ActivityDate, ActivityDate]\n",
+        ["kpis.yaml:17:26: kpis[0].date[1]: ActivityDate is already in the list; each date "
+         "field is tried once"],
+        id="date-list-repeats-a-field",
+    ),
+    pytest.param(
+        "    date: [ActivityDate, Subject]\n",
+        ["kpis.yaml:17:26: kpis[0].date[1]: Task.Subject is a string field; date needs a "
+         "date or datetime field"],
+        id="date-fallback-wrong-type",
+    ),
+    pytest.param(
+        "    date: [ActivityDate, CreatedDat]\n",
+        ["kpis.yaml:17:26: kpis[0].date[1]: Task has no field 'CreatedDat' — did you mean "
+         "'CreatedDate'?"],
+        id="date-fallback-misspelt",
     ),
     pytest.param(
         "    date: Subject\n",
@@ -272,6 +350,13 @@ KPI_SNIPPETS = [
 @pytest.mark.parametrize(("snippet", "expected"), KPI_SNIPPETS)
 def test_kpi_snippet_problem(snippet, expected):
     assert problems(BASE + snippet) == expected
+
+
+def test_sum_over_a_lookup_needs_a_number_field():
+    text = BASE.replace("measure: count", "measure: {sum: Account.Name}")
+    assert problems(text) == [
+        "kpis.yaml:16:20: kpis[0].measure.sum: Task.Account.Name is a string field; sum "
+        "needs a number (int, double, currency or percent) field"]
 
 
 def second_kpi(*lines: str, kpi_id: str = "other") -> str:
@@ -674,6 +759,42 @@ def test_required_fields_follow_opportunity_history_to_its_opportunity():
         {*SYSTEM_FIELDS, "CreatedDate", "OpportunityId", "StageName"}))
     assert config.required_fields["Opportunity"] == tuple(sorted({*SYSTEM_FIELDS, "OwnerId"}))
     assert config.kpi("proposals").credit_field == "Opportunity.OwnerId"
+
+
+def test_lookup_filters_parse_with_the_final_fields_type():
+    text = BASE + "    where: {Account.Type: Customer, Owner.UserRole.Name: {in: [SDR]},\n" \
+                  "            Account.NumberOfEmployees: {gte: 50}}\n"
+    assert parse_config(text).kpi("calls").filters == (
+        Filter("Account.Type", "eq", "Customer"),
+        Filter("Owner.UserRole.Name", "in", ("SDR",)),
+        Filter("Account.NumberOfEmployees", "gte", 50),
+    )
+
+
+def test_required_fields_follow_lookups_to_account_user_and_role():
+    text = BASE + "    where: {Account.Industry: Banking, Owner.UserRole.DeveloperName: SDR,\n" \
+                  "            Owner.Division: East}\n"
+    required = parse_config(text).required_fields
+    assert required["Account"] == ("Id", "Industry", "SystemModstamp")
+    assert {"AccountId", "OwnerId"} <= set(required["Task"])
+    assert {"Division", "UserRoleId"} <= set(required["User"])
+    assert "DeveloperName" in required["UserRole"]
+
+
+def test_account_is_required_only_when_a_kpi_uses_it():
+    assert "Account" not in parse_config(BASE).required_fields
+
+
+def test_date_list_keeps_the_first_and_its_fallbacks():
+    kpi = parse_config(BASE + "    date: [ActivityDate, CreatedDate]\n").kpi("calls")
+    assert (kpi.date_field, kpi.date_fallbacks) == ("ActivityDate", ("CreatedDate",))
+    assert "CreatedDate" in parse_config(
+        BASE + "    date: [ActivityDate, CreatedDate]\n").required_fields["Task"]
+
+
+def test_single_date_has_no_fallbacks():
+    kpi = parse_config(BASE + "    date: ActivityDate\n").kpi("calls")
+    assert (kpi.date_field, kpi.date_fallbacks) == ("ActivityDate", ())
 
 
 def test_required_fields_add_user_fields_used_by_teams():

@@ -22,7 +22,7 @@ from kpisync.sobjects import SOBJECTS, USER_FIELDS
 
 AS_OF = date(2026, 6, 17)
 NOW = "2026-06-17T23:00:00.000+0000"
-OBJECTS = ("UserRole", "User", "Task", "Event", "Opportunity", "OpportunityHistory")
+OBJECTS = ("UserRole", "User", "Account", "Task", "Event", "Opportunity", "OpportunityHistory")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000\+0000$")
 ID = re.compile(r"^[0-9A-Za-z]{18}$")
@@ -123,7 +123,8 @@ def test_as_of_today_keeps_every_stamp_before_now_midday():
 # --- sizes and shapes -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("sobject", "low", "high"), [
-    ("UserRole", 7, 7), ("User", 36, 36), ("Task", 110_000, 150_000), ("Event", 8_000, 13_000),
+    ("UserRole", 7, 7), ("User", 36, 36), ("Account", 420, 420), ("Task", 110_000, 150_000),
+    ("Event", 8_000, 13_000),
     ("Opportunity", 900, 1_500), ("OpportunityHistory", 3_000, 6_000),
 ], ids=lambda v: str(v))
 def test_sizes_at_scale_one(recs, sobject, low, high):
@@ -166,7 +167,8 @@ def test_ids_are_unique_with_key_prefix_and_case_safe_suffix(recs, sobject):
     assert all(i.startswith(KEY_PREFIXES[sobject]) and id18(i[:15]) == i for i in ids)
 
 
-@pytest.mark.parametrize("sobject", ("Task", "Event", "Opportunity", "OpportunityHistory"))
+@pytest.mark.parametrize("sobject", ("Account", "Task", "Event", "Opportunity",
+                                     "OpportunityHistory"))
 def test_records_carry_the_system_fields(recs, sobject):
     required = {"Id", "IsDeleted", "SystemModstamp", "CreatedDate", "LastModifiedDate"}
     assert all(required <= set(r) and r["Id"] for r in recs[sobject])
@@ -185,7 +187,7 @@ def test_no_record_timestamp_after_now(recs):
 def test_modstamp_never_precedes_creation(recs):
     assert all(r["SystemModstamp"] >= r["CreatedDate"] and
                r["SystemModstamp"] == r["LastModifiedDate"]
-               for name in ("Task", "Event", "Opportunity") for r in recs[name])
+               for name in ("Account", "Task", "Event", "Opportunity") for r in recs[name])
 
 
 def test_only_future_meetings_and_open_deals_are_dated_after_as_of(recs):
@@ -262,7 +264,7 @@ def test_inactive_reps_own_records_only_before_they_left(recs):
 
 # --- referential integrity ------------------------------------------------------------------
 
-@pytest.mark.parametrize("sobject", ("Task", "Event", "Opportunity"))
+@pytest.mark.parametrize("sobject", ("Account", "Task", "Event", "Opportunity"))
 def test_owners_are_users(recs, sobject):
     users = {u["Id"] for u in recs["User"]}
     assert {r["OwnerId"] for r in recs[sobject]} <= users
@@ -276,6 +278,40 @@ def test_history_rows_point_to_opportunities(recs):
 def test_lookups_carry_contact_and_account_prefixes(recs):
     tasks = recs["Task"]
     assert all(t["WhoId"].startswith("003") and t["WhatId"].startswith("001") for t in tasks)
+
+
+@pytest.mark.parametrize("sobject", ("Task", "Event", "Opportunity"))
+def test_every_account_id_is_an_account_record(recs, sobject):
+    accounts = {a["Id"] for a in recs["Account"]}
+    assert {r["AccountId"] for r in recs[sobject]} - {None} <= accounts
+
+
+def test_accounts_are_named_as_activity_subjects_name_them(recs):
+    names = {a["Id"]: a["Name"] for a in recs["Account"]}
+    calls = [t for t in recs["Task"] if t["Subject"].startswith("Call: ")][:200]
+    assert calls and all(t["Subject"] == f"Call: {names[t['AccountId']]}" for t in calls)
+
+
+def test_accounts_are_owned_by_active_aes_and_set_up_before_the_window(recs):
+    aes = users_in(recs, "AE SMB", "AE Enterprise")
+    active = {u["Id"] for u in recs["User"] if u["IsActive"]}
+    assert {a["OwnerId"] for a in recs["Account"]} <= aes & active
+    assert max(a["SystemModstamp"] for a in recs["Account"]) < "2025-06-01"
+
+
+def test_enterprise_aes_own_the_big_accounts(recs):
+    role = role_of(recs)
+    sizes = defaultdict(list)
+    for account in recs["Account"]:
+        sizes[role[account["OwnerId"]]].append(account["NumberOfEmployees"])
+    assert min(sizes["AE Enterprise"]) >= 1_000 > max(sizes["AE SMB"])
+
+
+def test_account_types_are_standard_picklist_values(recs):
+    types = Counter(a["Type"] for a in recs["Account"])
+    assert set(types) <= {"Prospect", "Customer - Direct", "Customer - Channel",
+                          "Channel Partner / Reseller", "Technology Partner", "Other"}
+    assert types.most_common(1)[0][0] == "Prospect"
 
 
 # --- activity -------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_fields_merge_standard_and_custom():
 def test_objects_lists_the_standard_catalogue_and_custom_objects():
     org = OrgData({"Visit__c": [{"Id": "a001"}]})
     assert org.objects() == ["User", "UserRole", "Task", "Event", "Opportunity",
-                             "OpportunityHistory", "Visit__c"]
+                             "OpportunityHistory", "Account", "Visit__c"]
 
 
 def test_duplicate_ids_are_refused():

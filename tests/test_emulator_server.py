@@ -254,6 +254,26 @@ def test_describe_picklists_include_values_in_the_data(org, emu):
                       "Carrier Pigeon"]
 
 
+def test_account_describes_its_lookups_and_picklists(emu):
+    body = get(emu, f"{API}/sobjects/Account/describe").json()
+    fields = {f["name"]: f for f in body["fields"]}
+    assert (body["keyPrefix"], body["labelPlural"], fields["ParentId"]["referenceTo"],
+            fields["ParentId"]["relationshipName"], fields["OwnerId"]["referenceTo"],
+            fields["AnnualRevenue"]["type"], fields["Type"]["picklistValues"][0]["value"]) == (
+        "001", "Accounts", ["Account"], "Parent", ["User"], "currency", "Prospect")
+
+
+def test_accounts_are_queried_like_any_object(org, emu):
+    org.insert("Account", {"Id": "001000000000001AAA", "Name": "O'Reilly & Sons",
+                           "Type": "Customer - Direct", "AnnualRevenue": 1250000.0})
+    org.insert("Account", {"Id": "001000000000002AAA", "Name": "Acme", "Type": "Prospect"})
+    body = query(emu, "SELECT Id, Name, AnnualRevenue FROM Account "
+                      "WHERE Type = 'Customer - Direct' ORDER BY SystemModstamp, Id").json()
+    assert (body["totalSize"], body["records"][0]["Name"], body["records"][0]["AnnualRevenue"],
+            body["records"][0]["attributes"]["type"]) == (
+        1, "O'Reilly & Sons", 1250000.0, "Account")
+
+
 def test_describe_of_an_unknown_object_is_not_found(emu):
     response = get(emu, f"{API}/sobjects/Nope__c/describe")
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
@@ -264,7 +284,8 @@ def test_describe_global_lists_every_object_with_urls(emu):
     task_entry = next(o for o in body["sobjects"] if o["name"] == "Task")
     assert ([o["name"] for o in body["sobjects"]], task_entry["keyPrefix"],
             task_entry["urls"]["describe"]) == (
-        ["User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory"], "00T",
+        ["User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory", "Account"],
+        "00T",
         "/services/data/v60.0/sobjects/Task/describe")
 
 

@@ -13,7 +13,7 @@ from kpisync.sobjects import TASK
 def test_builtins_register_sources_and_measures():
     registry = plugins.load_registry(include_plugins=False)
     assert set(registry.sources) == {
-        "User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory"
+        "User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory", "Account"
     }
     assert set(registry.measures) == {m.name for m in BUILTIN_MEASURES}
     assert set(registry.outputs) == {"csv", "json"}

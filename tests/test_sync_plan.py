@@ -6,13 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from kpisync.config import parse_config
 from kpisync.store import SyncState
 from kpisync.sync.plan import (
     Lower,
     ObjectPlan,
     ReadStart,
     SyncOptions,
+    missing_fields_message,
     parse_duration,
+    plan_objects,
     read_start,
     where,
 )
@@ -165,3 +168,35 @@ def test_sync_options_refuse_impossible_values(kwargs, message):
     with pytest.raises(ValueError) as info:
         SyncOptions(**kwargs)
     assert str(info.value) == message
+
+
+# --- objects reached through lookups --------------------------------------------------------
+
+LOOKUP_YAML = """\
+org: {name: Acme, timezone: UTC}
+teams:
+  - {id: sales, name: Sales, members: {roles: [AE]}, kpis: [calls]}
+kpis:
+  - id: calls
+    name: Calls
+    tier: activities
+    type: leading
+    unit: count
+    source: Task
+    measure: count
+    where: {Account.Industry: Banking, Owner.FirstName: Ann}
+"""
+
+
+def test_lookup_fields_are_fetched_on_the_object_at_the_end_of_the_path():
+    plans = {p.sobject: p for p in plan_objects(parse_config(LOOKUP_YAML))}
+    assert plans["Account"] == ObjectPlan(
+        "Account", ("Id", "SystemModstamp", "OwnerId", "Industry"), measurable=False)
+    assert "FirstName" in plans["User"].fields
+    assert {"AccountId", "OwnerId"} <= set(plans["Task"].fields)
+
+
+def test_a_missing_lookup_field_names_the_kpi_that_needs_it():
+    assert missing_fields_message(parse_config(LOOKUP_YAML), "Account", ["Industry"]) == (
+        "Account has no field 'Industry' (used by KPI 'calls'); check the field's API name "
+        "and that the sync user can see it (field-level security)")

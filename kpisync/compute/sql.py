@@ -23,6 +23,7 @@ from sqlglot import exp
 from kpisync.compute.measures import FieldRef, SqlMeasure
 from kpisync.config.model import Filter, Kpi
 from kpisync.errors import ComputeError
+from kpisync.sobjects import Hop, resolve_path
 
 MEMBERS_TABLE = "kpisync_members"
 PERIODS_TABLE = "kpisync_periods"
@@ -56,8 +57,13 @@ class CompiledKpi:
 
 
 class _Record:
-    """Resolves a KPI's field names to columns of its raw table (alias ``r``), joining the
-    parent table for ``Parent.Field`` names, and puts datetimes on their local day."""
+    """Resolves a KPI's field names to columns of its raw table (alias ``r``), LEFT JOINing
+    one table per lookup path (``Owner.UserRole.Name``: ``owner`` then ``owner_userrole``),
+    and puts datetimes on their local day.
+
+    A path's join is made once and reused by every field along it. A record whose lookup is
+    empty (no AccountId, or an account the store does not have) gets NULL for the field:
+    it fails ``eq``/``in``/comparisons and passes ``ne``/``not_in``, as in SOQL."""
 
     def __init__(self, kpi: Kpi, columns: Mapping[str, Mapping[str, str]], timezone: str,
                  params: Params):
@@ -65,30 +71,32 @@ class _Record:
         self.kpi, self.columns, self.timezone, self.params = kpi, columns, timezone, params
         self.alias = exp.to_identifier("r")
         self.joins: list[tuple[exp.Expression, exp.Expression]] = []
+        self._aliases: dict[str, exp.Identifier] = {}  # lookup path -> its joined table
         self._zone: exp.Expression | None = None  # bound on first use: DuckDB rejects unused
 
     def field(self, name: str) -> FieldRef:
-        kpi, source = self.kpi, self.kpi.source
-        if "." in name:  # Opportunity.OwnerId: a field of the parent, joined on OpportunityId
-            parent, parent_field = name.split(".", 1)
-            alias = exp.to_identifier(parent.lower())
-            if not self.joins:
-                self.joins.append(
-                    (
-                        exp.to_table(raw_table(parent)).as_(alias),
-                        exp.column("Id", table=alias, quoted=True).eq(
-                            exp.column(f"{parent}Id", table=self.alias, quoted=True)
-                        ),
-                    )
-                )
-            return FieldRef(
-                exp.column(parent_field, table=alias, quoted=True),
-                _field_type(self.columns, parent, parent_field, kpi),
-            )
+        path = resolve_path(self.kpi.source, name)  # type: ignore[arg-type]
+        alias = self.alias
+        for hop in path.hops:
+            alias = self._join(hop, alias)
         return FieldRef(
-            exp.column(name, table=self.alias, quoted=True),
-            _field_type(self.columns, source, name, kpi),  # type: ignore[arg-type]
+            exp.column(path.field, table=alias, quoted=True),
+            _field_type(self.columns, path.sobject, path.field, self.kpi),
         )
+
+    def _join(self, hop: Hop, parent: exp.Identifier) -> exp.Identifier:
+        if hop.path not in self._aliases:
+            _field_type(self.columns, hop.source, hop.reference, self.kpi)
+            _field_type(self.columns, hop.target, "Id", self.kpi)
+            # quoted: a relationship name may be an SQL keyword (Owner, Parent, User...)
+            alias = exp.to_identifier(hop.path.lower().replace(".", "_"), quoted=True)
+            self._aliases[hop.path] = alias
+            self.joins.append((
+                exp.to_table(raw_table(hop.target)).as_(alias),
+                exp.column("Id", table=alias, quoted=True).eq(
+                    exp.column(hop.reference, table=parent, quoted=True)),
+            ))
+        return self._aliases[hop.path]
 
     def local_date(self, ref: FieldRef) -> exp.Expression:
         # Salesforce datetimes are UTC instants; a record belongs to the period of its local day.
@@ -97,6 +105,12 @@ class _Record:
                 self._zone = self.params.bind(self.timezone)
             return exp.cast(exp.AtTimeZone(this=ref.column, zone=self._zone.copy()), "DATE")
         return exp.cast(ref.column, "DATE")
+
+    def day(self, names: tuple[str, ...]) -> exp.Expression:
+        """The local date of the first of ``names`` that is set (``date: [ActivityDate,
+        CreatedDate]``); one name is just its local date."""
+        first, *rest = (self.local_date(self.field(n)) for n in names)
+        return exp.Coalesce(this=first, expressions=rest) if rest else first
 
 
 def facts_query(
@@ -113,7 +127,7 @@ def facts_query(
     each of ``extra_fields`` under its own name (``Id`` for explain, a key for cohorts)."""
     record = _Record(kpi, columns, timezone, params)
     credit = record.field(kpi.credit_field or "OwnerId")
-    day = record.local_date(record.field(kpi.date_field or "CreatedDate"))
+    day = record.day(kpi.date_fields or ("CreatedDate",))
     value = measure.value(kpi, record.field, record.local_date)
     deleted = exp.column("IsDeleted", table=record.alias, quoted=True)
     live = exp.not_(exp.Coalesce(this=deleted, expressions=[exp.false()]))
@@ -125,7 +139,7 @@ def facts_query(
         credit.column.as_("rep_id"), day.as_("day"), value.as_("value"), *extras
     ).from_(exp.to_table(raw_table(kpi.source)).as_(record.alias))  # type: ignore[arg-type]
     for table, on in record.joins:
-        facts = facts.join(table, on=on)
+        facts = facts.join(table, on=on, join_type="LEFT")
     return facts.where(exp.and_(live, *filters))
 
 

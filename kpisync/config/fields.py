@@ -18,7 +18,7 @@ from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.model import FILTER_OPS, Filter
 from kpisync.config.problems import Problems, did_you_mean, suggestion
-from kpisync.sobjects import FIELD_NAME, SObject
+from kpisync.sobjects import FIELD_NAME, SOBJECTS, SObject, UnknownLookup, resolve_path
 
 NUMERIC_TYPES = ("int", "double", "currency", "percent")
 DATE_TYPES = ("date", "datetime")
@@ -42,25 +42,76 @@ def check_field(
     *,
     types: tuple[str, ...] = (),
     use: str = "",
+    lookups: bool = False,
 ) -> bool:
-    """Whether ``name`` is a field of ``sobject`` (of one of ``types``, when given)."""
-    if not FIELD_NAME.match(name):
+    """Whether ``name`` is a field of ``sobject`` (of one of ``types``, when given). With
+    ``lookups``, ``name`` may follow relationships first (``Account.Type``, see
+    ``kpisync.sobjects.resolve_path``); the type checked is the final field's."""
+    label = f"{sobject.name}.{name}"
+    if lookups and "." in name and all(FIELD_NAME.match(part) for part in name.split(".")):
+        target = _follow(name, node, path, problems, sobject)
+        if target is None:
+            return False
+        sobject, name = target
+    elif not FIELD_NAME.match(name):
         close = did_you_mean(name.replace(" ", ""), sobject.fields)
         advice = f" — did you mean '{close}'?" if close else ""
         problems.add(node, path, f"'{name}' is not a field API name (letters, digits and _, "
                                  f"such as CloseDate or Region__c){advice}")
         return False
-    if not sobject.has_field(name):
+    elif not sobject.has_field(name):
         close = did_you_mean(name, sobject.fields)
         advice = f" — did you mean '{close}'?" if close else " (custom fields end in __c)"
         problems.add(node, path, f"{sobject.name} has no field '{name}'{advice}")
         return False
     field_type = sobject.field_type(name)
     if types and field_type is not None and field_type not in types:
-        problems.add(node, path, f"{sobject.name}.{name} is a {field_type} field; {use} needs "
+        problems.add(node, path, f"{label} is a {field_type} field; {use} needs "
                                  f"a {_KINDS.get(types, ' or '.join(types))} field")
         return False
     return True
+
+
+def _follow(name: str, node: Node, path: str, problems: Problems, sobject: SObject
+            ) -> tuple[SObject, str] | None:
+    """The object and field at the end of a lookup path, or None once a problem is added."""
+    try:
+        found = resolve_path(sobject.name, name)
+    except UnknownLookup as unknown:
+        source = unknown.sobject
+        allowed = sorted(source.relationships)
+        close = did_you_mean(unknown.relationship, allowed)
+        advice = f" — did you mean '{close}'?" if close else ""
+        listed = (f"lookups from {source.name}: {', '.join(allowed)}" if allowed
+                  else f"kpisync follows no lookup from {source.name}")
+        problems.add(node, path, f"{_named(unknown.prefix, source.name)} has no lookup "
+                                 f"'{unknown.relationship}'{advice} ({listed})")
+        return None
+    target = SOBJECTS[found.sobject]
+    if not target.has_field(found.field):
+        close = did_you_mean(found.field, target.fields)
+        advice = f" — did you mean '{close}'?" if close else ""
+        problems.add(node, path, f"{_named(found.hops[-1].path, target.name)} has no field "
+                                 f"'{found.field}'{advice} ({target.name} fields: "
+                                 f"{', '.join(sorted(target.fields))}, or a custom field "
+                                 "ending in __c)")
+        return None
+    return target, found.field
+
+
+def _named(lookup: str, sobject: str) -> str:
+    """``Owner (User)``; just ``Account`` when the lookup is named after its object."""
+    return sobject if lookup in ("", sobject) else f"{lookup} ({sobject})"
+
+
+def path_type(sobject: SObject, name: str) -> str | None:
+    """The Salesforce type of a field, or of the field at the end of a lookup path; None for
+    a custom field (or a path ``check_field`` has not accepted)."""
+    try:
+        found = resolve_path(sobject.name, name)
+    except UnknownLookup:
+        return None
+    return SOBJECTS[found.sobject].field_type(found.field)
 
 
 def field_value(node: Node, path: str, problems: Problems, field_type: str | None
@@ -72,7 +123,8 @@ def field_value(node: Node, path: str, problems: Problems, field_type: str | Non
         return False, None
     if field_type == "boolean":
         return _checked(readers.boolean(node, path, problems))
-    if field_type in ("string", "picklist", "reference", "id", "textarea", "email", "phone"):
+    if field_type in ("string", "picklist", "reference", "id", "textarea", "email", "phone",
+                      "url"):
         return _checked(readers.text(node, path, problems))
     ok, value = yn.read_scalar(node, path, problems)
     if not ok:
@@ -132,9 +184,10 @@ def filters(node: Node, path: str, problems: Problems, sobject: SObject) -> tupl
     found: list[Filter] = []
     for pair in yn.pairs(node, path, problems):
         field_path = yn.join(path, pair.key)
-        if not check_field(pair.key, pair.key_node, field_path, problems, sobject):
+        if not check_field(pair.key, pair.key_node, field_path, problems, sobject,
+                           lookups=True):
             continue
-        field_type = sobject.field_type(pair.key)
+        field_type = path_type(sobject, pair.key)
         if isinstance(pair.value, MappingNode):
             found += _operators(pair, field_path, problems, field_type)
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from kpisync.config import fields, readers
 from kpisync.config import yamlnodes as yn
@@ -88,11 +88,12 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
                      f"a duration is measured in days or minutes, got '{unit}'")
     filters: tuple[Filter, ...] = ()
     date_field = credit_field = None
+    date_fallbacks: tuple[str, ...] = ()
     if sobject is not None:
         if "where" in entries:
             filters = fields.filters(entries["where"].value, yn.join(path, "where"), problems,
                                      sobject)
-        date_field = _date(entries, path, problems, sobject)
+        date_field, date_fallbacks = _date(entries, path, problems, sobject)
         credit_field = _credit(entries, path, problems, sobject)
     kpi_target: Target | None = None
     if "target" in entries:
@@ -101,7 +102,8 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
         id=kpi_id or "", name=name or "", tier=tier or "activities", type=kpi_type or "leading",
         unit=unit or "count", measure=measure or Measure("count"), description=description or "",
         source=sobject.name if sobject else None, filters=filters, date_field=date_field,
-        credit_field=credit_field, target=kpi_target, line=yn.line_of(node),
+        date_fallbacks=date_fallbacks, credit_field=credit_field, target=kpi_target,
+        line=yn.line_of(node),
     )
     return ParsedKpi(kpi, node, path, entries["id"].value if kpi_id else None, refs)
 
@@ -173,7 +175,7 @@ def _measure(node: Node, path: str, problems: Problems, sobject: SObject | None,
         return None
     types = fields.NUMERIC_TYPES if entry.key in ("sum", "average") else ()
     if not fields.check_field(name, entry.value, inner_path, problems, sobject, types=types,
-                              use=entry.key):
+                              use=entry.key, lookups=True):
         return None
     return Measure(entry.key, field=name)  # type: ignore[arg-type]
 
@@ -219,7 +221,7 @@ def _duration(node: Node, path: str, problems: Problems, sobject: SObject | None
         name = readers.text(value, key_path, problems, what="a field name")
         if name is not None and sobject is not None and fields.check_field(
                 name, value, key_path, problems, sobject, types=fields.DATE_TYPES,
-                use="a duration"):
+                use="a duration", lookups=True):
             found[key] = name
     if found["from"] is None or found["to"] is None:
         return None
@@ -227,13 +229,37 @@ def _duration(node: Node, path: str, problems: Problems, sobject: SObject | None
 
 
 def _date(entries: dict[str, yn.Pair], path: str, problems: Problems, sobject: SObject
-          ) -> str | None:
+          ) -> tuple[str | None, tuple[str, ...]]:
+    """The date field and its fallbacks: ``date: [ActivityDate, CreatedDate]`` takes the first
+    of these that is set on a record (a task without a due date counts on its creation day)."""
     if "date" not in entries:
-        return sobject.default_date
+        return sobject.default_date, ()
     key_path, value = yn.join(path, "date"), entries["date"].value
-    name = readers.text(value, key_path, problems, what="a field name")
-    if name is None or not fields.check_field(name, value, key_path, problems, sobject,
-                                              types=fields.DATE_TYPES, use="date"):
+    if not isinstance(value, SequenceNode):
+        return _date_field(value, key_path, problems, sobject), ()
+    items = readers.sequence(value, key_path, problems) or []
+    names = [_date_field(item, yn.join(key_path, index), problems, sobject)
+             for index, item in enumerate(items)]
+    for index, name in enumerate(names):
+        if name is not None and name in names[:index]:
+            problems.add(items[index], yn.join(key_path, index),
+                         f"{name} is already in the list; each date field is tried once")
+            return None, ()
+    if len(names) < 2:
+        problems.add(value, key_path, "a list of date fields needs at least two, tried in "
+                                      "order, such as [ActivityDate, CreatedDate]; for one "
+                                      "field write date: ActivityDate")
+        return None, ()
+    if None in names:
+        return None, ()
+    return names[0], tuple(names[1:])  # type: ignore[arg-type]
+
+
+def _date_field(node: Node, path: str, problems: Problems, sobject: SObject) -> str | None:
+    name = readers.text(node, path, problems, what="a field name")
+    if name is None or not fields.check_field(name, node, path, problems, sobject,
+                                              types=fields.DATE_TYPES, use="date",
+                                              lookups=True):
         return None
     return name
 
@@ -253,6 +279,6 @@ def _credit(entries: dict[str, yn.Pair], path: str, problems: Problems, sobject:
                                       f"{sobject.name} records have their own OwnerId")
         return None
     if not fields.check_field(name, value, key_path, problems, sobject,
-                              types=fields.REFERENCE_TYPES, use="credit"):
+                              types=fields.REFERENCE_TYPES, use="credit", lookups=True):
         return None
     return name

@@ -176,11 +176,19 @@ class Kpi:
     filters: tuple[Filter, ...] = ()
     #: field whose (local) date puts a record in a period; None for ratio KPIs
     date_field: str | None = None
+    #: fields tried in order when ``date_field`` is empty on a record (``date: [ActivityDate,
+    #: CreatedDate]``); the record's date is the first that is set
+    date_fallbacks: tuple[str, ...] = ()
     #: field holding the credited user's Id ("Opportunity.OwnerId" for OpportunityHistory)
     credit_field: str | None = None
     target: Target | None = None
     #: where the KPI is defined, so later errors can point at kpis.yaml
     line: int = 0
+
+    @property
+    def date_fields(self) -> tuple[str, ...]:
+        """``date_field`` then its fallbacks: every field that can date a record."""
+        return ((self.date_field,) if self.date_field else ()) + self.date_fallbacks
 
     @property
     def direction(self) -> Direction:

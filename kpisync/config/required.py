@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kpisync.config.kpis import PARENT_OWNER
 from kpisync.config.model import Kpi, Team
-from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS
+from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS, resolve_path
 
 
 def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tuple[str, ...]]:
@@ -14,8 +13,10 @@ def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tup
 
     User and UserRole are always read (names, roles, membership rules). Each source object
     gets its system fields, OwnerId when it has one, and every field its KPIs filter, measure,
-    date or credit by. OpportunityHistory KPIs crediting ``Opportunity.OwnerId`` also need the
-    Opportunity's Id and OwnerId, joined on OpportunityHistory.OpportunityId.
+    date or credit by. A field through a lookup (``Account.Type``, ``Opportunity.OwnerId``,
+    ``Owner.UserRole.Name``) needs the reference field on each object along the path and the
+    final field on the object at its end: that is how Account comes to be synced, and only
+    when a KPI uses it.
     """
     wanted: dict[str, set[str]] = {
         "User": {*USER_FIELDS, *(f for t in teams for f, _ in t.members.where)},
@@ -24,17 +25,29 @@ def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tup
     for kpi in kpis:
         if kpi.source is None:
             continue
-        names = wanted.setdefault(kpi.source, set(SYSTEM_FIELDS))
+        _need(wanted, kpi.source)
         if "OwnerId" in SOBJECTS[kpi.source].fields:
-            names.add("OwnerId")
-        measure = kpi.measure
-        names.update(f.field for f in kpi.filters)
-        names.update(n for n in (measure.field, measure.start_field, measure.end_field,
-                                 kpi.date_field) if n)
-        if kpi.credit_field == PARENT_OWNER:
-            parent, parent_field = PARENT_OWNER.split(".")
-            names.add(f"{parent}Id")
-            wanted.setdefault(parent, set(SYSTEM_FIELDS)).update({"Id", parent_field})
-        elif kpi.credit_field:
-            names.add(kpi.credit_field)
+            wanted[kpi.source].add("OwnerId")
+        for name in kpi_fields(kpi):
+            path = resolve_path(kpi.source, name)
+            for hop in path.hops:
+                _need(wanted, hop.source).add(hop.reference)
+                _need(wanted, hop.target).add("Id")
+            _need(wanted, path.sobject).add(path.field)
     return {name: tuple(sorted(fields)) for name, fields in wanted.items()}
+
+
+def kpi_fields(kpi: Kpi) -> tuple[str, ...]:
+    """Every field name (a lookup path included) a KPI with a source reads, in a fixed order."""
+    measure = kpi.measure
+    names = (measure.field, measure.start_field, measure.end_field, *kpi.date_fields,
+             kpi.credit_field, *(f.field for f in kpi.filters))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
+    """The fields wanted on ``sobject``, starting from its system fields the first time."""
+    if sobject not in wanted:
+        measurable = SOBJECTS[sobject].measurable
+        wanted[sobject] = set(SYSTEM_FIELDS) if measurable else {"Id", "SystemModstamp"}
+    return wanted[sobject]

@@ -1,8 +1,9 @@
 """A seeded, believable sales org for ``kpisync demo``, the end-to-end tests and benchmarks.
 
-``generate_demo_org`` builds a year of a 30-rep team's Salesforce data (roles, users, calls,
-emails, meetings, opportunities and their stage history) shaped exactly as the REST API returns
-it, so the emulator can serve it and the real sync code reads it. The steps run in cascade
+``generate_demo_org`` builds a year of a 30-rep team's Salesforce data (roles, users, the
+accounts they sell to, calls, emails, meetings, opportunities and their stage history) shaped
+exactly as the REST API returns it, so the emulator can serve it and the real sync code reads
+it. The steps run in cascade
 order because each feeds the next: conversations book meetings, held meetings become
 opportunities. docs/demo-org.md describes what is in it and why.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime
 
-from kpisync.emulator.demo_accounts import build_prospects
+from kpisync.emulator.demo_accounts import build_accounts, build_prospects
 from kpisync.emulator.demo_activity import generate_activity
 from kpisync.emulator.demo_ids import IdMint
 from kpisync.emulator.demo_people import build_team
@@ -66,9 +67,12 @@ def demo_records(
                                  prospects, scale)
     pipeline = generate_pipeline(random.Random(f"{seed}:pipeline"), mint, timeline, team.reps,
                                  activity)
+    # Drawn last, from a stream of their own, so adding accounts changed no other record.
+    accounts = build_accounts(random.Random(f"{seed}:accounts"), prospects, team, timeline)
     return {
         "UserRole": team.roles,
         "User": team.users,
+        "Account": accounts,
         "Task": activity.tasks,
         "Event": activity.events,
         "Opportunity": pipeline.opportunities,

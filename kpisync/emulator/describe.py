@@ -14,7 +14,8 @@ import re
 from kpisync.emulator.orgdata import OrgData
 
 KEY_PREFIXES = {"Task": "00T", "Event": "00U", "Opportunity": "006",
-                "OpportunityHistory": "008", "User": "005", "UserRole": "00E"}
+                "OpportunityHistory": "008", "User": "005", "UserRole": "00E",
+                "Account": "001"}
 PLURALS = {"Opportunity": "Opportunities", "OpportunityHistory": "Opportunity History",
            "UserRole": "Roles"}
 
@@ -29,7 +30,8 @@ _LABELS = {"Id": "{label} ID", "OwnerId": "Owner ID", "IsDeleted": "Deleted",
            "WhatId": "Related To ID", "ActivityDate": "Due Date Only",
            "CallDurationInSeconds": "Call Duration", "TaskSubtype": "Task Subtype",
            "StageName": "Stage", "IsWon": "Won", "IsClosed": "Closed",
-           "UserRoleId": "Role ID", "ParentRoleId": "Parent Role ID"}
+           "UserRoleId": "Role ID", "ParentRoleId": "Parent Role ID",
+           "NumberOfEmployees": "Employees", "ParentId": "Parent Account ID"}
 # Fields Salesforce sets itself: never nillable, never written through the API.
 _SYSTEM = {"Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate",
            "LastModifiedById", "SystemModstamp"}
@@ -37,7 +39,7 @@ _REFERENCES = {"OwnerId": ["User"], "CreatedById": ["User"], "LastModifiedById":
                "WhoId": ["Contact", "Lead"], "WhatId": ["Account", "Opportunity", "Case"],
                "AccountId": ["Account"], "OpportunityId": ["Opportunity"],
                "UserRoleId": ["UserRole"], "ManagerId": ["User"], "ProfileId": ["Profile"],
-               "ParentRoleId": ["UserRole"]}
+               "ParentRoleId": ["UserRole"], "ParentId": ["Account"]}
 _PICKLISTS = {
     ("Task", "TaskSubtype"): ["Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"],
     ("Task", "Status"): ["Not Started", "In Progress", "Completed", "Waiting on someone else",
@@ -59,6 +61,20 @@ _PICKLISTS = {
     ("Opportunity", "ForecastCategoryName"): ["Omitted", "Pipeline", "Best Case", "Commit",
                                               "Closed"],
     ("User", "UserType"): ["Standard", "PowerPartner", "CsnOnly", "Guest"],
+    ("Account", "Type"): ["Prospect", "Customer - Direct", "Customer - Channel",
+                          "Channel Partner / Reseller", "Installation Partner",
+                          "Technology Partner", "Other"],
+    ("Account", "Industry"): [
+        "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
+        "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
+        "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government",
+        "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media",
+        "Not For Profit", "Recreation", "Retail", "Shipping", "Technology",
+        "Telecommunications", "Transportation", "Utilities", "Other"],
+    ("Account", "Rating"): ["Hot", "Warm", "Cold"],
+    ("Account", "AccountSource"): ["Web", "Phone Inquiry", "Partner Referral",
+                                   "Purchased List", "Other"],
+    ("Account", "Ownership"): ["Public", "Private", "Subsidiary", "Other"],
 }
 _PICKLISTS[("Opportunity", "ForecastCategory")] = ["Omitted", "Pipeline", "BestCase",
                                                    "Forecast", "Closed"]

@@ -85,7 +85,8 @@ def definition(kpi: Kpi, config: Config) -> KpiDefinition:
         Fact("Unit", _UNIT_WORDS.get(kpi.unit, kpi.unit)),
         Fact("Source", kpi.source or "Computed from other KPIs"),
         Fact("Measure", measure_words(kpi, names)),
-        Fact("Date field", kpi.date_field or fmt.MISSING),
+        # date: [ActivityDate, CreatedDate] reads "ActivityDate, else CreatedDate"
+        Fact("Date field", ", else ".join(kpi.date_fields) or fmt.MISSING),
         Fact("Credited to", kpi.credit_field or fmt.MISSING),
         Fact("Target", target_words(kpi, config)),
         Fact("Direction", "Lower is better" if kpi.direction == "lower" else "Higher is better"),

@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
 from kpisync.config.model import Config, Kpi
-from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS
+from kpisync.config.required import kpi_fields
+from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS, resolve_path
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.bulk import DEFAULT_BULK_POLICY, DEFAULT_BULK_THRESHOLD, BulkPolicy
@@ -143,8 +144,11 @@ def plan_objects(config: Config) -> list[ObjectPlan]:
     """User, UserRole, then each object the KPIs read, with the fields to fetch: those the
     KPIs use, plus Id, SystemModstamp, IsDeleted and OwnerId where the object has them.
 
-    A parent field written ``Opportunity.OwnerId`` (OpportunityHistory KPIs credit the
-    opportunity's owner) is fetched on the parent object; the child fetches ``OpportunityId``.
+    ``config.required_fields`` already follows lookups (``Account.Type`` puts Account in it,
+    see ``kpisync.config.required``), so an object reached only through a lookup is synced
+    like any other, with its own checkpoint. A parent field written ``Opportunity.OwnerId``
+    directly in ``required_fields`` is still fetched on the parent object; the child fetches
+    ``OpportunityId``.
     """
     wanted = {name: list(fields) for name, fields in REFERENCE_OBJECTS.items()}
     for sobject, fields in config.required_fields.items():
@@ -286,16 +290,12 @@ def _users(config: Config, sobject: str, field_name: str) -> str:
 
 
 def _kpi_fields(kpi: Kpi) -> set[tuple[str, str]]:
+    """(object, field) pairs a KPI reads, along its lookup paths too."""
     if kpi.source is None:
         return set()
-    m = kpi.measure
-    names = [m.field, m.start_field, m.end_field, kpi.date_field, kpi.credit_field,
-             *(f.field for f in kpi.filters)]
     found: set[tuple[str, str]] = set()
-    for name in filter(None, names):
-        if "." in name:
-            parent, parent_field = name.split(".", 1)
-            found |= {(parent, parent_field), (kpi.source, f"{parent}Id")}
-        else:
-            found.add((kpi.source, name))
+    for name in kpi_fields(kpi):
+        path = resolve_path(kpi.source, name)
+        found |= {(hop.source, hop.reference) for hop in path.hops}
+        found.add((path.sobject, path.field))
     return found
