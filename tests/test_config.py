@@ -461,7 +461,7 @@ SECOND_KPI_SNIPPETS = [
         second_kpi(*COMPLETE, "source: Task", "measure: count",
                    "target: {overrides: [{team: sdr, rep: ann@x.example, per_rep: 1}]}"),
         ["kpis.yaml:24:38: kpis[1].target.overrides[0]: an override applies to exactly one "
-         "of team, segment, region or rep; this one also has 'team'"],
+         "of team, segment, region, role or rep; this one also has 'team'"],
         id="override-two-scopes",
     ),
     pytest.param(
@@ -623,7 +623,7 @@ def test_cascade_problem(snippet, expected):
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
-                     "kpis, cascade, periods; got a list", id="top-level-list"),
+                     "kpis, cascade, periods, ramp, pacing; got a list", id="top-level-list"),
     ],
 )
 def test_unreadable_text(text, expected):

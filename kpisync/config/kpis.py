@@ -12,7 +12,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from kpisync.config import fields, readers
 from kpisync.config import yamlnodes as yn
-from kpisync.config.model import TIERS, UNITS, Filter, Kpi, Measure, Target
+from kpisync.config.model import ADDITIVE_MEASURES, TIERS, UNITS, Filter, Kpi, Measure, Target
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
@@ -97,7 +97,9 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
         credit_field = _credit(entries, path, problems, sobject)
     kpi_target: Target | None = None
     if "target" in entries:
-        kpi_target = target(entries["target"].value, yn.join(path, "target"), problems, refs)
+        additive = None if declared is None else declared in ADDITIVE_MEASURES
+        kpi_target = target(entries["target"].value, yn.join(path, "target"), problems, refs,
+                            additive)
     kpi = Kpi(
         id=kpi_id or "", name=name or "", tier=tier or "activities", type=kpi_type or "leading",
         unit=unit or "count", measure=measure or Measure("count"), description=description or "",

@@ -20,7 +20,7 @@ Unit = Literal["count", "currency", "percent", "days", "minutes"]
 Direction = Literal["higher", "lower"]
 FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "is_null"]
 MeasureKind = Literal["count", "sum", "average", "distinct_count", "ratio", "duration"]
-OverrideScope = Literal["team", "segment", "region", "rep"]
+OverrideScope = Literal["team", "segment", "region", "role", "rep"]
 
 #: calendar period kinds; ``year`` is the calendar year (it meant the fiscal year before issue 8)
 PERIOD_KINDS: tuple[str, ...] = ("week", "month", "quarter", "year", "fiscal_quarter",
@@ -142,24 +142,62 @@ class Measure:
         return self.kind in ADDITIVE_MEASURES
 
 
+#: (period kind or period key, amount): explicit targets that replace scaling for those periods
+PeriodAmounts = tuple[tuple[str, Decimal], ...]
+
+
 @dataclass(frozen=True)
 class TargetOverride:
     """A per-rep target that replaces the default for some reps. The most specific wins:
-    rep, then team, then segment, then region."""
+    rep, then role, then team, then segment, then region."""
 
     scope: OverrideScope
-    #: team id, segment label, region label, or a rep's user Id or username
+    #: team id, segment label, region label, Salesforce role name, or a rep's Id or username
     match: str
     per_rep: Decimal
+    #: explicit targets per period kind (("quarter", 850),) for these reps
+    per_period: PeriodAmounts = ()
+    #: explicit targets for named periods (("2026-Q4", 1000),) for these reps
+    periods: PeriodAmounts = ()
+    #: kpis.yaml line of the override, so a rep's page can say which one applied
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """New hires carry a share of their target by month of tenure (month 1 is the calendar
+    month they start in); from the month after the last listed one, 100 %."""
+
+    #: percent points per tenure month: (25, 50, 75)
+    months: tuple[Decimal, ...]
+    #: (username or user Id, first day) overriding User.CreatedDate as the start
+    start_dates: tuple[tuple[str, date], ...] = ()
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How far from the expected-to-date value still counts as on pace."""
+
+    #: percent points either side of expected: 10 means within ±10 % is "on pace"
+    tolerance: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True)
 class Target:
-    """What good looks like, per rep, per ``Org.default_period``."""
+    """What good looks like, per rep, per ``Org.default_period``, with explicit targets for
+    other period kinds and named periods."""
 
     per_rep: Decimal | None
     direction: Direction = "higher"
     overrides: tuple[TargetOverride, ...] = ()
+    per_period: PeriodAmounts = ()
+    periods: PeriodAmounts = ()
+    #: (team id, target per default period) for teams whose target is not the sum of reps'
+    team_totals: PeriodAmounts = ()
+    #: this KPI's own ramp months, replacing the top-level ``ramp`` (empty months: no ramp)
+    ramp: Ramp | None = None
+    #: kpis.yaml line of ``per_rep`` (or of ``target`` without one)
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -207,6 +245,9 @@ class Config:
     custom_periods: tuple[CustomPeriod, ...] = ()
     #: the fields the sync must fetch for each Salesforce object, derived from the KPIs
     required_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the new-hire ramp for every count and sum target (a KPI's own ``ramp`` replaces it)
+    ramp: Ramp | None = None
+    pacing: Pacing = field(default_factory=Pacing)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
-from kpisync.config import readers
+from kpisync.config import readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, Config, Org
+from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
@@ -34,6 +34,8 @@ TOP_KEYS = (
     Key("kpis", True, "the KPI definitions"),
     Key("cascade"),
     Key("periods"),
+    Key("ramp"),
+    Key("pacing"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -68,6 +70,8 @@ def validate(text: str, file: str) -> Config:
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
     resolve(refs, _defined(kpis, teams), problems)
+    ramp = targets.ramp(top["ramp"].value, problems) if "ramp" in top else None
+    pacing = targets.pacing(top["pacing"].value, problems) if "pacing" in top else None
     if problems or org is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
@@ -76,6 +80,7 @@ def validate(text: str, file: str) -> Config:
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade,
         custom_periods=custom,
         required_fields=required_fields(kpi_models, team_models),
+        ramp=ramp, pacing=pacing or Pacing(),
     )
 
 
