@@ -248,6 +248,7 @@ MEASURABLE = tuple(name for name, o in SOBJECTS.items() if o.measurable)
 USER_FIELDS = (
     "Id", "Username", "Name", "Email", "Title", "Department", "Division",
     "IsActive", "UserRoleId", "ManagerId", "SystemModstamp",
+    "CreatedDate",  # where a new hire's target ramp starts
 )
 USER_ROLE_FIELDS = ("Id", "Name", "ParentRoleId", "SystemModstamp")
 

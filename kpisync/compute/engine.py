@@ -15,9 +15,10 @@ from decimal import Decimal
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import membership, targets
+from kpisync.compute import membership, ranking, targets
 from kpisync.compute.cascade import cascade_steps
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
+from kpisync.compute.pacing import pacing
 from kpisync.compute.sql import (
     DIALECT,
     GROUP_ORG,
@@ -56,11 +57,12 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
             actuals.update(ratio(kpi, actuals))
 
     results = tuple(
-        _result(config, kpi, period, scope, actuals)
+        _result(config, kpi, period, scope, actuals, as_of)
         for kpi in config.kpis
         for period in periods
         for scope in _scopes(config, teams, reps)
     )
+    results = ranking.with_ranks(results, reps, periods)
     return Scorecard(
         config=config,
         as_of=as_of,
@@ -97,7 +99,9 @@ def scored_reps(
     if "User" not in columns:
         raise ComputeError("the store has no Salesforce users yet: run `kpisync sync` first")
     user_fields = {f for t in config.teams for f, _ in t.members.where}
-    return membership.assign_reps(config, membership.load_users(con, user_fields))
+    created_zone = config.org.timezone if "CreatedDate" in columns["User"] else None
+    users = membership.load_users(con, user_fields, created_zone=created_zone)
+    return membership.assign_reps(config, users)
 
 
 def _numeric(data_type: str) -> bool:
@@ -213,15 +217,18 @@ def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):
     yield "org", ORG_SCOPE_ID, config.org.name, reps, None
 
 
-def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals) -> KpiResult:
+def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals, as_of: date
+            ) -> KpiResult:
     scope_kind, scope_id, scope_name, who, team = scope
     actual = actuals.get((kpi.id, period.key, scope_kind, scope_id))
     if actual is None and kpi.measure.additive:
         actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
     if scope_kind == "rep":
-        target = targets.rep_target(config, kpi, who, period)
+        resolved = targets.resolve_rep(config, kpi, who, period)
     else:
-        target = targets.group_target(config, kpi, who, period, team)
+        resolved = targets.resolve_group(config, kpi, who, period, team)
+    target = resolved.value
+    progress = pacing(config, kpi, period, as_of, actual, target)
     return KpiResult(
         kpi_id=kpi.id,
         period_key=period.key,
@@ -231,7 +238,11 @@ def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals) -
         actual=normalize(actual),
         target=normalize(target),
         attainment=targets.attainment(kpi, actual, target),
-        on_pace=targets.on_pace(kpi, period, actual, target),
+        on_pace=progress.on_pace,
+        target_source=resolved.source,
+        expected=normalize(progress.expected),
+        pace=progress.pace,
+        projected=normalize(progress.projected),
     )
 
 

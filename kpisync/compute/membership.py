@@ -20,8 +20,11 @@ USER_TABLE = "sf_user"
 ROLE_TABLE = "sf_userrole"
 
 
-def load_users(con: duckdb.DuckDBPyConnection, extra_fields: Iterable[str]) -> list[dict[str, Any]]:
-    """Every synced user with its role name under the key ``RoleName``."""
+def load_users(con: duckdb.DuckDBPyConnection, extra_fields: Iterable[str], *,
+               created_zone: str | None = None) -> list[dict[str, Any]]:
+    """Every synced user with its role name under the key ``RoleName`` and, given
+    ``created_zone``, the local date of its CreatedDate there under ``StartDate`` (where a new
+    hire's ramp starts; stores synced before kpisync fetched CreatedDate lack the column)."""
     fields = ["Id", "Username", "Name", "IsActive", "UserRoleId", *sorted(set(extra_fields))]
     user = exp.to_identifier("u")
     role = exp.to_identifier("r")
@@ -38,7 +41,13 @@ def load_users(con: duckdb.DuckDBPyConnection, extra_fields: Iterable[str]) -> l
         )
         .order_by(exp.column("Id", table=user, quoted=True))
     )
-    cursor = con.execute(query.sql(dialect="duckdb"))
+    params: dict[str, Any] = {}
+    if created_zone is not None:
+        params["zone"] = created_zone
+        created = exp.AtTimeZone(this=exp.column("CreatedDate", table=user, quoted=True),
+                                 zone=exp.Placeholder(this="zone"))
+        query = query.select(exp.cast(created, "DATE").as_("StartDate", quoted=True))
+    cursor = con.execute(query.sql(dialect="duckdb"), params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -69,6 +78,7 @@ def assign_reps(config: Config, users: Iterable[Mapping[str, Any]]) -> list[Rep]
                 team_id=team.id,
                 active=bool(user.get("IsActive")),
                 role=user.get("RoleName"),
+                start_date=user.get("StartDate"),
             )
         )
     team_order = {t.id: i for i, t in enumerate(config.teams)}

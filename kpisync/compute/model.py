@@ -16,6 +16,7 @@ from typing import Literal
 from kpisync.config.model import Config
 
 Scope = Literal["rep", "team", "org"]
+Pace = Literal["ahead", "on_pace", "behind"]
 ORG_SCOPE_ID = "org"
 
 
@@ -53,6 +54,8 @@ class Rep:
     team_id: str
     active: bool
     role: str | None = None
+    #: first day in the org's timezone (User.CreatedDate), where tenure for the ramp starts
+    start_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,20 @@ class KpiResult:
     #: actual / target, or target / actual where lower is better; None without both
     attainment: Decimal | None
     #: for a running period: whether actual keeps up with the target scaled to time elapsed
+    #: (pace is "ahead" or "on_pace")
     on_pace: bool | None = None
+    #: for people: which target applied and how it was derived ("segment Enterprise override
+    #: (kpis.yaml line 72) × 3 months", "sum of 5 reps' targets")
+    target_source: str | None = None
+    #: for a running period: the target prorated to the business days elapsed
+    expected: Decimal | None = None
+    #: for a running period: "ahead", "on_pace" or "behind"; None before any business day
+    pace: Pace | None = None
+    #: for a running period: the end-of-period value at the current rate
+    projected: Decimal | None = None
+    #: 1 = best attainment among the rep's team / all reps, ties share a rank
+    rank_in_team: int | None = None
+    rank_in_org: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,48 +1,87 @@
-"""Targets per rep, team and org, and attainment against them.
+"""Targets per rep, team and org, with the reason each one is what it is, and attainment.
 
-kpis.yaml states a target per rep per default period, with overrides; the most specific
-override wins (rep, then team, then segment, then region). For additive KPIs (counts and sums)
-a team's target is the sum of its active reps' targets, the org's the sum of all, and a longer
-period's target is the per-period target times the periods it spans. Averages and ratios do not
-add up: their target is the same number at every scope and period length.
+Which entry of a KPI's ``target:`` applies to a rep: the most specific override that matches
+(rep, then role, then team, then segment, then region), else the KPI's default. For a period,
+that entry's explicit target for the period's key (``periods: {2026-Q4: ...}``) wins, then its
+target for the period's kind (``per_period: {quarter: ...}``); otherwise the target is scaled.
 
-A rep has a target only for the KPIs their team's scorecard tracks: an SDR team that shows
-calls and meetings is not charged a share of the revenue target, so the org's revenue target is
-the sum over the teams that carry it.
+Scaling, for counts and sums: the target for a period P is the sum, over the default periods B
+that overlap P, of target(B) × business days of P∩B ÷ business days of B. A quarter gets exactly
+three monthly targets, a week is prorated by its business days, and the pieces that tile a
+period add up to it exactly, because the arithmetic is done in fractions and rounded (to 4
+decimal places) once per rep. A default period with no business day at all is prorated by
+calendar days instead. Year to date counts the running default period in full (see
+``periods.year_to_date``): its target is the whole of every default period it touches.
 
-Inactive reps keep their actuals (their deals still count for the team) but get no target:
-kpisync cannot know from Salesforce when they left, and charging a team for a departed rep's
-quota would understate its attainment.
+Averages, ratios and durations do not add up: their target is the same number at every scope
+and period length (a team's is the override for that team, segment or region, if any).
+
+A team's count or sum target is the sum of its reps' unless ``team_totals`` sets it (per default
+period, scaled like any other); the org's is the sum of its teams'. A rep has a target only for
+the KPIs their team's scorecard tracks, and inactive reps have none: kpisync cannot know from
+Salesforce when they left, and charging a team for a departed rep's quota would understate its
+attainment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
+from kpisync.compute import ramp as ramps
+from kpisync.compute.calendar import business_days
 from kpisync.compute.model import Period, Rep
-from kpisync.compute.periods import periods_spanned
-from kpisync.config.model import Config, Kpi, Team
+from kpisync.compute.periods import _describe, period_containing
+from kpisync.config.model import Config, Kpi, Org, Target, TargetOverride, Team
 
-_SPECIFICITY = {"rep": 0, "team": 1, "segment": 2, "region": 3}
+_SPECIFICITY = {"rep": 0, "role": 1, "team": 2, "segment": 3, "region": 4}
+_PLACES = 10_000  # targets are rounded to 4 decimal places, once, at the end
 
 
-def per_rep_target(kpi: Kpi, team: Team, rep: Rep | None) -> Decimal | None:
-    """The per-period target for one rep of ``team`` (or a typical rep when ``rep`` is None)."""
-    if kpi.target is None:
+@dataclass(frozen=True)
+class Resolved:
+    """A target and, for people, where it came from."""
+
+    value: Decimal | None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The part of ``target:`` that applies to some reps: the default or one override."""
+
+    per_rep: Decimal | None
+    per_period: dict[str, Decimal]
+    periods: dict[str, Decimal]
+    #: "default per_rep (kpis.yaml line 63)", "segment Enterprise override (kpis.yaml line 72)"
+    label: str
+
+
+def entry_for(kpi: Kpi, team: Team | None, rep: Rep | None) -> Entry | None:
+    """The most specific entry for ``rep`` of ``team`` (a typical member when ``rep`` is None;
+    the org when ``team`` is None too)."""
+    target = kpi.target
+    if target is None:
         return None
-    candidates = []
-    for override in kpi.target.overrides:
-        if (
-            (override.scope == "rep" and rep is not None and _is_rep(override.match, rep))
-            or (override.scope == "team" and override.match == team.id)
-            or (override.scope == "segment" and override.match == team.segment)
-            or (override.scope == "region" and override.match == team.region)
-        ):
-            candidates.append(override)
-    if candidates:
-        return min(candidates, key=lambda o: _SPECIFICITY[o.scope]).per_rep
-    return kpi.target.per_rep
+    matching = [o for o in target.overrides if team is not None and _applies(o, team, rep)]
+    if matching:
+        best = min(matching, key=lambda o: _SPECIFICITY[o.scope])
+        return Entry(best.per_rep, dict(best.per_period), dict(best.periods),
+                     f"{best.scope} {best.match} override (kpis.yaml line {best.line})")
+    return Entry(target.per_rep, dict(target.per_period), dict(target.periods),
+                 f"default per_rep (kpis.yaml line {target.line})")
+
+
+def _applies(override: TargetOverride, team: Team, rep: Rep | None) -> bool:
+    if override.scope == "rep":
+        return rep is not None and _is_rep(override.match, rep)
+    if override.scope == "role":
+        return rep is not None and override.match == rep.role
+    return override.match == {"team": team.id, "segment": team.segment,
+                              "region": team.region}[override.scope]
 
 
 def _is_rep(match: str, rep: Rep) -> bool:
@@ -51,64 +90,194 @@ def _is_rep(match: str, rep: Rep) -> bool:
     return match[:15] == rep.id[:15]
 
 
-def period_multiplier(config: Config, kpi: Kpi, period: Period) -> int:
+def per_rep_target(kpi: Kpi, team: Team, rep: Rep | None) -> Decimal | None:
+    """The per-default-period target for one rep of ``team`` (a typical rep when None)."""
+    entry = entry_for(kpi, team, rep)
+    return None if entry is None else entry.per_rep
+
+
+# -- reps ------------------------------------------------------------------------------------
+def resolve_rep(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
+    team = config.team(rep.team_id)
+    if not rep.active or kpi.id not in team.kpis:
+        return Resolved(None)
+    entry = entry_for(kpi, team, rep)
+    if entry is None:
+        return Resolved(None)
     if not kpi.measure.additive:
-        return 1
-    org = config.org
-    return periods_spanned(period, org.default_period, org.fiscal_year_start_month,
-                           org.week_start)
+        return _fixed(entry, period)
+    schedule = ramps.schedule(config, kpi, rep)
+    value, how = scaled(config.org, entry, period, schedule)
+    if value is None:
+        return Resolved(None)
+    ramped = f"; {schedule.describe()}" if schedule and _ramped(schedule, config.org, period) \
+        else ""
+    return Resolved(round_target(value), how + ramped)
 
 
 def rep_target(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Decimal | None:
-    team = config.team(rep.team_id)
-    if not rep.active or kpi.id not in team.kpis:
-        return None
-    base = per_rep_target(kpi, team, rep)
-    return None if base is None else base * period_multiplier(config, kpi, period)
+    return resolve_rep(config, kpi, rep, period).value
 
 
-def group_target(
-    config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period, team: Team | None
-) -> Decimal | None:
+def _fixed(entry: Entry, period: Period) -> Resolved:
+    """A non-additive target: the same number whatever the period's length."""
+    if period.key in entry.periods:
+        return Resolved(entry.periods[period.key], _explicit(period.key, entry))
+    if period.kind in entry.per_period:
+        return Resolved(entry.per_period[period.kind], _explicit(period.kind, entry))
+    return Resolved(entry.per_rep, entry.label if entry.per_rep is not None else None)
+
+
+def _explicit(name: str, entry: Entry) -> str:
+    label = entry.label.replace("default per_rep", "default target")
+    return f"explicit {name} target of the {label}"
+
+
+# -- scaling ---------------------------------------------------------------------------------
+def scaled(org: Org, entry: Entry, period: Period, schedule: ramps.Schedule | None = None
+           ) -> tuple[Fraction | None, str]:
+    """The exact (unrounded) additive target of ``entry`` for ``period``, and how it was got."""
+    start, end = target_span(period, org)
+    for name, amounts in ((period.key, entry.periods), (period.kind, entry.per_period)):
+        if name in amounts:
+            return _share(amounts[name], (start, end), (start, end), org, schedule), \
+                _explicit(name, entry)
+    total = Fraction(0)
+    blocks = default_periods(org, start, end)
+    named = []
+    for key, b_start, b_end in blocks:
+        amount = entry.periods.get(key, entry.per_period.get(org.default_period, entry.per_rep))
+        if amount is None:
+            return None, ""
+        if key in entry.periods:
+            named.append(key)
+        total += _share(amount, (b_start, b_end), (start, end), org, schedule)
+    return total, entry.label + _how_scaled(org, blocks, (start, end), named)
+
+
+def _how_scaled(org: Org, blocks, span: tuple[date, date], named: list[str]) -> str:
+    whole = blocks[0][1] == span[0] and blocks[-1][2] == span[1]
+    if whole and len(blocks) == 1:
+        how = ""
+    elif whole:
+        how = f" × {len(blocks)} {org.default_period.replace('_', ' ')}s"
+    else:
+        how = ", prorated by business days"
+    if named:
+        how += f" (explicit {', '.join(named)} included)"
+    return how
+
+
+def _share(amount: Decimal, block: tuple[date, date], part: tuple[date, date], org: Org,
+           schedule: ramps.Schedule | None) -> Fraction:
+    """The part of ``amount`` (the target of ``block``) that falls on the days of ``part``,
+    weighted by business days and by the ramp."""
+    lo, hi = max(block[0], part[0]), min(block[1], part[1])
+    if hi < lo:
+        return Fraction(0)
+    calendar = business_days(block[0], block[1], org) == 0
+
+    def weight(a: date, b: date) -> int:
+        if calendar:
+            return max((b - a).days + 1, 0)
+        return business_days(a, b, org)
+
+    days = Fraction(weight(lo, hi))
+    for stretch in schedule.stretches if schedule else ():
+        s_lo, s_hi = max(lo, stretch.start), min(hi, stretch.end)
+        if s_lo <= s_hi:
+            days -= (1 - stretch.share) * weight(s_lo, s_hi)
+    return Fraction(amount) * days / weight(block[0], block[1])
+
+
+def _ramped(schedule: ramps.Schedule, org: Org, period: Period) -> bool:
+    start, end = target_span(period, org)
+    return any(s.start <= end and start <= s.end for s in schedule.stretches)
+
+
+def target_span(period: Period, org: Org) -> tuple[date, date]:
+    """The days a period's target covers: its own, except that year to date runs to the end
+    of the running default period (which it counts in full)."""
+    if period.kind == "ytd":
+        return period.start, period_containing(period.end, org.default_period,
+                                               org.fiscal_year_start_month)[1]
+    return period.start, period.end
+
+
+def default_periods(org: Org, start: date, end: date) -> list[tuple[str, date, date]]:
+    """(key, start, end) of each ``org.default_period`` overlapping ``start``..``end``."""
+    found = []
+    day = start
+    while day <= end:
+        b_start, b_end = period_containing(day, org.default_period, org.fiscal_year_start_month)
+        key, _ = _describe(b_start, org.default_period, org.fiscal_year_start_month)
+        found.append((key, b_start, b_end))
+        day = b_end + timedelta(days=1)
+    return found
+
+
+def round_target(value: Fraction) -> Decimal:
+    """To 4 decimal places, half to even, exactly (no float, no context precision)."""
+    return Decimal(round(value * _PLACES)).scaleb(-4)
+
+
+# -- teams and the org -----------------------------------------------------------------------
+def resolve_group(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
+                  team: Team | None) -> Resolved:
     """A team's target (``team`` given) or the org's (``team`` None) over ``reps``."""
-    if kpi.target is None:
-        return None
-    if kpi.measure.additive:
-        targets = [t for t in (rep_target(config, kpi, r, period) for r in reps) if t is not None]
-        return sum(targets, Decimal(0)) if targets else None
-    if team is None:
-        return kpi.target.per_rep
+    target = kpi.target
+    if target is None:
+        return Resolved(None)
+    if not kpi.measure.additive:
+        if team is not None and kpi.id not in team.kpis:
+            return Resolved(None)
+        entry = entry_for(kpi, team, None)
+        return Resolved(None) if entry is None else _fixed(entry, period)
+    members = list(reps)
+    if team is not None:
+        return _team_total(config, kpi, target, members, period, team)
+    totals = [_team_total(config, kpi, target, [r for r in members if r.team_id == t.id],
+                          period, t) for t in config.teams]
+    values = [t.value for t in totals if t.value is not None]
+    if not values:
+        return Resolved(None)
+    return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "team"))
+
+
+def group_target(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
+                 team: Team | None) -> Decimal | None:
+    return resolve_group(config, kpi, reps, period, team).value
+
+
+def _team_total(config: Config, kpi: Kpi, target: Target, members: list[Rep], period: Period,
+                team: Team) -> Resolved:
     if kpi.id not in team.kpis:
-        return None
-    return per_rep_target(kpi, team, None)
+        return Resolved(None)
+    explicit = dict(target.team_totals).get(team.id)
+    if explicit is not None:
+        entry = Entry(explicit, {}, {}, f"explicit team total (kpis.yaml line {target.line})")
+        value, how = scaled(config.org, entry, period)
+        return Resolved(None if value is None else round_target(value), how)
+    values = [v for v in (rep_target(config, kpi, r, period) for r in members) if v is not None]
+    if not values:
+        return Resolved(None)
+    return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "rep"))
 
 
+def _sum_of(n: int, what: str) -> str:
+    return f"sum of 1 {what}'s targets" if n == 1 else f"sum of {n} {what}s' targets"
+
+
+# -- attainment ------------------------------------------------------------------------------
 def attainment(kpi: Kpi, actual: Decimal | None, target: Decimal | None) -> Decimal | None:
-    """Actual over target, inverted where lower is better; 1 means exactly on target."""
-    if actual is None or target is None:
+    """Actual over target, inverted where lower is better; 1 means exactly on target. None
+    without both, and for a target of 0 (nothing to measure against)."""
+    if actual is None or target is None or target <= 0:
         return None
     if kpi.direction == "lower":
         if actual <= 0:
             return None
         value = target / actual
     else:
-        if target <= 0:
-            return None
         value = actual / target
     return value.quantize(Decimal("0.0001"))
-
-
-def on_pace(
-    kpi: Kpi, period: Period, actual: Decimal | None, target: Decimal | None
-) -> bool | None:
-    """For a running period: is the actual keeping up with the target prorated to today?
-
-    Additive KPIs compare with the target scaled by the share of the period elapsed (calendar
-    days for now); averages and ratios compare with the full target.
-    """
-    if not period.is_current or actual is None or target is None:
-        return None
-    expected = target * period.elapsed if kpi.measure.additive else target
-    if kpi.direction == "lower":
-        return actual <= expected
-    return actual >= expected
