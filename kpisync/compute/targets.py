@@ -70,9 +70,13 @@ def entry_for(kpi: Kpi, team: Team | None, rep: Rep | None) -> Entry | None:
     if matching:
         best = min(matching, key=lambda o: _SPECIFICITY[o.scope])
         return Entry(best.per_rep, dict(best.per_period), dict(best.periods),
-                     f"{best.scope} {best.match} override (kpis.yaml line {best.line})")
+                     f"{best.scope} {best.match} override{_where(best.line)}")
     return Entry(target.per_rep, dict(target.per_period), dict(target.periods),
-                 f"default per_rep (kpis.yaml line {target.line})")
+                 f"default per_rep{_where(target.line)}")
+
+
+def _where(line: int) -> str:
+    return f" (kpis.yaml line {line})" if line else ""
 
 
 def _applies(override: TargetOverride, team: Team, rep: Rep | None) -> bool:
@@ -255,7 +259,7 @@ def _team_total(config: Config, kpi: Kpi, target: Target, members: list[Rep], pe
         return Resolved(None)
     explicit = dict(target.team_totals).get(team.id)
     if explicit is not None:
-        entry = Entry(explicit, {}, {}, f"explicit team total (kpis.yaml line {target.line})")
+        entry = Entry(explicit, {}, {}, "explicit team total (team_totals)")
         value, how = scaled(config.org, entry, period)
         return Resolved(None if value is None else round_target(value), how)
     values = [v for v in (rep_target(config, kpi, r, period) for r in members) if v is not None]

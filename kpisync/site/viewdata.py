@@ -112,6 +112,9 @@ class KpiCard:
     #: the same KPI for fiscal year to date, when the window has it
     ytd_label: str
     ytd: Figure | None
+    #: on a rep's page, which target applied: "Target source: segment Enterprise override
+    #: (kpis.yaml line 72)"; empty elsewhere
+    target_source: str = ""
 
 
 @dataclass(frozen=True)

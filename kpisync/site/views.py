@@ -146,6 +146,8 @@ class Site:
             figure=figure,
             ytd_label=ytd.label if ytd else "",
             ytd=self.figure(kpi, ytd, scope, scope_id) if ytd else None,
+            target_source=f"Target source: {result.target_source}"
+            if scope == "rep" and has_target and result.target_source else "",
         )
 
     def history(self, kpis: list[Kpi], scope: Scope, scope_id: str, rel) -> History:
