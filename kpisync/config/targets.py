@@ -150,7 +150,10 @@ def _kpi_ramp(pair: yn.Pair, path: str, problems: Problems, additive: bool | Non
         problems.add(pair.key_node, own, "a ramp scales counts and sums; an average or ratio "
                      "target is the same for new hires")
         return None
-    entries = readers.mapping(pair.value, own, problems, KPI_RAMP_KEYS)
+    entries = readers.mapping(pair.value, own, problems, RAMP_KEYS)
+    if entries is not None and "start_dates" in entries:
+        problems.add(entries["start_dates"].key_node, own, "start dates are about people, not "
+                     "one KPI: set them once, in the top-level ramp.start_dates")
     if entries is None or "months" not in entries:
         return None
     return Ramp(months=_ramp_months(entries["months"].value, yn.join(own, "months"), problems))
