@@ -22,10 +22,11 @@ SCOPES = ("team", "segment", "region", "role", "rep")
 TARGET_PERIOD_KINDS = ("week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year")
 #: a User Id: key prefix 005, 15 characters (case-sensitive) or 18 (case-safe)
 USER_ID = re.compile(r"^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
-#: the keys periods get: 2026-11, 2026-Q4, FY2027-Q3, FY2027, 2026-W45, 2026
+#: the keys periods get: 2026-11, 2026-Q4, FY2027-Q3, FY2027, 2026-W45, 2026, and
+#: wk-2026-11-01 for a week that does not start on Monday
 PERIOD_KEY = re.compile(
     r"^(?:\d{4}-(?:0[1-9]|1[0-2])|\d{4}-Q[1-4]|FY\d{4}(?:-Q[1-4])?"
-    r"|\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3])|\d{4})$"
+    r"|\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3])|\d{4}|wk-\d{4}-\d{2}-\d{2})$"
 )
 PERIOD_KEY_EXAMPLES = "2026-11, 2026-Q4, FY2027-Q3, FY2027, 2026-W45 or a custom period's id"
 
