@@ -100,6 +100,16 @@ def per_rep_target(kpi: Kpi, team: Team, rep: Rep | None) -> Decimal | None:
     return None if entry is None else entry.per_rep
 
 
+def period_multiplier(config: Config, kpi: Kpi, period: Period) -> int:
+    """How many default periods ``period`` touches (1 for averages and ratios): the factor of a
+    plain ``per_rep`` target for periods made of whole default periods. ``resolve_rep`` is the
+    rule itself (business-day proration, explicit targets, ramp) and says how it got there."""
+    if not kpi.measure.additive:
+        return 1
+    start, end = target_span(period, config.org)
+    return len(default_periods(config.org, start, end))
+
+
 # -- reps ------------------------------------------------------------------------------------
 def resolve_rep(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
     team = config.team(rep.team_id)
