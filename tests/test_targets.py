@@ -293,7 +293,7 @@ def test_scaled_targets_add_up(pieces, per_rep, named, holidays, workdays):
     """The exact targets of pieces tiling a quarter sum to the quarter's; each rounds once to
     4 places, so the rounded pieces are within half a unit of the 4th place each."""
     org = Org(name="P", timezone="UTC", holidays=tuple(holidays), workdays=workdays)
-    entry = Entry(per_rep, {}, dict(named), "default")
+    entry = Entry(per_rep, (), tuple(named.items()), "default")
     quarter = Period("2026-Q3", "", "quarter", QUARTER_START, QUARTER_END)
     whole, _ = scaled(org, entry, quarter)
     parts = [scaled(org, entry, p)[0] for p in pieces]
@@ -305,7 +305,7 @@ def test_scaled_targets_add_up(pieces, per_rep, named, holidays, workdays):
 @settings(max_examples=100, deadline=None)
 @given(AMOUNTS, st.dictionaries(st.sampled_from(["2026-07", "2026-08", "2026-09"]), AMOUNTS))
 def test_months_of_a_quarter_add_up_to_the_cent(per_rep, named):
-    entry = Entry(per_rep, {}, dict(named), "default")
+    entry = Entry(per_rep, (), tuple(named.items()), "default")
     months = [JULY, AUGUST, SEPTEMBER]
     total = sum((round_target(scaled(ORG, entry, m)[0]) for m in months), Decimal(0))
     assert total == round_target(scaled(ORG, entry, Q3)[0])

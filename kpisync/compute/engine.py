@@ -56,8 +56,9 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals))
 
+    book = targets.TargetBook(config)
     results = tuple(
-        _result(config, kpi, period, scope, actuals, as_of)
+        _result(config, kpi, period, scope, actuals, as_of, book)
         for kpi in config.kpis
         for period in periods
         for scope in _scopes(config, teams, reps)
@@ -217,16 +218,16 @@ def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):
     yield "org", ORG_SCOPE_ID, config.org.name, reps, None
 
 
-def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals, as_of: date
-            ) -> KpiResult:
+def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals, as_of: date,
+            book: targets.TargetBook) -> KpiResult:
     scope_kind, scope_id, scope_name, who, team = scope
     actual = actuals.get((kpi.id, period.key, scope_kind, scope_id))
     if actual is None and kpi.measure.additive:
         actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
     if scope_kind == "rep":
-        resolved = targets.resolve_rep(config, kpi, who, period)
+        resolved = book.rep(kpi, who, period)
     else:
-        resolved = targets.resolve_group(config, kpi, who, period, team)
+        resolved = book.group(kpi, who, period, team)
     target = resolved.value
     progress = pacing(config, kpi, period, as_of, actual, target)
     return KpiResult(

@@ -30,13 +30,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from kpisync.compute import ramp as ramps
 from kpisync.compute.calendar import business_days
 from kpisync.compute.model import Period, Rep
 from kpisync.compute.periods import _describe, period_containing
-from kpisync.config.model import Config, Kpi, Org, Target, TargetOverride, Team
+from kpisync.config.model import Config, Kpi, Org, PeriodAmounts, TargetOverride, Team
 
+_business_days = lru_cache(maxsize=65536)(business_days)
 _SPECIFICITY = {"rep": 0, "role": 1, "team": 2, "segment": 3, "region": 4}
 _PLACES = 10_000  # targets are rounded to 4 decimal places, once, at the end
 
@@ -54,10 +56,18 @@ class Entry:
     """The part of ``target:`` that applies to some reps: the default or one override."""
 
     per_rep: Decimal | None
-    per_period: dict[str, Decimal]
-    periods: dict[str, Decimal]
+    #: (period kind, amount)
+    per_period: PeriodAmounts
+    #: (period key, amount)
+    periods: PeriodAmounts
     #: "default per_rep (kpis.yaml line 63)", "segment Enterprise override (kpis.yaml line 72)"
     label: str
+
+    def for_key(self, key: str) -> Decimal | None:
+        return next((amount for k, amount in self.periods if k == key), None)
+
+    def for_kind(self, kind: str) -> Decimal | None:
+        return next((amount for k, amount in self.per_period if k == kind), None)
 
 
 def entry_for(kpi: Kpi, team: Team | None, rep: Rep | None) -> Entry | None:
@@ -69,9 +79,9 @@ def entry_for(kpi: Kpi, team: Team | None, rep: Rep | None) -> Entry | None:
     matching = [o for o in target.overrides if team is not None and _applies(o, team, rep)]
     if matching:
         best = min(matching, key=lambda o: _SPECIFICITY[o.scope])
-        return Entry(best.per_rep, dict(best.per_period), dict(best.periods),
+        return Entry(best.per_rep, best.per_period, best.periods,
                      f"{best.scope} {best.match} override{_where(best.line)}")
-    return Entry(target.per_rep, dict(target.per_period), dict(target.periods),
+    return Entry(target.per_rep, target.per_period, target.periods,
                  f"default per_rep{_where(target.line)}")
 
 
@@ -110,35 +120,131 @@ def period_multiplier(config: Config, kpi: Kpi, period: Period) -> int:
     return len(default_periods(config.org, start, end))
 
 
-# -- reps ------------------------------------------------------------------------------------
+# -- one compute's targets ------------------------------------------------------------------
+class TargetBook:
+    """The targets of one compute. Each rep's target for a KPI and period is worked out once;
+    team totals and the org's total (the sum of the teams') reuse them."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._team_of = {team.id: team for team in config.teams}
+        self._reps: dict[tuple, Resolved] = {}
+        self._teams: dict[tuple, Resolved] = {}
+        self._entries: dict[tuple[str, str], tuple[Entry | None, ramps.Schedule | None]] = {}
+        #: reps sharing an entry (and a ramp start) share its scaled target
+        self._scaled: dict[tuple, Resolved] = {}
+
+    def rep(self, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
+        key = (kpi.id, rep.id, *_period_id(period))
+        if key not in self._reps:
+            self._reps[key] = self._rep(kpi, rep, period)
+        return self._reps[key]
+
+    def _rep(self, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
+        config = self.config
+        team = self._team_of[rep.team_id]
+        if not rep.active or kpi.id not in team.kpis:
+            return Resolved(None)
+        if (kpi.id, rep.id) not in self._entries:
+            self._entries[(kpi.id, rep.id)] = (entry_for(kpi, team, rep),
+                                               ramps.schedule(config, kpi, rep))
+        entry, schedule = self._entries[(kpi.id, rep.id)]
+        if entry is None:
+            return Resolved(None)
+        if not kpi.measure.additive:
+            return _fixed(entry, period)
+        # an entry's label names it uniquely within its KPI; a KPI's ramp months are fixed
+        key = (kpi.id, entry.label, schedule.first_day if schedule else None,
+               *_period_id(period))
+        if key not in self._scaled:
+            self._scaled[key] = _rounded(config.org, entry, period, schedule)
+        return self._scaled[key]
+
+    def group(self, kpi: Kpi, reps: Iterable[Rep], period: Period, team: Team | None
+              ) -> Resolved:
+        """A team's target (``team`` given) or the org's (``team`` None) over ``reps``."""
+        if kpi.target is None:
+            return Resolved(None)
+        if not kpi.measure.additive:
+            if team is not None and kpi.id not in team.kpis:
+                return Resolved(None)
+            entry = entry_for(kpi, team, None)
+            return Resolved(None) if entry is None else _fixed(entry, period)
+        members = list(reps)
+        if team is not None:
+            return self._team(kpi, members, period, team)
+        totals = [self._team(kpi, [r for r in members if r.team_id == t.id], period, t)
+                  for t in self.config.teams]
+        values = [t.value for t in totals if t.value is not None]
+        if not values:
+            return Resolved(None)
+        return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "team"))
+
+    def _team(self, kpi: Kpi, members: list[Rep], period: Period, team: Team) -> Resolved:
+        key = (kpi.id, team.id, *_period_id(period))
+        if key not in self._teams:
+            self._teams[key] = self._team_total(kpi, members, period, team)
+        return self._teams[key]
+
+    def _team_total(self, kpi: Kpi, members: list[Rep], period: Period, team: Team
+                    ) -> Resolved:
+        assert kpi.target is not None
+        if kpi.id not in team.kpis:
+            return Resolved(None)
+        explicit = dict(kpi.target.team_totals).get(team.id)
+        if explicit is not None:
+            entry = Entry(explicit, (), (), "explicit team total (team_totals)")
+            value, how = scaled(self.config.org, entry, period)
+            return Resolved(None if value is None else round_target(value), how)
+        values = [v for v in (self.rep(kpi, r, period).value for r in members) if v is not None]
+        if not values:
+            return Resolved(None)
+        return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "rep"))
+
+
 def resolve_rep(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
-    team = config.team(rep.team_id)
-    if not rep.active or kpi.id not in team.kpis:
-        return Resolved(None)
-    entry = entry_for(kpi, team, rep)
-    if entry is None:
-        return Resolved(None)
-    if not kpi.measure.additive:
-        return _fixed(entry, period)
-    schedule = ramps.schedule(config, kpi, rep)
-    value, how = scaled(config.org, entry, period, schedule)
-    if value is None:
-        return Resolved(None)
-    ramped = f"; {schedule.describe()}" if schedule and _ramped(schedule, config.org, period) \
-        else ""
-    return Resolved(round_target(value), how + ramped)
+    return TargetBook(config).rep(kpi, rep, period)
 
 
 def rep_target(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Decimal | None:
     return resolve_rep(config, kpi, rep, period).value
 
 
+def resolve_group(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
+                  team: Team | None) -> Resolved:
+    return TargetBook(config).group(kpi, reps, period, team)
+
+
+def group_target(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
+                 team: Team | None) -> Decimal | None:
+    return resolve_group(config, kpi, reps, period, team).value
+
+
+def _rounded(org: Org, entry: Entry, period: Period, schedule: ramps.Schedule | None
+             ) -> Resolved:
+    value, how = scaled(org, entry, period, schedule)
+    if value is None:
+        return Resolved(None)
+    if schedule and _ramped(schedule, org, period):
+        how += f"; {schedule.describe()}"
+    return Resolved(round_target(value), how)
+
+
+def _period_id(period: Period) -> tuple[str, date, date]:
+    return period.key, period.start, period.end
+
+
+def _sum_of(n: int, what: str) -> str:
+    return f"sum of 1 {what}'s targets" if n == 1 else f"sum of {n} {what}s' targets"
+
+
+# -- reps ------------------------------------------------------------------------------------
 def _fixed(entry: Entry, period: Period) -> Resolved:
     """A non-additive target: the same number whatever the period's length."""
-    if period.key in entry.periods:
-        return Resolved(entry.periods[period.key], _explicit(period.key, entry))
-    if period.kind in entry.per_period:
-        return Resolved(entry.per_period[period.kind], _explicit(period.kind, entry))
+    for name, amount in ((period.key, entry.for_key(period.key)),
+                         (period.kind, entry.for_kind(period.kind))):
+        if amount is not None:
+            return Resolved(amount, _explicit(name, entry))
     return Resolved(entry.per_rep, entry.label if entry.per_rep is not None else None)
 
 
@@ -152,19 +258,23 @@ def scaled(org: Org, entry: Entry, period: Period, schedule: ramps.Schedule | No
            ) -> tuple[Fraction | None, str]:
     """The exact (unrounded) additive target of ``entry`` for ``period``, and how it was got."""
     start, end = target_span(period, org)
-    for name, amounts in ((period.key, entry.periods), (period.kind, entry.per_period)):
-        if name in amounts:
-            return _share(amounts[name], (start, end), (start, end), org, schedule), \
+    for name, amount in ((period.key, entry.for_key(period.key)),
+                         (period.kind, entry.for_kind(period.kind))):
+        if amount is not None:
+            return _share(amount, (start, end), (start, end), org, schedule), \
                 _explicit(name, entry)
     total = Fraction(0)
     blocks = default_periods(org, start, end)
     named = []
     for key, b_start, b_end in blocks:
-        amount = entry.periods.get(key, entry.per_period.get(org.default_period, entry.per_rep))
+        amount = entry.for_key(key)
+        if amount is not None:
+            named.append(key)
+        else:
+            amount = entry.for_kind(org.default_period)
+            amount = entry.per_rep if amount is None else amount
         if amount is None:
             return None, ""
-        if key in entry.periods:
-            named.append(key)
         total += _share(amount, (b_start, b_end), (start, end), org, schedule)
     return total, entry.label + _how_scaled(org, blocks, (start, end), named)
 
@@ -189,12 +299,12 @@ def _share(amount: Decimal, block: tuple[date, date], part: tuple[date, date], o
     lo, hi = max(block[0], part[0]), min(block[1], part[1])
     if hi < lo:
         return Fraction(0)
-    calendar = business_days(block[0], block[1], org) == 0
+    calendar = _business_days(block[0], block[1], org) == 0
 
     def weight(a: date, b: date) -> int:
         if calendar:
             return max((b - a).days + 1, 0)
-        return business_days(a, b, org)
+        return _business_days(a, b, org)
 
     days = Fraction(weight(lo, hi))
     for stretch in schedule.stretches if schedule else ():
@@ -233,53 +343,6 @@ def default_periods(org: Org, start: date, end: date) -> list[tuple[str, date, d
 def round_target(value: Fraction) -> Decimal:
     """To 4 decimal places, half to even, exactly (no float, no context precision)."""
     return Decimal(round(value * _PLACES)).scaleb(-4)
-
-
-# -- teams and the org -----------------------------------------------------------------------
-def resolve_group(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
-                  team: Team | None) -> Resolved:
-    """A team's target (``team`` given) or the org's (``team`` None) over ``reps``."""
-    target = kpi.target
-    if target is None:
-        return Resolved(None)
-    if not kpi.measure.additive:
-        if team is not None and kpi.id not in team.kpis:
-            return Resolved(None)
-        entry = entry_for(kpi, team, None)
-        return Resolved(None) if entry is None else _fixed(entry, period)
-    members = list(reps)
-    if team is not None:
-        return _team_total(config, kpi, target, members, period, team)
-    totals = [_team_total(config, kpi, target, [r for r in members if r.team_id == t.id],
-                          period, t) for t in config.teams]
-    values = [t.value for t in totals if t.value is not None]
-    if not values:
-        return Resolved(None)
-    return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "team"))
-
-
-def group_target(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
-                 team: Team | None) -> Decimal | None:
-    return resolve_group(config, kpi, reps, period, team).value
-
-
-def _team_total(config: Config, kpi: Kpi, target: Target, members: list[Rep], period: Period,
-                team: Team) -> Resolved:
-    if kpi.id not in team.kpis:
-        return Resolved(None)
-    explicit = dict(target.team_totals).get(team.id)
-    if explicit is not None:
-        entry = Entry(explicit, {}, {}, "explicit team total (team_totals)")
-        value, how = scaled(config.org, entry, period)
-        return Resolved(None if value is None else round_target(value), how)
-    values = [v for v in (rep_target(config, kpi, r, period) for r in members) if v is not None]
-    if not values:
-        return Resolved(None)
-    return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "rep"))
-
-
-def _sum_of(n: int, what: str) -> str:
-    return f"sum of 1 {what}'s targets" if n == 1 else f"sum of {n} {what}s' targets"
 
 
 # -- attainment ------------------------------------------------------------------------------
