@@ -24,9 +24,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from kpisync.compute.calendar import business_days
 from kpisync.compute.model import Pace, Period
-from kpisync.compute.targets import round_target, target_span
+from kpisync.compute.targets import cached_business_days, round_target, target_span
 from kpisync.config.model import Config, Kpi
 
 
@@ -47,8 +46,8 @@ def pacing(config: Config, kpi: Kpi, period: Period, as_of: date, actual: Decima
     if not period.is_current or target is None:
         return Progress()
     start, end = target_span(period, config.org)
-    total = business_days(start, end, config.org)
-    done = business_days(start, min(as_of, end), config.org)
+    total = cached_business_days(start, end, config.org)
+    done = cached_business_days(start, min(as_of, end), config.org)
     additive = kpi.measure.additive
     if done == 0 or total == 0:
         return Progress(expected=Decimal(0) if additive else target)

@@ -38,7 +38,8 @@ from kpisync.compute.model import Period, Rep
 from kpisync.compute.periods import _describe, period_containing
 from kpisync.config.model import Config, Kpi, Org, PeriodAmounts, TargetOverride, Team
 
-_business_days = lru_cache(maxsize=65536)(business_days)
+#: the same few spans are asked for again and again (a month, its weeks, the quarter)
+cached_business_days = lru_cache(maxsize=65536)(business_days)
 _SPECIFICITY = {"rep": 0, "role": 1, "team": 2, "segment": 3, "region": 4}
 _PLACES = 10_000  # targets are rounded to 4 decimal places, once, at the end
 
@@ -194,8 +195,7 @@ class TargetBook:
         explicit = dict(kpi.target.team_totals).get(team.id)
         if explicit is not None:
             entry = Entry(explicit, (), (), "explicit team total (team_totals)")
-            value, how = scaled(self.config.org, entry, period)
-            return Resolved(None if value is None else round_target(value), how)
+            return _rounded(self.config.org, entry, period, None)
         values = [v for v in (self.rep(kpi, r, period).value for r in members) if v is not None]
         if not values:
             return Resolved(None)
@@ -238,7 +238,7 @@ def _sum_of(n: int, what: str) -> str:
     return f"sum of 1 {what}'s targets" if n == 1 else f"sum of {n} {what}s' targets"
 
 
-# -- reps ------------------------------------------------------------------------------------
+# -- averages, ratios and durations ---------------------------------------------------------
 def _fixed(entry: Entry, period: Period) -> Resolved:
     """A non-additive target: the same number whatever the period's length."""
     for name, amount in ((period.key, entry.for_key(period.key)),
@@ -299,12 +299,12 @@ def _share(amount: Decimal, block: tuple[date, date], part: tuple[date, date], o
     lo, hi = max(block[0], part[0]), min(block[1], part[1])
     if hi < lo:
         return Fraction(0)
-    calendar = _business_days(block[0], block[1], org) == 0
+    calendar = cached_business_days(block[0], block[1], org) == 0
 
     def weight(a: date, b: date) -> int:
         if calendar:
             return max((b - a).days + 1, 0)
-        return _business_days(a, b, org)
+        return cached_business_days(a, b, org)
 
     days = Fraction(weight(lo, hi))
     for stretch in schedule.stretches if schedule else ():
