@@ -328,3 +328,12 @@ def test_team_target_is_the_sum_of_its_reps_when_not_explicit(members, overrides
     team = resolve_group(cfg, kpi, members, period, AE).value
     known = [v for v in reps if v is not None]
     assert team == (sum(known, Decimal(0)) if known else None)
+
+
+def test_weekly_default_period_with_sunday_weeks_prorates_the_straddling_week():
+    # Sunday weeks: May 31-Jun 6 .. Jun 21-27 lie wholly in June's business days (4 x 70);
+    # Jun 28-Jul 4 has 4 business days (the 3rd is a holiday), 2 of them in June: 70 x 2/4
+    org = replace(ORG, default_period="week", week_start=6)
+    assert rep(calls(Target(D(70))), ANN, JUNE, org=org).value == D(315)
+    named = Target(D(70), periods=(("wk-2026-06-28", D(100)),))
+    assert rep(calls(named), ANN, JUNE, org=org).value == D(330)

@@ -11,7 +11,7 @@ three monthly targets, a week is prorated by its business days, and the pieces t
 period add up to it exactly, because the arithmetic is done in fractions and rounded (to 4
 decimal places) once per rep. A default period with no business day at all is prorated by
 calendar days instead. Year to date counts the running default period in full (see
-``periods.year_to_date``): its target is the whole of every default period it touches.
+``windows.year_to_date``): its target is the whole of every default period it touches.
 
 Averages, ratios and durations do not add up: their target is the same number at every scope
 and period length (a team's is the override for that team, segment or region, if any).
@@ -35,7 +35,7 @@ from functools import lru_cache
 from kpisync.compute import ramp as ramps
 from kpisync.compute.calendar import business_days
 from kpisync.compute.model import Period, Rep
-from kpisync.compute.periods import _describe, period_containing
+from kpisync.compute.periods import describe, period_containing
 from kpisync.config.model import Config, Kpi, Org, PeriodAmounts, TargetOverride, Team
 
 #: the same few spans are asked for again and again (a month, its weeks, the quarter)
@@ -324,7 +324,7 @@ def target_span(period: Period, org: Org) -> tuple[date, date]:
     of the running default period (which it counts in full)."""
     if period.kind == "ytd":
         return period.start, period_containing(period.end, org.default_period,
-                                               org.fiscal_year_start_month)[1]
+                                               org.fiscal_year_start_month, org.week_start)[1]
     return period.start, period.end
 
 
@@ -333,8 +333,9 @@ def default_periods(org: Org, start: date, end: date) -> list[tuple[str, date, d
     found = []
     day = start
     while day <= end:
-        b_start, b_end = period_containing(day, org.default_period, org.fiscal_year_start_month)
-        key, _ = _describe(b_start, org.default_period, org.fiscal_year_start_month)
+        b_start, b_end = period_containing(day, org.default_period, org.fiscal_year_start_month,
+                                           org.week_start)
+        key, _ = describe(b_start, org.default_period, org.fiscal_year_start_month)
         found.append((key, b_start, b_end))
         day = b_end + timedelta(days=1)
     return found
