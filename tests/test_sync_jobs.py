@@ -24,14 +24,15 @@ NOW = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 HISTORY = date(2025, 1, 1)
 USER_TYPES = {"Id": "id", "SystemModstamp": "datetime", "Username": "string", "Name": "string",
               "Email": "email", "Title": "string", "Department": "string", "Division": "string",
-              "IsActive": "boolean", "UserRoleId": "reference", "ManagerId": "reference"}
+              "IsActive": "boolean", "UserRoleId": "reference", "ManagerId": "reference",
+              "CreatedDate": "datetime"}
 ROLE_TYPES = {"Id": "id", "SystemModstamp": "datetime", "Name": "string",
               "ParentRoleId": "reference"}
 TASK_TYPES = {"Id": "id", "SystemModstamp": "datetime", "IsDeleted": "boolean",
               "CreatedDate": "datetime", "OwnerId": "reference", "TaskSubtype": "picklist",
               "ActivityDate": "date"}
 USER_SELECT = ("SELECT Id, SystemModstamp, Username, Name, Email, Title, Department, Division, "
-               "IsActive, UserRoleId, ManagerId FROM User")
+               "IsActive, UserRoleId, ManagerId, CreatedDate FROM User")
 ROLE_SELECT = "SELECT Id, SystemModstamp, Name, ParentRoleId FROM UserRole"
 TASK_SELECT = "SELECT Id, SystemModstamp, IsDeleted, OwnerId, TaskSubtype, ActivityDate FROM Task"
 ORDER = " ORDER BY SystemModstamp, Id"
@@ -53,7 +54,8 @@ CONFIG = Config(path=Path("kpis.yaml"), org=Org(name="Acme", timezone="UTC"), te
 def user(id_, stamp="2026-01-01T00:00:00.000+0000"):
     return record("User", Id=id_, SystemModstamp=stamp, Username=f"{id_}@acme.test",
                   Name=f"Rep {id_}", Email=None, Title=None, Department="Sales", Division=None,
-                  IsActive=True, UserRoleId="00E1", ManagerId=None)
+                  IsActive=True, UserRoleId="00E1", ManagerId=None,
+                  CreatedDate="2025-06-01T00:00:00.000+0000")
 
 
 def task(id_, stamp, subtype="Call", deleted=False):
