@@ -226,6 +226,20 @@ def test_override_lines_in_config_order():
     )
 
 
+def test_override_lines_list_explicit_period_targets_and_team_totals():
+    config = sample_config()
+    item = kpi(Measure("count"), "count", target=Target(
+        D(300), per_period=(("quarter", D(850)),), periods=(("2026-Q4", D(1000)),),
+        team_totals=(("sdr_east", D(5000)),),
+        overrides=(TargetOverride("role", "SDR East", D(250), per_period=(("week", D(60)),)),)))
+    assert override_lines(item, config) == (
+        "Role SDR East: 250 per rep per month; every week: 60",
+        "Every quarter: 850 per rep",
+        "2026-Q4: 1,000 per rep",
+        "Team total sdr_east: 5,000 per month",
+    )
+
+
 @pytest.mark.parametrize(
     ("identifier", "expected"),
     [("0055g00000A1sAmAAB", "0055g00000A1sAmAAB"), ("sdr_east", "sdr_east"),

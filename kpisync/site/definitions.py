@@ -173,10 +173,30 @@ def _target_amount(kpi: Kpi, amount: Decimal, config: Config) -> str:
 
 
 def override_lines(kpi: Kpi, config: Config) -> tuple[str, ...]:
-    """Each override as "Team ae: 4 per rep per month", in the order kpis.yaml lists them."""
-    if kpi.target is None:
+    """Each override as "Team ae: 4 per rep per month", in the order kpis.yaml lists them,
+    then the explicit period targets ("Every quarter: 850 per rep") and team totals."""
+    target = kpi.target
+    if target is None:
         return ()
-    return tuple(
+    money = config.org.currency
+    lines = [
         f"{o.scope.capitalize()} {o.match}: {_target_amount(kpi, o.per_rep, config)}"
-        for o in kpi.target.overrides
-    )
+        + "".join(f"; {_explicit_words(name, v, kpi, money)}" for name, v in
+                  (*o.per_period, *o.periods))
+        for o in target.overrides
+    ]
+    for name, value in (*target.per_period, *target.periods):
+        words = _explicit_words(name, value, kpi, money)
+        lines.append(f"{words[:1].upper()}{words[1:]} per rep")
+    period = _PERIOD_WORDS.get(config.org.default_period, config.org.default_period)
+    lines += [f"Team total {team}: {fmt.display_value(value, kpi.unit, money)} per {period}"
+              for team, value in target.team_totals]
+    return tuple(lines)
+
+
+def _explicit_words(name: str, value: Decimal, kpi: Kpi, currency: str) -> str:
+    """"every quarter: 850" for a period kind, "2026-Q4: 1,000" for a named period."""
+    amount = fmt.display_value(value, kpi.unit, currency)
+    if name in _PERIOD_WORDS:
+        return f"every {_PERIOD_WORDS[name]}: {amount}"
+    return f"{name}: {amount}"
