@@ -34,14 +34,8 @@ from target_fixtures import (
 )
 
 from kpisync.compute.model import Period
-from kpisync.compute.targets import (
-    Entry,
-    attainment,
-    resolve_group,
-    resolve_rep,
-    round_target,
-    scaled,
-)
+from kpisync.compute.scaling import Entry, round_target, scaled
+from kpisync.compute.targets import attainment, resolve_group, resolve_rep
 from kpisync.config.model import Org, Ramp, Target
 
 D = Decimal

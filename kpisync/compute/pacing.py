@@ -3,7 +3,7 @@
 Time runs on business days (``compute.calendar``): 4 of 20 business days gone means a fifth
 of a count or sum target is expected by now, whatever the weekends and holidays in between.
 The as-of day counts as elapsed. Year to date is measured against its target span, which runs
-to the end of the running default period (``targets.target_span``).
+to the end of the running default period (``scaling.target_span``).
 
 - expected = target × elapsed business days ÷ business days in the period (counts and sums);
   the target itself for averages, ratios and durations, which do not accumulate.
@@ -25,7 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kpisync.compute.model import Pace, Period
-from kpisync.compute.targets import cached_business_days, round_target, target_span
+from kpisync.compute.scaling import cached_business_days, round_target, target_span
 from kpisync.config.model import Config, Kpi
 
 
