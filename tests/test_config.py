@@ -623,7 +623,7 @@ def test_cascade_problem(snippet, expected):
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
-                     "kpis, cascade, periods; got a list", id="top-level-list"),
+                     "kpis, cascade, periods, stages; got a list", id="top-level-list"),
     ],
 )
 def test_unreadable_text(text, expected):
