@@ -1,0 +1,116 @@
+"""Cohort conversion on hand-computed meetings and opportunities (see cohort_fixtures).
+
+Base events are the meetings, conversions the opportunities created on the same account within
+30 days. Feb: Ann 3 meetings (00U1, 00U2, 00U5), only 00U2 converts; Bob 3 (00U3, 00U4, 00U6),
+only 00U6 converts (with an opportunity in March); Cat 1 (00U7), converted exactly 30 days on.
+Mar: Ann 00U8 (wins the tie) and 00UA (no account); Bob 00U9 (loses the tie).
+January: the manager's 00UD is nearer to 006P9 than Ann's 00UE, so Ann's does not convert.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from cohort_fixtures import build_cohort_store, cohort_config
+from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN
+
+from kpisync.compute import compute
+from kpisync.compute.cohorts import compile_cohort, share
+from kpisync.compute.engine import table_columns
+from kpisync.errors import ComputeError
+
+FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
+
+
+@pytest.fixture(scope="module")
+def scorecard(tmp_path_factory):
+    con = build_cohort_store(tmp_path_factory.mktemp("cohorts") / "store.duckdb")
+    return compute(cohort_config(), con, AS_OF)
+
+
+def cohort(scorecard, period, scope, scope_id):
+    (found,) = [c for c in scorecard.cohorts
+                if (c.period_key, c.scope, c.scope_id) == (period, scope, scope_id)]
+    return found.base, found.converted, found.rate
+
+
+@pytest.mark.parametrize(
+    ("scope", "scope_id", "period", "expected"),
+    [
+        # two meetings before one opportunity: only the nearer (00U2) converts; a second
+        # opportunity on the same account does not convert it twice or convert 00U1
+        ("rep", ANN, FEB, (3, 1, Decimal("0.3333"))),
+        # 34 days is outside the window; an opportunity created before the meeting does not count
+        ("rep", BOB, FEB, (3, 1, Decimal("0.3333"))),
+        # exactly within_days after still counts
+        ("rep", CAT, FEB, (1, 1, Decimal(1))),
+        ("team", "sdr", FEB, (6, 2, Decimal("0.3333"))),
+        ("org", "org", FEB, (7, 3, Decimal("0.4286"))),
+        # a tie on the day goes to the lower Id; a meeting without an account is still a base
+        ("rep", ANN, MAR, (2, 1, Decimal("0.5"))),
+        ("rep", BOB, MAR, (1, 0, Decimal(0))),
+        # no base events: no rate, never 0 %
+        ("rep", CAT, MAR, (0, 0, None)),
+        ("team", "ae", MAR, (0, 0, None)),
+        ("rep", DAN, FEB, (0, 0, None)),
+        # Ann's January meeting loses 006P9 to the manager's nearer one
+        ("rep", ANN, YTD, (6, 2, Decimal("0.3333"))),
+        ("org", "org", YTD, (11, 4, Decimal("0.3636"))),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_hand_computed_cohorts(scorecard, scope, scope_id, period, expected):
+    assert cohort(scorecard, period, scope, scope_id) == expected
+
+
+def test_every_period_and_scope_has_a_cohort_result(scorecard):
+    cells = {(c.period_key, c.scope, c.scope_id) for c in scorecard.cohorts}
+    assert len(cells) == len(scorecard.cohorts) == 3 * (4 + 2 + 1)
+    assert {(c.from_kpi, c.to_kpi) for c in scorecard.cohorts} == {("meetings", "opps_created")}
+
+
+@pytest.mark.parametrize(
+    ("within_days", "rep", "expected"),
+    [
+        pytest.param(29, CAT, (1, 0, Decimal(0)), id="29-days-misses-a-30-day-conversion"),
+        pytest.param(34, BOB, (3, 2, Decimal("0.6667")), id="34-days-reaches-00U3"),
+    ],
+)
+def test_window_length_decides(tmp_path, within_days, rep, expected):
+    con = build_cohort_store(tmp_path / "store.duckdb")
+    scorecard = compute(cohort_config(within_days), con, AS_OF)
+    assert cohort(scorecard, FEB, "rep", rep) == expected
+
+
+def test_cohort_sql_binds_the_window_as_a_parameter(tmp_path):
+    con = build_cohort_store(tmp_path / "store.duckdb")
+    compiled = compile_cohort(cohort_config(17).cohorts[0], cohort_config(17),
+                              table_columns(con))
+    assert 17 in compiled.params.values()
+    assert "17" not in compiled.sql and "'Meeting'" not in compiled.sql
+    assert "ROW_NUMBER() OVER" in compiled.sql and "GROUPING SETS" in compiled.sql
+
+
+def test_missing_key_field_says_to_sync(tmp_path):
+    con = build_cohort_store(tmp_path / "store.duckdb")
+    con.execute('ALTER TABLE sf_event DROP COLUMN "AccountId"')
+    with pytest.raises(ComputeError) as caught:
+        compute(cohort_config(), con, AS_OF)
+    assert str(caught.value) == (
+        "KPI 'meetings' (kpis.yaml line 0) uses Event.AccountId, which the store does not have: "
+        "run `kpisync sync` to fetch the fields kpis.yaml now needs"
+    )
+
+
+def test_no_cohort_steps_give_no_results(tmp_path):
+    from compute_fixtures import build_store, tiny_config
+
+    con = build_store(tmp_path / "store.duckdb")
+    assert compute(tiny_config(), con, AS_OF).cohorts == ()
+
+
+@pytest.mark.parametrize(("part", "whole", "expected"),
+                         [(0, 0, None), (0, 3, Decimal(0)), (2, 3, Decimal("0.6667"))])
+def test_share_is_none_without_a_whole(part, whole, expected):
+    assert share(part, whole) == expected
