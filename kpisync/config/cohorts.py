@@ -131,7 +131,7 @@ def _named(word: str, node: Node, path: str, problems: Problems, base: Kpi, conv
     if keys[0] is not None and keys[1] is not None:
         return word, keys[0], keys[1]
     kpi = base if keys[0] is None else conversion
-    problems.add(node, path, f"match: {word} needs records with a WhoId (Task or Event); "
+    problems.add(node, path, f"{word} needs records with a WhoId (Task or Event); "
                              f"'{kpi.id}' reads {kpi.source} — match on account, or on a pair "
                              "of fields such as {from: WhatId, to: AccountId}")
     return None
