@@ -1027,9 +1027,11 @@ def test_docs_describe_every_key():
     from kpisync.config.kpis import KPI_KEYS
     from kpisync.config.targets import OVERRIDE_KEYS, TARGET_KEYS
     from kpisync.config.teams import MEMBER_KEYS, TEAM_KEYS
-    from kpisync.config.validate import ORG_KEYS, TOP_KEYS
+    from kpisync.config.cohorts import COHORT_KEYS, MATCH_KEYS
+    from kpisync.config.validate import CASCADE_KEYS, ORG_KEYS, TOP_KEYS
 
     docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     keys = {k.name for group in (TOP_KEYS, ORG_KEYS, TEAM_KEYS, MEMBER_KEYS, KPI_KEYS,
-                                 TARGET_KEYS, OVERRIDE_KEYS) for k in group}
+                                 TARGET_KEYS, OVERRIDE_KEYS, CASCADE_KEYS, COHORT_KEYS,
+                                 MATCH_KEYS) for k in group}
     assert sorted(k for k in keys if f"`{k}`" not in docs) == []
