@@ -41,7 +41,8 @@ def conversion(report, stage, period, scope="rep", scope_id=CAT):
         # 006D fell back to Prospecting on Mar 6 and has not moved since; the deleted 006E
         # is nowhere
         ("Prospecting", MAR, ("Qualification", 1, 0, Decimal(0))),
-        # 006D went back rather than on; 006F has not moved yet
+        # 006D went back rather than on; 006F has not moved on (a later row in the same stage
+        # is not a step forward)
         ("Qualification", MAR, ("Proposal", 2, 0, Decimal(0))),
         ("Proposal", MAR, ("Closed Won", 0, 0, None)),
         # 006D counts once though it entered Prospecting twice, and it advanced after the first
