@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -137,7 +138,7 @@ def test_org_days_in_stage_match_a_python_recount(demo):
             continue
         starts = [r for i, r in enumerate(rows) if i == 0
                   or rows[i - 1]["StageName"] != r["StageName"]]
-        for start, end in zip(starts, starts[1:], strict=False):
+        for start, end in pairwise(starts):
             entered, left = local(start["CreatedDate"]).date(), local(end["CreatedDate"]).date()
             stays[start["StageName"], left].append((left - entered).days)
     for period in past_months(scorecard):
