@@ -9,6 +9,7 @@ January: the manager's 00UD is nearer to 006P9 than Ann's 00UE, so Ann's does no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN
 from kpisync.compute import compute
 from kpisync.compute.cohorts import compile_cohort, share
 from kpisync.compute.engine import table_columns
+from kpisync.config.model import CohortStep, Filter, Kpi, Measure
 from kpisync.errors import ComputeError
 
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -81,6 +83,26 @@ def test_window_length_decides(tmp_path, within_days, rep, expected):
     con = build_cohort_store(tmp_path / "store.duckdb")
     scorecard = compute(cohort_config(within_days), con, AS_OF)
     assert cohort(scorecard, FEB, "rep", rep) == expected
+
+
+def test_history_conversions_match_on_their_opportunitys_account(tmp_path):
+    # A proposal on 006P1 (account 001A1) on Feb 25 converts Ann's nearer meeting 00U2 only.
+    con = build_cohort_store(tmp_path / "store.duckdb")
+    con.execute('CREATE TABLE sf_opportunityhistory ("Id" VARCHAR, "OpportunityId" VARCHAR,'
+                ' "StageName" VARCHAR, "CreatedDate" TIMESTAMPTZ, "IsDeleted" BOOLEAN)')
+    con.execute("INSERT INTO sf_opportunityhistory VALUES ('008X1', '006P1', 'Proposal',"
+                " '2026-02-25 15:00:00+00', false), ('008X2', '006P4', 'Proposal',"
+                " '2026-02-25 15:00:00+00', false)")
+    proposals = Kpi(id="proposals", name="Proposals", tier="objectives", type="leading",
+                    unit="count", source="OpportunityHistory", measure=Measure("count"),
+                    filters=(Filter("StageName", "eq", "Proposal"),), date_field="CreatedDate",
+                    credit_field="Opportunity.OwnerId")
+    step = CohortStep(from_kpi="meetings", to_kpi="proposals", within_days=30, match="account",
+                      from_field="AccountId", to_field="Opportunity.AccountId")
+    config = replace(cohort_config(), kpis=(*cohort_config().kpis, proposals), cohorts=(step,))
+    scorecard = compute(config, con, AS_OF)
+    assert cohort(scorecard, FEB, "rep", ANN) == (3, 1, Decimal("0.3333"))
+    assert cohort(scorecard, FEB, "org", "org") == (7, 1, Decimal("0.1429"))
 
 
 def test_cohort_sql_binds_the_window_as_a_parameter(tmp_path):
