@@ -102,9 +102,10 @@ HISTORY = [
     ("008H13", "006D", "Prospecting", utc(2026, 3, 6, 15), False),
     # 006E is deleted, and so is its history
     ("008H14", "006E", "Prospecting", utc(2026, 3, 1, 12), True),
-    # 006F: created last December, qualified in March, its amount changed since; still open
+    # 006F: created last December, qualified in January, its amount changed in March (a row
+    # that stays in Qualification); still open
     ("008H15", "006F", "Prospecting", utc(2025, 12, 15, 15), False),
-    ("008H16", "006F", "Qualification", utc(2026, 3, 2, 15), False),
+    ("008H16", "006F", "Qualification", utc(2026, 1, 20, 15), False),
     ("008H17", "006F", "Qualification", utc(2026, 3, 4, 15), False),
 ]
 

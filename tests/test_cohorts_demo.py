@@ -116,7 +116,8 @@ def test_org_stage_conversion_matches_a_python_recount(demo):
             for opp_id, rows in histories.items():
                 if owners.get(opp_id) not in reps:
                     continue
-                entries = [r for r in rows if r["StageName"] == stage
+                entries = [r for i, r in enumerate(rows) if r["StageName"] == stage
+                           and (i == 0 or rows[i - 1]["StageName"] != stage)
                            and period.start <= local(r["CreatedDate"]).date() <= period.end]
                 if not entries:
                     continue

@@ -41,12 +41,13 @@ def conversion(report, stage, period, scope="rep", scope_id=CAT):
         # 006D fell back to Prospecting on Mar 6 and has not moved since; the deleted 006E
         # is nowhere
         ("Prospecting", MAR, ("Qualification", 1, 0, Decimal(0))),
-        # 006D went back rather than on; 006F has not moved on (a later row in the same stage
-        # is not a step forward)
-        ("Qualification", MAR, ("Proposal", 2, 0, Decimal(0))),
+        # 006D went back rather than on; 006F's March row repeats the stage it entered in
+        # January, so 006F did not reach Qualification in March
+        ("Qualification", MAR, ("Proposal", 1, 0, Decimal(0))),
         ("Proposal", MAR, ("Closed Won", 0, 0, None)),
         # 006D counts once though it entered Prospecting twice, and it advanced after the first
         ("Prospecting", YTD, ("Qualification", 4, 3, Decimal("0.75"))),
+        # 006F's later row in the same stage is not a step forward
         ("Qualification", YTD, ("Proposal", 3, 1, Decimal("0.3333"))),
     ],
 )
@@ -80,14 +81,15 @@ def time_in(report, stage, period):
         # 006A Feb 3 to Feb 8: the same-stage row of Feb 5 neither ends nor restarts the stay
         ("Qualification", FEB, (1, Decimal(5))),
         ("Proposal", FEB, (1, Decimal(3))),
-        # 006C 20 days, 006D 5, 006F 77; 006D's stay since Mar 6 has not ended
-        ("Prospecting", MAR, (3, Decimal(34))),
+        # 006C 20 days, 006D 5; 006D's stay since Mar 6 has not ended
+        ("Prospecting", MAR, (2, Decimal("12.5"))),
         ("Qualification", MAR, (1, Decimal(1))),
         # 006B Feb 20 to Mar 2 counts for March, when it ended
         ("Proposal", MAR, (1, Decimal(10))),
         # a won deal never leaves Closed Won
         ("Closed Won", MAR, (0, None)),
-        ("Prospecting", YTD, (5, Decimal(23))),
+        # with 006A 3, 006B 10 and 006F 36 (Dec 15 to Jan 20)
+        ("Prospecting", YTD, (5, Decimal("14.8"))),
         ("Qualification", YTD, (2, Decimal(3))),
     ],
 )

@@ -4,10 +4,12 @@ Read from OpportunityHistory, one row per change of an opportunity (Salesforce a
 row when only the amount or close date changes), credited like every OpportunityHistory KPI
 to the opportunity's owner, and put in periods by the row's local day:
 
-- **conversion** X → Y (Y the stage listed after X): of the opportunities with a history row
-  in stage X dated in the period, those with a later row (any time after) in Y or in a stage
-  listed after Y. A deal that skips Y (Prospecting straight to Proposal) has passed it;
-  a deal that falls back, or goes to a stage not listed (Closed Lost), has not.
+- **conversion** X → Y (Y the stage listed after X): of the opportunities that entered X in
+  the period (a history row in X whose previous row had another stage, or none), those with a
+  later row (any time after) in Y or in a stage listed after Y. A deal that skips Y
+  (Prospecting straight to Proposal) has passed it; a deal that falls back, or goes to a stage
+  not listed (Closed Lost), has not. A row that only repeats the stage (an amount change) is
+  not an entry, so a deal sitting in X is not counted again every period it is edited.
 - **days in stage**: a stay starts at the row entering the stage (its stage differs from the
   row before) and ends at the next row with a different stage; its length is the number of
   local days between the two. A stay counts for the period in which it ended; stays not yet
@@ -102,94 +104,102 @@ def _facts(kpi: Kpi, extra: tuple[str, ...], columns, tz: str, params: Params) -
                        extra_fields=extra)
 
 
-def _history(columns, tz: str, params: Params) -> exp.Select:
+def _stage_ctes(stages: tuple[str, ...], columns, tz: str, params: Params
+                ) -> list[tuple[str, exp.Select]]:
+    """``history`` (live rows, credited, on their local day), ``funnel`` (the listed stages
+    and their positions, names bound as parameters) and ``entered`` (the history rows that
+    enter a stage: their stage differs from the opportunity's row before)."""
     kpi = _records("OpportunityHistory", "CreatedDate", PARENT_OWNER)
-    return _facts(kpi, _HISTORY_FIELDS, columns, tz, params)
-
-
-def _funnel(stages: tuple[str, ...], params: Params) -> exp.Select:
-    """The listed stages with their position, stage names bound as parameters."""
+    history = _facts(kpi, _HISTORY_FIELDS, columns, tz, params)
     rows = [(params.bind(name), exp.Literal.number(i)) for i, name in enumerate(stages)]
-    return exp.select("*").from_(exp.values(rows, alias="funnel",
-                                            columns=["stage", "position"]))
+    funnel = exp.select("*").from_(exp.values(rows, alias="funnel",
+                                              columns=["stage", "position"]))
+    ordered = (
+        exp.select(*(_col(name, "h") for name in ("rep_id", "day", *_HISTORY_FIELDS)),
+                   exp.Window(this=exp.Lag(this=_col("StageName", "h")), **_in_order("h"))
+                   .as_("previous_stage"))
+        .from_(exp.to_table("history").as_("h"))
+    )
+    entered = (
+        exp.select(*(_col(name, "o") for name in ("rep_id", "day", *_HISTORY_FIELDS)))
+        .from_(exp.to_table("ordered").as_("o"))
+        .where(exp.NullSafeNEQ(this=_col("previous_stage", "o"),
+                               expression=_col("StageName", "o")))
+    )
+    return [("history", history), ("funnel", funnel), ("ordered", ordered),
+            ("entered", entered)]
+
+
+def _in_order(table: str) -> dict:
+    """An opportunity's history rows in the order they were written."""
+    return {"partition_by": [_col("OpportunityId", table)],
+            "order": exp.Order(expressions=[exp.Ordered(this=_col("CreatedDate", table)),
+                                            exp.Ordered(this=_col("Id", table))])}
 
 
 def _col(name: str, table: str) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
+def _with(query: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
+    for name, cte in ctes:
+        query = query.with_(name, as_=cte)
+    return query
+
+
 def _conversion_query(stages: tuple[str, ...], columns, tz: str) -> tuple[str, dict]:
     params = Params()
-    history, funnel = _history(columns, tz, params), _funnel(stages, params)
+    ctes = _stage_ctes(stages, columns, tz, params)
     later = (  # a row of the same opportunity, after this one, in a stage listed further on
         exp.select(exp.Literal.number(1))
         .from_(exp.to_table("history").as_("l"))
         .join(exp.to_table("funnel").as_("ls"), on=_col("stage", "ls").eq(_col("StageName", "l")))
         .where(exp.and_(
-            _col("OpportunityId", "l").eq(_col("OpportunityId", "h")),
+            _col("OpportunityId", "l").eq(_col("OpportunityId", "e")),
             exp.GT(this=_col("position", "ls"), expression=_col("position", "s")),
-            exp.GT(this=_col("CreatedDate", "l"), expression=_col("CreatedDate", "h")),
+            exp.GT(this=_col("CreatedDate", "l"), expression=_col("CreatedDate", "e")),
         ))
     )
     entries = (
-        exp.select(_col("rep_id", "h"), _col("day", "h"),
-                   _col("OpportunityId", "h").as_("opportunity_id"), _col("position", "s"),
+        exp.select(_col("rep_id", "e"), _col("day", "e"),
+                   _col("OpportunityId", "e").as_("opportunity_id"), _col("position", "s"),
                    exp.Exists(this=later).as_("advanced"))
-        .from_(exp.to_table("history").as_("h"))
-        .join(exp.to_table("funnel").as_("s"), on=_col("stage", "s").eq(_col("StageName", "h")))
+        .from_(exp.to_table("entered").as_("e"))
+        .join(exp.to_table("funnel").as_("s"), on=_col("stage", "s").eq(_col("StageName", "e")))
     )
     opportunities = exp.Count(this=exp.Distinct(expressions=[fact("opportunity_id")]))
-    query = (
-        by_scope("entries", [
-            opportunities.as_("reached"),
-            exp.Filter(this=opportunities.copy(),
-                       expression=exp.Where(this=fact("advanced"))).as_("advanced"),
-        ], keys=[fact("position")])
-        .with_("history", as_=history).with_("funnel", as_=funnel).with_("entries", as_=entries)
-    )
+    query = by_scope("entries", [
+        opportunities.as_("reached"),
+        exp.Filter(this=opportunities.copy(),
+                   expression=exp.Where(this=fact("advanced"))).as_("advanced"),
+    ], keys=[fact("position")])
+    query = _with(query, [*ctes, ("entries", entries)])
     return query.sql(dialect=DIALECT, pretty=True), params.values
 
 
 def _time_query(stages: tuple[str, ...], columns, tz: str) -> tuple[str, dict]:
     params = Params()
-    history, funnel = _history(columns, tz, params), _funnel(stages, params)
-
-    def in_order(table: str, opportunity: str, at: str) -> dict:
-        return {"partition_by": [_col(opportunity, table)],
-                "order": exp.Order(expressions=[exp.Ordered(this=_col(at, table)),
-                                                exp.Ordered(this=_col("Id", table))])}
-
-    ordered = (
-        exp.select(_col("rep_id", "h"), _col("day", "h"), _col("Id", "h"),
-                   _col("OpportunityId", "h"), _col("StageName", "h"), _col("CreatedDate", "h"),
-                   exp.Window(this=exp.Lag(this=_col("StageName", "h")),
-                              **in_order("h", "OpportunityId", "CreatedDate"))
-                   .as_("previous_stage"))
-        .from_(exp.to_table("history").as_("h"))
-    )
-    stays = (  # the rows entering a stage; the next such row ends the stay
-        exp.select(_col("rep_id", "o"), _col("StageName", "o"), _col("day", "o").as_("entered"),
-                   exp.Window(this=exp.Lead(this=_col("day", "o")),
-                              **in_order("o", "OpportunityId", "CreatedDate")).as_("left_on"))
-        .from_(exp.to_table("ordered").as_("o"))
-        .where(exp.NullSafeNEQ(this=_col("previous_stage", "o"), expression=_col("StageName", "o")))
+    ctes = _stage_ctes(stages, columns, tz, params)
+    stays = (  # from entering a stage to entering the next
+        exp.select(_col("rep_id", "e"), _col("StageName", "e"),
+                   _col("day", "e").as_("entered_on"),
+                   exp.Window(this=exp.Lead(this=_col("day", "e")), **_in_order("e"))
+                   .as_("left_on"))
+        .from_(exp.to_table("entered").as_("e"))
     )
     ended = (
         exp.select(_col("rep_id", "s"), _col("left_on", "s").as_("day"), _col("position", "fn"),
-                   exp.DateDiff(this=_col("left_on", "s"), expression=_col("entered", "s"),
+                   exp.DateDiff(this=_col("left_on", "s"), expression=_col("entered_on", "s"),
                                 unit=exp.var("DAY")).as_("days"))
         .from_(exp.to_table("stays").as_("s"))
         .join(exp.to_table("funnel").as_("fn"), on=_col("stage", "fn").eq(_col("StageName", "s")))
         .where(exp.not_(exp.Is(this=_col("left_on", "s"), expression=exp.null())))
     )
-    query = (
-        by_scope("ended", [
-            exp.Count(this=exp.Star()).as_("exits"),
-            exp.cast(exp.Avg(this=fact("days")), RESULT_TYPE).as_("average_days"),
-        ], keys=[fact("position")])
-        .with_("history", as_=history).with_("funnel", as_=funnel)
-        .with_("ordered", as_=ordered).with_("stays", as_=stays).with_("ended", as_=ended)
-    )
+    query = by_scope("ended", [
+        exp.Count(this=exp.Star()).as_("exits"),
+        exp.cast(exp.Avg(this=fact("days")), RESULT_TYPE).as_("average_days"),
+    ], keys=[fact("position")])
+    query = _with(query, [*ctes, ("stays", stays), ("ended", ended)])
     return query.sql(dialect=DIALECT, pretty=True), params.values
 
 
