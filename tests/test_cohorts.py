@@ -10,11 +10,14 @@ January: the manager's 00UD is nearer to 006P9 than Ann's 00UE, so Ann's does no
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from cohort_fixtures import build_cohort_store, cohort_config
-from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN
+from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN, MGR, utc
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpisync.compute import compute
 from kpisync.compute.cohorts import compile_cohort, share
@@ -32,6 +35,7 @@ def scorecard(tmp_path_factory):
 
 
 def cohort(scorecard, period, scope, scope_id):
+    """(base, converted, rate) of the one cohort result for this cell."""
     (found,) = [c for c in scorecard.cohorts
                 if (c.period_key, c.scope, c.scope_id) == (period, scope, scope_id)]
     return found.base, found.converted, found.rate
@@ -136,3 +140,64 @@ def test_no_cohort_steps_give_no_results(tmp_path):
                          [(0, 0, None), (0, 3, Decimal(0)), (2, 3, Decimal("0.6667"))])
 def test_share_is_none_without_a_whole(part, whole, expected):
     assert share(part, whole) == expected
+
+
+# Few days and accounts, so that ties, windows' edges and period ends come up often.
+_DAYS = [date(2026, 1, 20), date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 20),
+         date(2026, 2, 28), date(2026, 3, 2), date(2026, 3, 10), date(2026, 4, 1)]
+meetings = st.lists(
+    st.tuples(st.sampled_from([ANN, BOB, CAT, MGR]), st.sampled_from(_DAYS[:-1]),
+              st.sampled_from(["001X1", "001X2", "001X3", None])),
+    max_size=25,
+)
+opportunities = st.lists(
+    st.tuples(st.sampled_from(_DAYS), st.sampled_from(["001X1", "001X2"])), max_size=15)
+
+
+def _recount(events, opps, within_days, reps, period):
+    """The cohort rules in plain Python: (base, converted) for ``reps`` in ``period``."""
+    ids = [f"00UX{i:02}" for i in range(len(events))]
+    converted = set()
+    for day, account in opps:
+        earlier = [(-e_day.toordinal(), event_id)
+                   for event_id, (_, e_day, e_account) in zip(ids, events, strict=True)
+                   if e_account == account and 0 <= (day - e_day).days <= within_days]
+        if earlier:
+            converted.add(min(earlier)[1])
+    base = [event_id for event_id, (owner, day, _) in zip(ids, events, strict=True)
+            if owner in reps and period.start <= day <= period.end]
+    return len(base), sum(event_id in converted for event_id in base)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=meetings, opps=opportunities, within_days=st.integers(1, 40))
+def test_cohorts_agree_with_a_plain_recount_and_add_up(tmp_path_factory, events, opps,
+                                                      within_days):
+    con = build_cohort_store(tmp_path_factory.mktemp("h") / "s.duckdb")
+    con.execute("DELETE FROM sf_event")
+    con.execute("DELETE FROM sf_opportunity WHERE \"AccountId\" IS NOT NULL")
+    rows = {
+        "INSERT INTO sf_event VALUES (?, ?, 'Meeting', ?, ?, false)":
+            [(f"00UX{i:02}", owner, day, account) for i, (owner, day, account)
+             in enumerate(events)],
+        # 15:00 UTC is the same day in New York
+        "INSERT INTO sf_opportunity VALUES (?, ?, NULL, false, false, ?, ?, false, ?)":
+            [(f"006X{i:02}", CAT, utc(day.year, day.month, day.day, 15), day, account)
+             for i, (day, account) in enumerate(opps)],
+    }
+    for statement, values in rows.items():
+        if values:
+            con.executemany(statement, values)
+    config = cohort_config(within_days)
+    # only the two KPIs the step reads, to keep each example quick
+    config = replace(config, kpis=(config.kpi("meetings"), config.kpi("opps_created")))
+    scorecard = compute(config, con, AS_OF)
+    for period in scorecard.periods:
+        for rep in scorecard.reps:
+            found = cohort(scorecard, period.key, "rep", rep.id)
+            assert found[:2] == _recount(events, opps, within_days, {rep.id}, period)
+        org = cohort(scorecard, period.key, "org", "org")
+        assert org[:2] == _recount(events, opps, within_days, {ANN, BOB, CAT, DAN}, period)
+        teams = [cohort(scorecard, period.key, "team", t.id) for t in scorecard.teams]
+        assert (sum(t[0] for t in teams), sum(t[1] for t in teams)) == org[:2]
