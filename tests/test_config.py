@@ -640,6 +640,8 @@ def test_cascade_mapping_form_reads_steps_and_cohorts():
     [
         pytest.param("account", ("account", "AccountId", "AccountId"), id="account"),
         pytest.param("{from: WhatId, to: Id}", ("fields", "WhatId", "Id"), id="field-pair"),
+        pytest.param("{from: AccountId, to: Account.Id}", ("fields", "AccountId", "Account.Id"),
+                     id="field-through-a-lookup"),
     ],
 )
 def test_cohort_match_names_the_key_on_each_side(match, expected):

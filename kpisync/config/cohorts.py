@@ -17,7 +17,7 @@ from kpisync.config.model import CohortStep, Kpi
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
-from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS
+from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS, resolve_path
 
 #: a year: a longer window would credit this year's deals to last year's meetings
 MAX_WITHIN_DAYS = 366
@@ -150,7 +150,7 @@ def _field_pair(node: MappingNode, path: str, problems: Problems, base: Kpi, con
         name = readers.text(value, key_path, problems, what="a field name")
         if name is not None and fields.check_field(
                 name, value, key_path, problems, SOBJECTS[kpi.source],  # type: ignore[index]
-                types=KEY_TYPES, use="match"):
+                types=KEY_TYPES, use="match", lookups=True):
             found[key] = name
     if found["from"] is None or found["to"] is None:
         return None
@@ -160,16 +160,21 @@ def _field_pair(node: MappingNode, path: str, problems: Problems, base: Kpi, con
 def cohort_fields(cohorts: Iterable[CohortStep], kpis: Mapping[str, Kpi]
                   ) -> dict[str, set[str]]:
     """The fields the sync must fetch so each step can match its records: the entity key on
-    each side (through the parent opportunity for ``Opportunity.AccountId``)."""
+    each side, and for a key through a lookup (``Opportunity.AccountId``) the reference on
+    each object along the path, as for any KPI field."""
     wanted: dict[str, set[str]] = {}
     for step in cohorts:
         for kpi_id, name in ((step.from_kpi, step.from_field), (step.to_kpi, step.to_field)):
-            sobject = kpis[kpi_id].source
-            names = wanted.setdefault(sobject, set(SYSTEM_FIELDS))  # type: ignore[arg-type]
-            if "." in name:
-                parent, parent_field = name.split(".", 1)
-                names.add(f"{parent}Id")
-                wanted.setdefault(parent, set(SYSTEM_FIELDS)).add(parent_field)
-            else:
-                names.add(name)
+            path = resolve_path(kpis[kpi_id].source, name)  # type: ignore[arg-type]
+            for hop in path.hops:
+                _need(wanted, hop.source).add(hop.reference)
+                _need(wanted, hop.target).add("Id")
+            _need(wanted, path.sobject).add(path.field)
     return wanted
+
+
+def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
+    if sobject not in wanted:
+        measurable = SOBJECTS[sobject].measurable
+        wanted[sobject] = set(SYSTEM_FIELDS) if measurable else {"Id", "SystemModstamp"}
+    return wanted[sobject]
