@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpisync.config import load_config, parse_config
-from kpisync.config.model import Filter, Measure, MemberSelector, TargetOverride
+from kpisync.config.model import CohortStep, Filter, Measure, MemberSelector, TargetOverride
 from kpisync.errors import ConfigError
 from kpisync.sobjects import SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS
 
@@ -599,6 +599,170 @@ def test_cascade_problem(snippet, expected):
     assert problems(BASE + snippet) == expected
 
 
+# ---------------------------------------------------------------- cohorts and stages
+
+# Lines 17-31 add an Opportunity and an Event KPI; a cascade snippet starts on line 32 and its
+# first cohort step is on line 35.
+COHORT_BASE = BASE + """\
+  - id: opps
+    name: Opportunities
+    tier: objectives
+    type: leading
+    unit: count
+    source: Opportunity
+    measure: count
+    date: CreatedDate
+  - id: meetings
+    name: Meetings
+    tier: activities
+    type: leading
+    unit: count
+    source: Event
+    measure: count
+"""
+
+
+def with_cohort(*steps: str) -> str:
+    items = "".join(f"    - {step}\n" for step in steps)
+    return COHORT_BASE + f"cascade:\n  steps: [calls, opps]\n  cohorts:\n{items}"
+
+
+def test_cascade_mapping_form_reads_steps_and_cohorts():
+    config = parse_config(with_cohort("{from: calls, to: opps, within_days: 30}"))
+    assert config.cascade == ("calls", "opps")
+    assert config.cohorts == (CohortStep(
+        from_kpi="calls", to_kpi="opps", within_days=30, match="account",
+        from_field="AccountId", to_field="AccountId", line=35),)
+
+
+@pytest.mark.parametrize(
+    ("match", "expected"),
+    [
+        pytest.param("account", ("account", "AccountId", "AccountId"), id="account"),
+        pytest.param("{from: WhatId, to: Id}", ("fields", "WhatId", "Id"), id="field-pair"),
+        pytest.param("{from: AccountId, to: Account.Id}", ("fields", "AccountId", "Account.Id"),
+                     id="field-through-a-lookup"),
+    ],
+)
+def test_cohort_match_names_the_key_on_each_side(match, expected):
+    (step,) = parse_config(with_cohort(
+        f"{{from: calls, to: opps, within_days: 7, match: {match}}}")).cohorts
+    assert (step.match, step.from_field, step.to_field) == expected
+
+
+def test_cohort_match_who_is_the_whoid_of_activities():
+    (step,) = parse_config(with_cohort(
+        "{from: calls, to: meetings, within_days: 14, match: who}")).cohorts
+    assert (step.match, step.from_field, step.to_field) == ("who", "WhoId", "WhoId")
+
+
+def test_cohort_on_opportunity_history_reads_the_account_through_the_opportunity():
+    text = BASE.replace("source: Task\n    measure: count",
+                        "source: OpportunityHistory\n    measure: count") + \
+        COHORT_BASE[len(BASE):] + "cascade:\n  steps: [calls, opps]\n  cohorts:\n" \
+        "    - {from: meetings, to: calls, within_days: 30}\n"
+    (step,) = parse_config(text).cohorts
+    assert step.to_field == "Opportunity.AccountId"
+    required = parse_config(text).required_fields
+    assert "OpportunityId" in required["OpportunityHistory"]
+    assert "AccountId" in required["Opportunity"]
+
+
+def test_cohort_keys_are_required_fields():
+    config = parse_config(with_cohort("{from: calls, to: opps, within_days: 30}"))
+    assert "AccountId" in config.required_fields["Task"]
+    assert "AccountId" in config.required_fields["Opportunity"]
+
+
+COHORT_SNIPPETS = [
+    pytest.param(["{from: calls, to: opps, within_days: 30, match: who}"],
+                 ["kpis.yaml:35:55: cascade.cohorts[0].match: who needs records with a WhoId "
+                  "(Task or Event); 'opps' reads Opportunity — match on account, or on a pair "
+                  "of fields such as {from: WhatId, to: AccountId}"], id="who-on-opportunity"),
+    pytest.param(["{from: calls, to: opps, within_days: 30, match: acount}"],
+                 ["kpis.yaml:35:55: cascade.cohorts[0].match: expected account, who or a pair "
+                  "of fields such as {from: WhatId, to: AccountId}; got 'acount' — did you "
+                  "mean 'account'?"], id="match-typo"),
+    pytest.param(["{from: calls, to: opps, within_days: 30, match: {from: WhatIdd, "
+                  "to: AccountId}}"],
+                 ["kpis.yaml:35:62: cascade.cohorts[0].match.from: Task has no field 'WhatIdd' "
+                  "— did you mean 'WhatId'?"], id="match-field-typo"),
+    pytest.param(["{from: calls, to: opps, within_days: 30, match: {from: Subject, "
+                  "to: AccountId}}"],
+                 ["kpis.yaml:35:62: cascade.cohorts[0].match.from: Task.Subject is a string "
+                  "field; match needs a reference or id field"], id="match-field-not-a-key"),
+    pytest.param(["{from: calls, to: opps, within_days: 30, match: {from: WhatId}}"],
+                 ["kpis.yaml:35:55: cascade.cohorts[0].match: missing required key 'to' (a "
+                  "field of the conversion KPI's records, such as AccountId)"],
+                 id="match-pair-half"),
+    pytest.param(["{from: calls, to: opps, within_days: 0}"],
+                 ["kpis.yaml:35:44: cascade.cohorts[0].within_days: expected a whole number "
+                  "from 1 to 366, got 0"], id="window-zero"),
+    pytest.param(["{from: calls, to: calls, within_days: 30}"],
+                 ["kpis.yaml:35:25: cascade.cohorts[0].to: 'calls' is also the base KPI; a "
+                  "cohort step converts one KPI into another"], id="into-itself"),
+    pytest.param(["{from: calls, to: deals, within_days: 30}"],
+                 ["kpis.yaml:35:25: cascade.cohorts[0].to: 'deals' is not a defined KPI — did "
+                  "you mean 'calls'?"], id="undefined-kpi"),
+    pytest.param(["{from: calls, to: opps}"],
+                 ["kpis.yaml:35:7: cascade.cohorts[0]: missing required key 'within_days' (how "
+                  "many days after a base record a conversion still counts, such as 30)"],
+                 id="no-window"),
+    pytest.param(["{from: calls, to: opps, within_days: 30}",
+                  "{from: calls, to: opps, within_days: 7}"],
+                 ["kpis.yaml:36:7: cascade.cohorts[1]: calls to opps is already a cohort step "
+                  "(at line 35)"], id="repeated-pair"),
+]
+
+
+@pytest.mark.parametrize(("steps", "expected"), COHORT_SNIPPETS)
+def test_cohort_problem(steps, expected):
+    assert problems(with_cohort(*steps)) == expected
+
+
+def test_cascade_mapping_needs_steps():
+    assert problems(COHORT_BASE + "cascade:\n  stepz: [calls, opps]\n") == [
+        "kpis.yaml:33:3: cascade: unknown key 'stepz' — did you mean 'steps'?",
+        "kpis.yaml:33:3: cascade: missing required key 'steps' (the funnel's KPI ids, such as "
+        "[calls, meetings_held, deals_won])",
+    ]
+
+
+def test_stages_are_read_in_funnel_order():
+    config = parse_config(BASE + "stages: [Prospecting, Proposal/Price Quote, Closed Won]\n")
+    assert config.stages == ("Prospecting", "Proposal/Price Quote", "Closed Won")
+    assert config.required_fields["OpportunityHistory"] == tuple(sorted(
+        {*SYSTEM_FIELDS, "CreatedDate", "OpportunityId", "StageName"}))
+    assert config.required_fields["Opportunity"] == tuple(sorted(
+        {*SYSTEM_FIELDS, "OwnerId", "Amount", "CreatedDate", "CloseDate", "IsClosed", "IsWon"}))
+
+
+def test_without_stages_nothing_extra_is_fetched():
+    config = parse_config(BASE)
+    assert (config.stages, set(config.required_fields)) == ((), {"User", "UserRole", "Task"})
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        pytest.param("stages: []\n", "kpis.yaml:17:9: stages: expected at least one stage "
+                     "name, in funnel order, such as [Prospecting, Qualification, Closed Won]",
+                     id="empty"),
+        pytest.param("stages: [Prospecting, Qualification, Prospecting]\n",
+                     "kpis.yaml:17:38: stages[2]: 'Prospecting' is already in stages (at line "
+                     "17)", id="repeated"),
+        pytest.param("stages: [1, 'Closed Won']\n", "kpis.yaml:17:10: stages[0]: expected a "
+                     "stage name, got 1: write '1' in quotes if that is the value",
+                     id="not-a-name"),
+        pytest.param("stages: Prospecting\n", "kpis.yaml:17:9: stages: expected a list, such "
+                     "as [Prospecting, Qualification, Closed Won]; got 'Prospecting'",
+                     id="not-a-list"),
+    ],
+)
+def test_stages_problem(snippet, expected):
+    assert problems(BASE + snippet) == [expected]
+
+
 # ---------------------------------------------------------------- unreadable input
 
 
@@ -623,7 +787,8 @@ def test_cascade_problem(snippet, expected):
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
-                     "kpis, cascade, periods, ramp, pacing; got a list", id="top-level-list"),
+                     "kpis, cascade, periods, ramp, pacing, stages; got a list",
+                     id="top-level-list"),
     ],
 )
 def test_unreadable_text(text, expected):
@@ -862,13 +1027,14 @@ def test_sample_with_a_line_replaced_raises_only_config_error(index, replacement
 
 
 def test_docs_describe_every_key():
+    from kpisync.config.cohorts import COHORT_KEYS, MATCH_KEYS
     from kpisync.config.kpis import KPI_KEYS
     from kpisync.config.targets import OVERRIDE_KEYS, PACING_KEYS, RAMP_KEYS, TARGET_KEYS
     from kpisync.config.teams import MEMBER_KEYS, TEAM_KEYS
-    from kpisync.config.validate import ORG_KEYS, TOP_KEYS
+    from kpisync.config.validate import CASCADE_KEYS, ORG_KEYS, TOP_KEYS
 
     docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     keys = {k.name for group in (TOP_KEYS, ORG_KEYS, TEAM_KEYS, MEMBER_KEYS, KPI_KEYS,
-                                 TARGET_KEYS, OVERRIDE_KEYS, RAMP_KEYS, PACING_KEYS)
-            for k in group}
+                                 TARGET_KEYS, OVERRIDE_KEYS, RAMP_KEYS, PACING_KEYS,
+                                 CASCADE_KEYS, COHORT_KEYS, MATCH_KEYS) for k in group}
     assert sorted(k for k in keys if f"`{k}`" not in docs) == []

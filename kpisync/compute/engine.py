@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from kpisync.compute import membership, ranking, targets
 from kpisync.compute.cascade import cascade_steps
+from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.pacing import pacing
 from kpisync.compute.sql import (
@@ -28,6 +29,7 @@ from kpisync.compute.sql import (
     PERIODS_TABLE,
     compile_kpi,
 )
+from kpisync.compute.stages import stage_report
 from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError
@@ -64,6 +66,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         for scope in _scopes(config, teams, reps)
     )
     results = ranking.with_ranks(results, reps, periods)
+    shown = [p for p in periods if p.shown]
     return Scorecard(
         config=config,
         as_of=as_of,
@@ -71,7 +74,9 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         teams=teams,
         reps=tuple(reps),
         results=results,
-        cascade=tuple(cascade_steps(config, [p for p in periods if p.shown], results)),
+        cascade=tuple(cascade_steps(config, shown, results)),
+        cohorts=cohort_results(config, con, columns, shown, reps, teams),
+        stages=stage_report(config, con, columns, shown, reps, teams),
     )
 
 

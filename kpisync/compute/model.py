@@ -8,7 +8,7 @@ lower-is-better KPIs, so consumers never need to know the direction to colour a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -114,6 +114,80 @@ class CascadeStep:
 
 
 @dataclass(frozen=True)
+class CohortResult:
+    """A windowed conversion for one scope and period: of the base KPI's records in the period
+    (credited to their reps), how many were followed within the window by a conversion KPI
+    record for the same entity, each conversion going to its nearest earlier base record."""
+
+    from_kpi: str
+    to_kpi: str
+    period_key: str
+    scope: Scope
+    scope_id: str
+    #: base records in the period
+    base: int
+    #: of those, the ones at least one conversion was matched to
+    converted: int
+    #: converted / base, 0..1; None without base records
+    rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class StageConversion:
+    """Of the opportunities that entered ``from_stage`` in the period, the share that later
+    reached ``to_stage`` (the next listed stage) or a stage listed after it."""
+
+    from_stage: str
+    to_stage: str
+    period_key: str
+    scope: Scope
+    scope_id: str
+    reached: int
+    advanced: int
+    #: advanced / reached, 0..1; None when no opportunity entered the stage
+    rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """How long opportunities stayed in a stage, over the stays that ended in the period."""
+
+    stage: str
+    period_key: str
+    scope: Scope
+    scope_id: str
+    #: stays in the stage that ended (the opportunity moved to another stage) in the period
+    exits: int
+    #: mean local days from entering the stage to leaving it; None without exits
+    average_days: Decimal | None
+
+
+@dataclass(frozen=True)
+class PipelineFlow:
+    """Pipeline created in the period against pipeline closed in it, won and lost."""
+
+    period_key: str
+    scope: Scope
+    scope_id: str
+    created_count: int
+    #: sum of Amount; opportunities without one add nothing
+    created_amount: Decimal
+    won_count: int
+    won_amount: Decimal
+    lost_count: int
+    lost_amount: Decimal
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """The opportunity stage analysis; empty when kpis.yaml lists no ``stages``."""
+
+    conversions: tuple[StageConversion, ...] = ()
+    times: tuple[StageTime, ...] = ()
+    pipeline: tuple[PipelineFlow, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scorecard:
     config: Config
     as_of: date
@@ -122,6 +196,8 @@ class Scorecard:
     reps: tuple[Rep, ...]
     results: tuple[KpiResult, ...]
     cascade: tuple[CascadeStep, ...]
+    cohorts: tuple[CohortResult, ...] = ()
+    stages: StageReport = field(default_factory=StageReport)
 
     def result(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str) -> KpiResult:
         """The one result for this cell; a KeyError means compute did not produce it."""

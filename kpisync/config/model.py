@@ -233,6 +233,28 @@ class Kpi:
         return self.target.direction if self.target else "higher"
 
 
+CohortMatchKind = Literal["account", "who", "fields"]
+
+
+@dataclass(frozen=True)
+class CohortStep:
+    """A windowed conversion: of the base KPI's records, the share followed within
+    ``within_days`` by a record of the conversion KPI for the same entity (see
+    docs/compute.md, Cohort conversion)."""
+
+    from_kpi: str
+    to_kpi: str
+    within_days: int
+    #: how ``match:`` was written: account, who, or an explicit pair of fields
+    match: CohortMatchKind
+    #: the entity key on the base KPI's records (``AccountId``; ``Opportunity.AccountId`` for
+    #: OpportunityHistory, read through the parent opportunity)
+    from_field: str
+    #: the entity key on the conversion KPI's records
+    to_field: str
+    line: int = 0
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -243,6 +265,10 @@ class Config:
     cascade: tuple[str, ...] = ()
     #: named date ranges from the top-level ``periods:`` list, shown like any period
     custom_periods: tuple[CustomPeriod, ...] = ()
+    #: windowed conversions declared under ``cascade.cohorts``
+    cohorts: tuple[CohortStep, ...] = ()
+    #: Opportunity stages in funnel order; empty means no stage analysis
+    stages: tuple[str, ...] = ()
     #: the fields the sync must fetch for each Salesforce object, derived from the KPIs
     required_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the new-hire ramp for every count and sum target (a KPI's own ``ramp`` replaces it)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kpisync.config.model import Kpi, Team
 from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS, resolve_path
@@ -51,3 +51,13 @@ def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
         measurable = SOBJECTS[sobject].measurable
         wanted[sobject] = set(SYSTEM_FIELDS) if measurable else {"Id", "SystemModstamp"}
     return wanted[sobject]
+
+
+def add_fields(required: dict[str, tuple[str, ...]],
+               *extra: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """``required`` with the fields of ``extra`` (cohort keys, the stage analysis) added."""
+    merged = {name: set(fields) for name, fields in required.items()}
+    for more in extra:
+        for name, fields in more.items():
+            merged.setdefault(name, set()).update(fields)
+    return {name: tuple(sorted(fields)) for name, fields in merged.items()}

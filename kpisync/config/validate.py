@@ -16,13 +16,15 @@ from yaml.nodes import MappingNode, Node
 
 from kpisync.config import readers, targets
 from kpisync.config import yamlnodes as yn
+from kpisync.config.cohorts import cohort_fields, parse_cohorts
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing
+from kpisync.config.model import PERIOD_KINDS, CohortStep, Config, Kpi, Org, Pacing
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, Ref, resolve
-from kpisync.config.required import required_fields
+from kpisync.config.required import add_fields, required_fields
+from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, parse_team
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -36,6 +38,7 @@ TOP_KEYS = (
     Key("periods"),
     Key("ramp"),
     Key("pacing"),
+    Key("stages"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -65,7 +68,10 @@ def validate(text: str, file: str) -> Config:
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
-    cascade = _cascade(top["cascade"].value, problems, refs) if "cascade" in top else ()
+    known = {p.kpi.id: p.kpi for p in kpis if p.id_node is not None}
+    cascade, cohorts = _cascade(top["cascade"].value, problems, refs, known) \
+        if "cascade" in top else ((), ())
+    stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
@@ -76,10 +82,11 @@ def validate(text: str, file: str) -> Config:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
+    required = add_fields(required_fields(kpi_models, team_models),
+                          cohort_fields(cohorts, known), STAGE_FIELDS if stages else {})
     return Config(
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade,
-        custom_periods=custom,
-        required_fields=required_fields(kpi_models, team_models),
+        custom_periods=custom, cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(),
     )
 
@@ -152,18 +159,42 @@ def _currency(node: Node, problems: Problems) -> str | None:
     return None
 
 
-def _cascade(node: Node, problems: Problems, refs: list[Ref]) -> tuple[str, ...]:
+# The mapping form of ``cascade`` (steps plus cohorts). The ``scores`` branch moves this into
+# config/cascade.py with its own keys; cohorts parsing stays in config/cohorts.py.
+CASCADE_KEYS = (
+    Key("steps", True, "the funnel's KPI ids, such as [calls, meetings_held, deals_won]"),
+    Key("cohorts"),
+)
+
+
+def _cascade(node: Node, problems: Problems, refs: list[Ref], kpis: dict[str, Kpi]
+             ) -> tuple[tuple[str, ...], tuple[CohortStep, ...]]:
+    """The funnel's steps, and its cohort steps: a list of KPI ids, or a mapping with
+    ``steps`` and ``cohorts``."""
+    if not isinstance(node, MappingNode):
+        return _steps(node, "cascade", problems, refs), ()
+    entries = readers.mapping(node, "cascade", problems, CASCADE_KEYS)
+    if entries is None:
+        return (), ()
+    steps = _steps(entries["steps"].value, "cascade.steps", problems, refs) \
+        if "steps" in entries else ()
+    cohorts = parse_cohorts(entries["cohorts"].value, "cascade.cohorts", problems, refs, kpis) \
+        if "cohorts" in entries else ()
+    return steps, cohorts
+
+
+def _steps(node: Node, path: str, problems: Problems, refs: list[Ref]) -> tuple[str, ...]:
     """The funnel, first activity to closed deal; each step's conversion is next / previous."""
-    items = readers.sequence(node, "cascade", problems,
+    items = readers.sequence(node, path, problems,
                              example="[calls, conversations, meetings_held, deals_won]")
     if items is None:
         return ()
     if len(items) < 2:
-        problems.add(node, "cascade", f"a cascade needs at least two KPIs, got {len(items)}")
+        problems.add(node, path, f"a cascade needs at least two KPIs, got {len(items)}")
     found = readers.distinct_identifiers(
-        items, "cascade", problems, duplicate="'{id}' is already in the cascade (at line {line})"
+        items, path, problems, duplicate="'{id}' is already in the cascade (at line {line})"
     )
-    refs.extend(Ref("measure", kpi_id, item, path) for kpi_id, item, path in found)
+    refs.extend(Ref("measure", kpi_id, item, item_path) for kpi_id, item, item_path in found)
     return tuple(kpi_id for kpi_id, _, _ in found)
 
 

@@ -1,0 +1,76 @@
+"""Per rep, per team and for the org in one pass: the grouping the cohort and stage queries share.
+
+A KPI query (compute/sql.py) groups its facts the same way; these queries group facts of
+their own (base events, stage entries, opportunities) and read the rows back into the same
+scopes. Each row of ``by_scope`` says by its ``grp`` column which grouping set it belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlglot import exp
+
+from kpisync.compute.model import ORG_SCOPE_ID, Rep, Scope, TeamInfo
+from kpisync.compute.sql import GROUP_ORG, GROUP_REP, GROUP_TEAM, MEMBERS_TABLE, PERIODS_TABLE
+
+#: the alias of the grouped facts in ``by_scope``: aggregates refer to their columns through it
+FACTS = exp.to_identifier("f")
+
+
+def fact(column: str) -> exp.Column:
+    """A column of the grouped facts."""
+    return exp.column(column, table=FACTS, quoted=True)
+
+
+def by_scope(
+    facts: str,
+    aggregates: Sequence[exp.Expression],
+    *,
+    keys: Sequence[exp.Expression] = (),
+    day: str = "day",
+) -> exp.Select:
+    """``SELECT period_key, team_id, rep_id, grp, *keys, *aggregates`` over the CTE ``facts``
+    (with columns ``rep_id`` and ``day``), each fact credited to its rep's team and put in
+    every loaded period containing its day."""
+    m, p = exp.to_identifier("m"), exp.to_identifier("p")
+    team, rep = exp.column("team_id", table=m), exp.column("rep_id", table=m)
+    period = exp.column("period_key", table=p)
+    grouping = exp.Anonymous(this="GROUPING", expressions=[team.copy(), rep.copy()])
+
+    def grouping_set(*columns: exp.Expression) -> exp.Tuple:
+        return exp.Tuple(expressions=[*(k.copy() for k in keys), *(c.copy() for c in columns)])
+
+    return (
+        exp.select(period.as_("period_key"), team.as_("team_id"), rep.as_("rep_id"),
+                   grouping.as_("grp"), *keys, *aggregates)
+        .from_(exp.to_table(facts).as_(FACTS))
+        .join(exp.to_table(MEMBERS_TABLE).as_(m), on=rep.copy().eq(fact("rep_id")))
+        .join(
+            exp.to_table(PERIODS_TABLE).as_(p),
+            on=exp.Between(this=fact(day), low=exp.column("period_start", table=p),
+                           high=exp.column("period_end", table=p)),
+        )
+        .group_by(exp.GroupingSets(expressions=[
+            grouping_set(period, team, rep), grouping_set(period, team), grouping_set(period),
+        ]))
+    )
+
+
+def scope_of(grp: int, team_id: str, rep_id: str) -> tuple[Scope, str]:
+    """The scope a ``by_scope`` row belongs to."""
+    if grp == GROUP_REP:
+        return "rep", rep_id
+    if grp == GROUP_TEAM:
+        return "team", team_id
+    assert grp == GROUP_ORG, f"unexpected grouping {grp}"
+    return "org", ORG_SCOPE_ID
+
+
+def scope_keys(reps: Iterable[Rep], teams: Iterable[TeamInfo]) -> Iterator[tuple[Scope, str]]:
+    """Every scope a scorecard shows, reps then teams then the org, as KPI results are."""
+    for rep in reps:
+        yield "rep", rep.id
+    for team in teams:
+        yield "team", team.id
+    yield "org", ORG_SCOPE_ID
