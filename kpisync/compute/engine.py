@@ -1,7 +1,8 @@
 """Evaluate every KPI for every rep, team and the org, for every period of the window.
 
 The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
-KPI with a source, ratios from their parts, then targets, attainment and the cascade. Records are
+KPI with a source, ratios from their parts, then targets and attainment, formulas over those
+results (they need the targets), and the cascade. Records are
 only ever touched by SQL inside DuckDB; Python handles the aggregated rows (KPIs x periods x
 scopes, a few thousand at most).
 """
@@ -15,8 +16,9 @@ from decimal import Decimal
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import membership, targets
+from kpisync.compute import formulas, membership, targets
 from kpisync.compute.cascade import cascade_steps
+from kpisync.compute.filter_types import check_filter_types
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.sql import (
     DIALECT,
@@ -45,29 +47,33 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     periods = scorecard_periods(config, as_of)  # shown ones, then comparison-only ones
     teams = _team_infos(config, reps)
 
+    check_filter_types(config, columns)
     load_members(con, reps)
     load_periods(con, periods)
     actuals: Actuals = {}
     for kpi in config.kpis:
-        if kpi.measure.kind != "ratio":
+        if kpi.measure.kind not in ("ratio", "formula"):
             actuals.update(evaluate(kpi, con, columns, config.org.timezone))
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals))
 
-    results = tuple(
+    scopes = list(_scopes(config, teams, reps))
+    results = [
         _result(config, kpi, period, scope, actuals)
         for kpi in config.kpis
+        if kpi.measure.kind != "formula"
         for period in periods
-        for scope in _scopes(config, teams, reps)
-    )
+        for scope in scopes
+    ]
+    results += _formula_results(config, periods, scopes, results, actuals)
     return Scorecard(
         config=config,
         as_of=as_of,
         periods=periods,
         teams=teams,
         reps=tuple(reps),
-        results=results,
+        results=tuple(results),
         cascade=tuple(cascade_steps(config, [p for p in periods if p.shown], results)),
     )
 
@@ -202,6 +208,22 @@ def ratio(kpi: Kpi, actuals: Actuals) -> Actuals:
             Decimal("0.0001")
         )
     return ratios
+
+
+def _formula_results(config: Config, periods: tuple[Period, ...], scopes: list, results: list,
+                     actuals: Actuals) -> list[KpiResult]:
+    """Formula KPIs' results, each formula after those it uses (see compute/formulas.py)."""
+    index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
+    cells = [(period.key, scope[0], scope[1]) for period in periods for scope in scopes]
+    found: list[KpiResult] = []
+    for kpi in formulas.evaluation_order(config.kpis):
+        actuals.update(formulas.formula_actuals(kpi, cells, index))
+        for period in periods:
+            for scope in scopes:
+                result = _result(config, kpi, period, scope, actuals)
+                index[(kpi.id, period.key, scope[0], scope[1])] = result
+                found.append(result)
+    return found
 
 
 def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):

@@ -28,7 +28,7 @@ def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tup
         if "OwnerId" in SOBJECTS[kpi.source].fields:
             names.add("OwnerId")
         measure = kpi.measure
-        names.update(f.field for f in kpi.filters)
+        names.update(f.field for f in kpi.conditions)
         names.update(n for n in (measure.field, measure.start_field, measure.end_field,
                                  kpi.date_field) if n)
         if kpi.credit_field == PARENT_OWNER:

@@ -290,7 +290,7 @@ def _kpi_fields(kpi: Kpi) -> set[tuple[str, str]]:
         return set()
     m = kpi.measure
     names = [m.field, m.start_field, m.end_field, kpi.date_field, kpi.credit_field,
-             *(f.field for f in kpi.filters)]
+             *(f.field for f in kpi.conditions)]
     found: set[tuple[str, str]] = set()
     for name in filter(None, names):
         if "." in name:
