@@ -16,9 +16,10 @@ from measure_fixtures import build_measure_store, measure_config
 from kpisync.compute import compute
 from kpisync.compute.measures import BUILTIN_MEASURES
 from kpisync.compute.sql import compile_kpi, like_literal
-from kpisync.config.model import Filter, Target
+from kpisync.config.model import Filter, FilterGroup, Target
 from kpisync.errors import ComputeError
 from kpisync.plugins import load_registry
+from kpisync.site.definitions import filter_words, measure_words
 
 D = Decimal
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -252,3 +253,42 @@ def test_ratio_equals_numerator_over_denominator_everywhere(tmp_path_factory, ex
         closed = card.result("deals_closed", *cell).actual
         expected = None if not closed else (won * 100 / closed).quantize(D("0.0001"))
         assert result.actual == expected
+
+
+# ---------------------------------------------------------------- the definitions page
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (Filter("CallDurationInSeconds", "between", (60, 300)),
+         "CallDurationInSeconds is from 60 to 300"),
+        (Filter("CallDisposition", "is_not_null", True), "CallDisposition is not empty"),
+        (Filter("CallDisposition", "is_not_null", False), "CallDisposition is empty"),
+        (Filter("Subject", "starts_with", "Demo"), "Subject starts with “Demo” (any case)"),
+        (Filter("Subject", "contains", "50%"), "Subject contains “50%” (any case)"),
+        (FilterGroup("any", (Filter("CallDurationInSeconds", "gte", 120),
+                             FilterGroup("all", (Filter("Type", "eq", "Call"),
+                                                 Filter("Subject", "ne", "x"))))),
+         "CallDurationInSeconds ≥ 120 or (Type = Call and Subject ≠ x)"),
+    ],
+    ids=["between", "not-null", "not-null-false", "starts-with", "contains", "groups"],
+)
+def test_filter_words_for_new_operators_and_groups(condition, expected):
+    assert filter_words(condition) == expected
+
+
+@pytest.mark.parametrize(
+    ("kpi_id", "expected"),
+    [
+        ("median_deal", "Median of Amount"),
+        ("smallest_deal", "Smallest Amount"),
+        ("largest_deal", "Largest Amount"),
+        ("coverage", "Formula: Open pipeline ÷ (Won amount target − Won amount)"),
+        ("loss_rate", "Formula: 100 − Win rate"),
+    ],
+)
+def test_measure_words_for_new_measures(kpi_id, expected):
+    config = measure_config()
+    names = {k.id: k.name for k in config.kpis}
+    assert measure_words(config.kpi(kpi_id), names) == expected

@@ -229,8 +229,10 @@ def _operand(name: str, entry: yn.Pair, path: str, problems: Problems, field_typ
 def _text_operand(name: str, entry: yn.Pair, path: str, problems: Problems,
                   field_type: str | None) -> object:
     if field_type is not None and field_type not in TEXT_TYPES:
-        problems.add(entry.key_node, path, f"{name} is a {field_type} field; {entry.key} looks "
-                                           "into text fields (string, picklist, textarea, ...)")
+        article = "an" if field_type[0] in "aeiou" else "a"
+        problems.add(entry.key_node, path, f"{name} is {article} {field_type} field; {entry.key} "
+                                           "looks into text fields (string, picklist, textarea, "
+                                           "...)")
         return _MISSING
     text = readers.text(entry.value, path, problems, what="the text to look for")
     return _MISSING if text is None else text
