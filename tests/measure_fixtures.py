@@ -61,6 +61,10 @@ KPIS = (
          unit="count"),
     Kpi(id="win_rate", name="Win rate", tier="objectives", type="lagging", unit="percent",
         measure=Measure("ratio", numerator="deals_won", denominator="deals_closed")),
+    # a ratio over a median: no median (Dan's wins lack Amount) is no ratio, not 0
+    Kpi(id="median_per_win", name="Median per win", tier="objectives", type="lagging",
+        unit="currency",
+        measure=Measure("ratio", numerator="median_deal", denominator="deals_won")),
     # a formula over a formula defined after it: evaluated in dependency order
     _formula("coverage_pct", "coverage * 100", Arithmetic("*", Value("coverage"), Number(D(100))),
              unit="percent"),

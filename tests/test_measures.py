@@ -166,6 +166,11 @@ def test_ratio_over_zero_denominator_has_no_value(scorecard):
     assert actual(scorecard, "win_rate", FEB, "rep", ANN) is None
 
 
+def test_ratio_over_a_missing_median_has_no_value(scorecard):
+    assert actual(scorecard, "median_per_win", MAR, "rep", DAN) is None
+    assert actual(scorecard, "median_per_win", MAR, "rep", CAT) == D("66.6667")
+
+
 # ---------------------------------------------------------------- filter values vs describe
 
 

@@ -56,7 +56,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
             actuals.update(evaluate(kpi, con, columns, config.org.timezone))
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
-            actuals.update(ratio(kpi, actuals))
+            actuals.update(ratio(kpi, actuals, config))
 
     scopes = list(_scopes(config, teams, reps))
     results = [
@@ -195,15 +195,22 @@ def evaluate(
     return actuals
 
 
-def ratio(kpi: Kpi, actuals: Actuals) -> Actuals:
-    """numerator / denominator per scope, in percent points when the unit is percent."""
+def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
+    """numerator / denominator per scope, in percent points when the unit is percent. A
+    numerator without rows is 0 when it counts or sums, and no value (so no ratio) when it is
+    an average, median, min or max of nothing."""
     numerator, denominator = kpi.measure.numerator, kpi.measure.denominator
     scale = Decimal(100) if kpi.unit == "percent" else Decimal(1)
+    zero = Decimal(0) if config.kpi(numerator).measure.additive else None  # type: ignore[arg-type]
     ratios: Actuals = {}
     for (kpi_id, period_key, scope, scope_id), den in actuals.items():
         if kpi_id != denominator or not den:
             continue
-        num = actuals.get((numerator, period_key, scope, scope_id)) or Decimal(0)
+        num = actuals.get((numerator, period_key, scope, scope_id))
+        if num is None:
+            num = zero
+        if num is None:
+            continue
         ratios[(kpi.id, period_key, scope, scope_id)] = (num * scale / den).quantize(
             Decimal("0.0001")
         )
