@@ -2,7 +2,8 @@
 
 A misspelt field would otherwise only surface when Salesforce refuses the sync's query, in CI,
 hours later. Custom fields (``Foo__c``) cannot be known offline: they are accepted with any
-value here and checked against Salesforce's describe before the first query.
+value here; the sync checks that they exist (describe), and compute checks the filter values
+against the types the sync stored, before its first query (``kpisync.compute.filter_types``).
 """
 
 from __future__ import annotations
