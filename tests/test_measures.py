@@ -297,3 +297,27 @@ def test_measure_words_for_new_measures(kpi_id, expected):
     config = measure_config()
     names = {k.id: k.name for k in config.kpis}
     assert measure_words(config.kpi(kpi_id), names) == expected
+
+
+# ---------------------------------------------------------------- explain
+
+
+def test_explain_of_a_formula_points_at_the_kpis_it_uses(tmp_path):
+    from kpisync.compute.explain import explain
+
+    con = build_measure_store(tmp_path / "s.duckdb")
+    with pytest.raises(ComputeError) as info:
+        explain(measure_config(), con, "coverage", period_key=MAR, as_of=AS_OF)
+    assert str(info.value) == (
+        "KPI 'coverage' is a formula (open_pipeline / (target(won_amount) - won_amount)): "
+        "explain the KPIs it uses one by one: open_pipeline, won_amount"
+    )
+
+
+def test_explain_of_a_median_gives_the_scorecard_value(tmp_path):
+    from kpisync.compute.explain import explain
+
+    con = build_measure_store(tmp_path / "s.duckdb")
+    found = explain(measure_config(), con, "median_deal", period_key=MAR, as_of=AS_OF,
+                    team="sdr")
+    assert found.actual == D(60)
