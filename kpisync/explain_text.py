@@ -52,7 +52,9 @@ def _query_lines(q: Query) -> list[str]:
 #: how each built-in measure turns the listed records into the actual
 _FOLDS = {"count": "the number of records", "sum": "the sum of their values",
           "average": "the average of their values", "duration": "the average of their values",
-          "distinct_count": "the number of distinct values"}
+          "distinct_count": "the number of distinct values",
+          "median": "the middle one of their values", "min": "the smallest of their values",
+          "max": "the largest of their values"}
 
 
 def _actual(e: Explanation) -> str:

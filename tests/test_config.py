@@ -191,9 +191,10 @@ KPI_SNIPPETS = [
         id="numeric-field-given-text",
     ),
     pytest.param(
-        "    where: {CallDurationInSeconds: {between: [1, 2]}}\n",
-        ["kpis.yaml:17:37: kpis[0].where.CallDurationInSeconds: unknown operator 'between' "
-         "— expected one of: eq, ne, gt, gte, lt, lte, in, not_in, is_null"],
+        "    where: {CallDurationInSeconds: {matches: [1, 2]}}\n",
+        ["kpis.yaml:17:37: kpis[0].where.CallDurationInSeconds: unknown operator 'matches' "
+         "— expected one of: eq, ne, gt, gte, lt, lte, in, not_in, between, is_null, "
+         "is_not_null, starts_with, contains"],
         id="unknown-operator",
     ),
     pytest.param(

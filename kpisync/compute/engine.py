@@ -1,7 +1,8 @@
 """Evaluate every KPI for every rep, team and the org, for every period of the window.
 
 The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
-KPI with a source, ratios from their parts, then targets, attainment and the cascade. Records are
+KPI with a source, ratios from their parts, then targets and attainment, formulas over those
+results (they need the targets), and the cascade. Records are
 only ever touched by SQL inside DuckDB; Python handles the aggregated rows (KPIs x periods x
 scopes, a few thousand at most).
 """
@@ -15,9 +16,10 @@ from decimal import Decimal
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import membership, ranking, targets
+from kpisync.compute import formulas, membership, ranking, targets
 from kpisync.compute.cascade import cascade_steps
 from kpisync.compute.cohorts import cohort_results
+from kpisync.compute.filter_types import check_filter_types
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.pacing import pacing
 from kpisync.compute.sql import (
@@ -48,23 +50,27 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     periods = scorecard_periods(config, as_of)  # shown ones, then comparison-only ones
     teams = _team_infos(config, reps)
 
+    check_filter_types(config, columns)
     load_members(con, reps)
     load_periods(con, periods)
     actuals: Actuals = {}
     for kpi in config.kpis:
-        if kpi.measure.kind != "ratio":
+        if kpi.measure.kind not in ("ratio", "formula"):
             actuals.update(evaluate(kpi, con, columns, config.org.timezone))
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
-            actuals.update(ratio(kpi, actuals))
+            actuals.update(ratio(kpi, actuals, config))
 
     book = targets.TargetBook(config)
-    results = tuple(
+    scopes = list(_scopes(config, teams, reps))
+    results = [
         _result(config, kpi, period, scope, actuals, as_of, book)
         for kpi in config.kpis
+        if kpi.measure.kind != "formula"
         for period in periods
-        for scope in _scopes(config, teams, reps)
-    )
+        for scope in scopes
+    ]
+    results += _formula_results(config, periods, scopes, results, actuals, as_of, book)
     results = ranking.with_ranks(results, reps, periods)
     shown = [p for p in periods if p.shown]
     return Scorecard(
@@ -199,19 +205,43 @@ def evaluate(
     return actuals
 
 
-def ratio(kpi: Kpi, actuals: Actuals) -> Actuals:
-    """numerator / denominator per scope, in percent points when the unit is percent."""
+def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
+    """numerator / denominator per scope, in percent points when the unit is percent. A
+    numerator without rows is 0 when it counts or sums, and no value (so no ratio) when it is
+    an average, median, min or max of nothing."""
     numerator, denominator = kpi.measure.numerator, kpi.measure.denominator
     scale = Decimal(100) if kpi.unit == "percent" else Decimal(1)
+    zero = Decimal(0) if config.kpi(numerator).measure.additive else None  # type: ignore[arg-type]
     ratios: Actuals = {}
     for (kpi_id, period_key, scope, scope_id), den in actuals.items():
         if kpi_id != denominator or not den:
             continue
-        num = actuals.get((numerator, period_key, scope, scope_id)) or Decimal(0)
+        num = actuals.get((numerator, period_key, scope, scope_id))
+        if num is None:
+            num = zero
+        if num is None:
+            continue
         ratios[(kpi.id, period_key, scope, scope_id)] = (num * scale / den).quantize(
             Decimal("0.0001")
         )
     return ratios
+
+
+def _formula_results(config: Config, periods: tuple[Period, ...], scopes: list, results: list,
+                     actuals: Actuals, as_of: date, book: targets.TargetBook
+                     ) -> list[KpiResult]:
+    """Formula KPIs' results, each formula after those it uses (see compute/formulas.py)."""
+    index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
+    cells = [(period.key, scope[0], scope[1]) for period in periods for scope in scopes]
+    found: list[KpiResult] = []
+    for kpi in formulas.evaluation_order(config.kpis):
+        actuals.update(formulas.formula_actuals(kpi, cells, index))
+        for period in periods:
+            for scope in scopes:
+                result = _result(config, kpi, period, scope, actuals, as_of, book)
+                index[(kpi.id, period.key, scope[0], scope[1])] = result
+                found.append(result)
+    return found
 
 
 def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):

@@ -127,7 +127,7 @@ def explain(
     for part in parts:
         actuals.update(engine.evaluate(part, con, columns, config.org.timezone))
     if kpi.measure.kind == "ratio":
-        actuals.update(engine.ratio(kpi, actuals))
+        actuals.update(engine.ratio(kpi, actuals, config))
 
     actual = _actual(ask, kpi, actuals)
     target = _target(ask, kpi)
@@ -207,6 +207,10 @@ def _scope(config: Config, reps: list[Rep], rep: str | None, team: str | None
 
 def _parts(config: Config, kpi: Kpi) -> tuple[Kpi, ...]:
     """The KPIs with a query behind ``kpi``: itself, or a ratio's numerator and denominator."""
+    formula = kpi.measure.formula
+    if formula is not None:
+        raise ComputeError(f"KPI '{kpi.id}' is a formula ({formula.text}): explain the KPIs it "
+                           f"uses one by one: {', '.join(formula.kpi_ids)}")
     if kpi.measure.kind != "ratio":
         return (kpi,)
     measure = kpi.measure

@@ -2,8 +2,13 @@
 
 Each measure is two small sqlglot builders, a per-record value and its aggregate, so the same
 definition compiles for DuckDB today and PostgreSQL or Spark later. kpisync's own measures are
-registered here exactly as a plugin's would be (see ``kpisync.plugins``). Ratio KPIs are not a
-SQL measure: they divide two other KPIs' results (see ``kpisync.compute.engine``).
+registered here exactly as a plugin's would be (see ``kpisync.plugins``). Ratio and formula KPIs
+are not SQL measures: they combine other KPIs' results (see ``kpisync.compute.engine`` and
+``kpisync.compute.formulas``).
+
+Only counts and sums add up across reps. Median, min and max are order statistics: a team's
+median is the median of all its reps' records, which no combination of the reps' medians gives,
+so every scope is aggregated from its own records (GROUPING SETS does exactly that).
 """
 
 from __future__ import annotations
@@ -92,6 +97,27 @@ BUILTIN_MEASURES: tuple[SqlMeasure, ...] = (
         name="average",
         value=_field_value,
         aggregate=lambda v: _decimal(exp.Avg(this=v)),
+        additive=False,
+    ),
+    SqlMeasure(
+        # The middle value, halfway between the two middle ones for an even number of records
+        # (MEDIAN in DuckDB, PERCENTILE_CONT(0.5) in PostgreSQL); records without a value are
+        # left out, and a scope with none has no median (None), not 0.
+        name="median",
+        value=_field_value,
+        aggregate=lambda v: _decimal(exp.Median(this=v)),
+        additive=False,
+    ),
+    SqlMeasure(
+        name="min",
+        value=_field_value,
+        aggregate=lambda v: _decimal(exp.Min(this=v)),
+        additive=False,
+    ),
+    SqlMeasure(
+        name="max",
+        value=_field_value,
+        aggregate=lambda v: _decimal(exp.Max(this=v)),
         additive=False,
     ),
     SqlMeasure(

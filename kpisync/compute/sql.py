@@ -21,7 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from kpisync.compute.measures import FieldRef, SqlMeasure
-from kpisync.config.model import Filter, Kpi
+from kpisync.config.model import Filter, FilterGroup, Kpi
 from kpisync.errors import ComputeError
 from kpisync.sobjects import Hop, resolve_path
 
@@ -113,6 +113,12 @@ class _Record:
         return exp.Coalesce(this=first, expressions=rest) if rest else first
 
 
+def source_field(kpi: Kpi, name: str, columns: Mapping[str, Mapping[str, str]]) -> FieldRef:
+    """A field of the KPI's records exactly as its query reads it (a parent's field joined),
+    with the type the store holds; a ComputeError if the store lacks it."""
+    return _Record(kpi, columns, "UTC", Params()).field(name)
+
+
 def facts_query(
     kpi: Kpi,
     *,
@@ -131,8 +137,7 @@ def facts_query(
     value = measure.value(kpi, record.field, record.local_date)
     deleted = exp.column("IsDeleted", table=record.alias, quoted=True)
     live = exp.not_(exp.Coalesce(this=deleted, expressions=[exp.false()]))
-    filters = [_condition(f, record.field(f.field), record.local_date, params)
-               for f in kpi.filters]
+    filters = [where(item, record.field, record.local_date, params) for item in kpi.filters]
     extras = [record.field(name).column.as_(name, quoted=True) for name in extra_fields]
 
     facts = exp.select(
@@ -219,19 +224,59 @@ _COMPARISONS: dict[str, Callable[..., exp.Expression]] = {
 }
 
 
+def where(
+    item: Filter | FilterGroup,
+    field: Callable[[str], FieldRef],
+    local_date: Callable[[FieldRef], exp.Expression],
+    params: Params,
+) -> exp.Expression:
+    """A filter or an ``all:``/``any:`` group as SQL; sqlglot parenthesizes nested groups."""
+    if isinstance(item, FilterGroup):
+        parts = [where(i, field, local_date, params) for i in item.items]
+        return exp.and_(*parts) if item.kind == "all" else exp.or_(*parts)
+    return _condition(item, field(item.field), local_date, params)
+
+
+#: SQL LIKE's wildcards, and the character that escapes them in kpisync's patterns
+_LIKE_ESCAPE = "\\"
+
+
+def _like(column: exp.Expression, pattern: str, params: Params) -> exp.Expression:
+    """Case-insensitive LIKE, as SOQL's LIKE is; the pattern is bound, never pasted."""
+    return exp.Escape(this=exp.ILike(this=column, expression=params.bind(pattern)),
+                      expression=exp.Literal.string(_LIKE_ESCAPE))
+
+
+def like_literal(text: str) -> str:
+    """``text`` with LIKE's wildcards (% and _) and the escape character escaped, so that
+    ``starts_with: 100%`` looks for "100%", not "100" followed by anything."""
+    for char in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(char, _LIKE_ESCAPE + char)
+    return text
+
+
 def _condition(
     flt: Filter, ref: FieldRef, local_date: Callable[[FieldRef], exp.Expression], params: Params
 ) -> exp.Expression:
     """One filter as SQL. ``ne`` and ``not_in`` keep records whose field is empty, as SOQL does
-    (``Type != 'Call'`` matches tasks with no Type)."""
+    (``Type != 'Call'`` matches tasks with no Type); ``starts_with`` and ``contains`` never
+    match an empty field, and ignore case, as SOQL's LIKE does."""
     column = ref.column
     value = flt.value
     # A date compared with a datetime field means that local day, not midnight UTC.
     if ref.sf_type == "datetime" and _is_date_value(value):
         column = local_date(ref)
-    if flt.op == "is_null":
+    if flt.op in ("is_null", "is_not_null"):
         test = exp.Is(this=column, expression=exp.null())
-        return test if value else exp.not_(test)
+        return test if value == (flt.op == "is_null") else exp.not_(test)
+    if flt.op == "starts_with":
+        return _like(column, like_literal(value) + "%", params)
+    if flt.op == "contains":
+        return _like(column, "%" + like_literal(value) + "%", params)
+    if flt.op == "between":
+        low, high = value
+        return exp.Between(this=column, low=params.bind(_sql_value(low)),
+                           high=params.bind(_sql_value(high)))
     if flt.op in ("in", "not_in"):
         members = exp.In(this=column, expressions=[params.bind(_sql_value(v)) for v in value])
         if flt.op == "in":

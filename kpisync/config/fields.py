@@ -2,7 +2,8 @@
 
 A misspelt field would otherwise only surface when Salesforce refuses the sync's query, in CI,
 hours later. Custom fields (``Foo__c``) cannot be known offline: they are accepted with any
-value here and checked against Salesforce's describe before the first query.
+value here; the sync checks that they exist (describe), and compute checks the filter values
+against the types the sync stored, before its first query (``kpisync.compute.filter_types``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
-from kpisync.config.model import FILTER_OPS, Filter
+from kpisync.config.model import FILTER_OPS, Filter, FilterGroup
 from kpisync.config.problems import Problems, did_you_mean, suggestion
 from kpisync.sobjects import FIELD_NAME, SOBJECTS, SObject, UnknownLookup, resolve_path
 
@@ -175,15 +176,30 @@ def _datetime(node: Node, path: str, problems: Problems, value: object) -> tuple
     return False, None
 
 
-def filters(node: Node, path: str, problems: Problems, sobject: SObject) -> tuple[Filter, ...]:
-    """``where:``: each field equal to a value, or a mapping of operators, all ANDed."""
+GROUPS = ("all", "any")
+#: what starts_with and contains can look into
+TEXT_TYPES = ("string", "picklist", "textarea", "email", "phone", "url", "combobox")
+_ORDERED_OPS = ("gt", "gte", "lt", "lte", "between")
+_TEXT_OPS = ("starts_with", "contains")
+_FLAG_OPS = ("is_null", "is_not_null")
+
+
+def filters(node: Node, path: str, problems: Problems, sobject: SObject
+            ) -> tuple[Filter | FilterGroup, ...]:
+    """``where:``: each field equal to a value, or a mapping of operators, all ANDed; the keys
+    ``all:`` and ``any:`` hold lists of such mappings, combined with AND or OR (and nest)."""
     if not isinstance(node, MappingNode) or node.tag != yn.MAP:
         problems.add(node, path, "expected a mapping of field: value, such as "
                                  f"{{TaskSubtype: Call}}; got {yn.describe(node)}")
         return ()
-    found: list[Filter] = []
+    found: list[Filter | FilterGroup] = []
     for pair in yn.pairs(node, path, problems):
         field_path = yn.join(path, pair.key)
+        if pair.key in GROUPS:
+            group = _group(pair, field_path, problems, sobject)
+            if group is not None:
+                found.append(group)
+            continue
         if not check_field(pair.key, pair.key_node, field_path, problems, sobject,
                            lookups=True):
             continue
@@ -193,8 +209,31 @@ def filters(node: Node, path: str, problems: Problems, sobject: SObject) -> tupl
         else:
             ok, value = field_value(pair.value, field_path, problems, field_type)
             if ok:
-                found.append(Filter(pair.key, "eq", value))  # type: ignore[arg-type]
+                found.append(Filter(pair.key, "eq", value, yn.line_of(pair.value)))  # type: ignore[arg-type]
     return tuple(found)
+
+
+def _group(pair: yn.Pair, path: str, problems: Problems, sobject: SObject
+           ) -> FilterGroup | None:
+    """``any: [...]`` / ``all: [...]``: each list item is a ``where`` mapping of its own."""
+    example = "[{CallDurationInSeconds: {gte: 120}}, {CallDisposition: Connected}]"
+    items = readers.sequence(pair.value, path, problems, example=example)
+    if items is None:
+        return None
+    if not items:
+        problems.add(pair.value, path, f"expected at least one condition in the list, such as "
+                                       f"{example}")
+        return None
+    parts: list[Filter | FilterGroup] = []
+    for index, item in enumerate(items):
+        inner = filters(item, yn.join(path, index), problems, sobject)
+        if len(inner) == 1:
+            parts.append(inner[0])
+        elif inner:
+            parts.append(FilterGroup("all", inner))
+    if len(parts) != len(items):
+        return None  # an item was broken: it has been reported, and its group cannot stand
+    return FilterGroup(pair.key, tuple(parts))  # type: ignore[arg-type]
 
 
 def _operators(
@@ -210,24 +249,72 @@ def _operators(
             problems.add(entry.key_node, path,
                          f"unknown operator '{entry.key}'{suggestion(entry.key, FILTER_OPS)}")
             continue
-        if entry.key == "is_null":
-            flag = readers.boolean(entry.value, op_path, problems)
-            if flag is not None:
-                found.append(Filter(pair.key, "is_null", flag))
-            continue
-        if entry.key in ("in", "not_in"):
-            values = _members(entry.value, op_path, problems, field_type)
-            if values is not None:
-                found.append(Filter(pair.key, entry.key, values))  # type: ignore[arg-type]
-            continue
-        if entry.key in ("gt", "gte", "lt", "lte") and field_type in _UNORDERED_TYPES:
-            problems.add(entry.key_node, op_path, f"{pair.key} is a {field_type} field and "
-                         f"cannot be compared with {entry.key}: use eq or ne")
-            continue
-        ok, value = field_value(entry.value, op_path, problems, field_type)
-        if ok:
-            found.append(Filter(pair.key, entry.key, value))  # type: ignore[arg-type]
+        value = _operand(pair.key, entry, op_path, problems, field_type)
+        if value is not _MISSING:
+            found.append(Filter(pair.key, entry.key, value, yn.line_of(entry.key_node)))  # type: ignore[arg-type]
     return found
+
+
+_MISSING = object()
+
+
+def _operand(name: str, entry: yn.Pair, path: str, problems: Problems, field_type: str | None
+             ) -> object:
+    """The value one operator compares with, or _MISSING (reported)."""
+    op = entry.key
+    if op in _FLAG_OPS:
+        flag = readers.boolean(entry.value, path, problems)
+        return _MISSING if flag is None else flag
+    if op in _ORDERED_OPS and field_type in _UNORDERED_TYPES:
+        problems.add(entry.key_node, path, f"{name} is a {field_type} field and cannot be "
+                                           f"compared with {op}: use eq or ne")
+        return _MISSING
+    if op in _TEXT_OPS:
+        return _text_operand(name, entry, path, problems, field_type)
+    if op in ("in", "not_in"):
+        values = _members(entry.value, path, problems, field_type)
+        return _MISSING if values is None else values
+    if op == "between":
+        return _bounds(entry.value, path, problems, field_type)
+    ok, value = field_value(entry.value, path, problems, field_type)
+    return value if ok else _MISSING
+
+
+def _text_operand(name: str, entry: yn.Pair, path: str, problems: Problems,
+                  field_type: str | None) -> object:
+    if field_type is not None and field_type not in TEXT_TYPES:
+        article = "an" if field_type[0] in "aeiou" else "a"
+        problems.add(entry.key_node, path, f"{name} is {article} {field_type} field; {entry.key} "
+                                           "looks into text fields (string, picklist, textarea, "
+                                           "...)")
+        return _MISSING
+    text = readers.text(entry.value, path, problems, what="the text to look for")
+    return _MISSING if text is None else text
+
+
+def _bounds(node: Node, path: str, problems: Problems, field_type: str | None) -> object:
+    """``between: [low, high]``, both included, low not above high."""
+    items = readers.sequence(node, path, problems, example="[60, 300]")
+    if items is None:
+        return _MISSING
+    if len(items) != 2:
+        problems.add(node, path, f"expected two values [low, high], such as [60, 300]; got "
+                                 f"{len(items)}")
+        return _MISSING
+    read = [field_value(item, yn.join(path, index), problems, field_type)
+            for index, item in enumerate(items)]
+    if not all(ok for ok, _ in read):
+        return _MISSING
+    low, high = (value for _, value in read)
+    with contextlib.suppress(TypeError):  # a custom field's values may not compare (1, 'a')
+        if low > high:  # type: ignore[operator]
+            problems.add(node, path, f"the low end {yn.describe(items[0])} is above the high "
+                                     f"end {yn.describe(items[1])}: write [low, high]")
+            return _MISSING
+        return (low, high)
+    problems.add(node, path, f"{yn.describe(items[0])} and {yn.describe(items[1])} cannot be "
+                             "compared: give two numbers, two dates or two texts")
+    return _MISSING
 
 
 def _members(node: Node, path: str, problems: Problems, field_type: str | None

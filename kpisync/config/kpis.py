@@ -10,9 +10,18 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from kpisync.config import fields, readers
+from kpisync.config import fields, formulas, readers
 from kpisync.config import yamlnodes as yn
-from kpisync.config.model import ADDITIVE_MEASURES, TIERS, UNITS, Filter, Kpi, Measure, Target
+from kpisync.config.model import (
+    ADDITIVE_MEASURES,
+    TIERS,
+    UNITS,
+    Filter,
+    FilterGroup,
+    Kpi,
+    Measure,
+    Target,
+)
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
@@ -24,10 +33,18 @@ MEASURE_EXAMPLES = {
     "count": "count",
     "sum": "{sum: Amount}",
     "average": "{average: Amount}",
+    "median": "{median: Amount}",
+    "min": "{min: Amount}",
+    "max": "{max: Amount}",
     "distinct_count": "{distinct_count: WhatId}",
     "ratio": "{ratio: {numerator: deals_won, denominator: deals_closed}}",
     "duration": "{duration: {from: CreatedDate, to: CloseDate}}",
+    "formula": '{formula: "pipeline / (target(revenue) - revenue)"}',
 }
+#: measures of one numeric field
+NUMERIC_MEASURES = ("sum", "average", "median", "min", "max")
+#: measures computed from other KPIs' results: no records of their own
+COMPUTED_MEASURES = ("ratio", "formula")
 DURATION_UNITS = ("days", "minutes")
 #: OpportunityHistory rows have no owner: they credit the owner of their opportunity
 PARENT_OWNER = "Opportunity.OwnerId"
@@ -58,6 +75,8 @@ class ParsedKpi:
     path: str
     id_node: Node | None
     refs: list[Ref] = field(default_factory=list)
+    #: the formula text's node, for errors about the formula as a whole (cycles)
+    formula_node: Node | None = None
 
 
 def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
@@ -77,8 +96,7 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
     kpi_type = read("type", readers.choice, KPI_TYPES)
     unit = read("unit", readers.choice, UNITS)
     declared = declared_measure(entries["measure"].value) if "measure" in entries else None
-    is_ratio = declared == "ratio"
-    sobject = _source(node, entries, path, problems, is_ratio)
+    sobject = _source(node, entries, path, problems, declared)
     measure = None
     if "measure" in entries:
         measure = _measure(entries["measure"].value, yn.join(path, "measure"), problems,
@@ -86,7 +104,7 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
     if declared == "duration" and unit is not None and unit not in DURATION_UNITS:
         problems.add(entries["unit"].value, yn.join(path, "unit"),
                      f"a duration is measured in days or minutes, got '{unit}'")
-    filters: tuple[Filter, ...] = ()
+    filters: tuple[Filter | FilterGroup, ...] = ()
     date_field = credit_field = None
     date_fallbacks: tuple[str, ...] = ()
     if sobject is not None:
@@ -107,7 +125,9 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
         date_fallbacks=date_fallbacks, credit_field=credit_field, target=kpi_target,
         line=yn.line_of(node),
     )
-    return ParsedKpi(kpi, node, path, entries["id"].value if kpi_id else None, refs)
+    formula_node = entries["measure"].value.value[0][1] if measure and measure.formula else None
+    return ParsedKpi(kpi, node, path, entries["id"].value if kpi_id else None, refs,
+                     formula_node)
 
 
 def declared_measure(node: Node) -> str | None:
@@ -122,13 +142,14 @@ def declared_measure(node: Node) -> str | None:
 
 
 def _source(node: Node, entries: dict[str, yn.Pair], path: str, problems: Problems,
-            is_ratio: bool) -> SObject | None:
-    if is_ratio:
+            declared: str | None) -> SObject | None:
+    if declared in COMPUTED_MEASURES:
+        what = "a ratio KPI divides two other KPIs" if declared == "ratio" else \
+            "a formula KPI combines other KPIs"
         for key in _NOT_FOR_RATIO:
             if key in entries:
                 problems.add(entries[key].key_node, yn.join(path, key),
-                             f"a ratio KPI divides two other KPIs and takes no {key}: "
-                             "set it on those KPIs instead")
+                             f"{what} and takes no {key}: set it on those KPIs instead")
         return None
     if "source" not in entries:
         problems.add(node, path, "missing required key 'source' (one of: "
@@ -172,10 +193,14 @@ def _measure(node: Node, path: str, problems: Problems, sobject: SObject | None,
         return _ratio(entry.value, inner_path, problems, kpi_id, refs)
     if entry.key == "duration":
         return _duration(entry.value, inner_path, problems, sobject)
+    if entry.key == "formula":
+        formula = formulas.parse_formula(entry.value, inner_path, problems, kpi_id, refs)
+        return Measure("formula", formula=formula) if formula else None
     name = readers.text(entry.value, inner_path, problems, what="a field name")
     if name is None or sobject is None:
         return None
-    types = fields.NUMERIC_TYPES if entry.key in ("sum", "average") else ()
+    # min and max take numbers only: a date's earliest/latest would need its own unit.
+    types = fields.NUMERIC_TYPES if entry.key in NUMERIC_MEASURES else ()
     if not fields.check_field(name, entry.value, inner_path, problems, sobject, types=types,
                               use=entry.key, lookups=True):
         return None

@@ -11,15 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kpisync.config.formulas import Formula
 
 PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]
 KpiType = Literal["leading", "lagging"]
 Unit = Literal["count", "currency", "percent", "days", "minutes"]
 Direction = Literal["higher", "lower"]
-FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "is_null"]
-MeasureKind = Literal["count", "sum", "average", "distinct_count", "ratio", "duration"]
+FilterOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between", "is_null",
+                   "is_not_null", "starts_with", "contains"]
+MeasureKind = Literal["count", "sum", "average", "median", "min", "max", "distinct_count",
+                      "ratio", "duration", "formula"]
 OverrideScope = Literal["team", "segment", "region", "role", "rep"]
 
 #: calendar period kinds; ``year`` is the calendar year (it meant the fiscal year before issue 8)
@@ -31,7 +36,10 @@ DAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "fri
                               "saturday", "sunday")
 TIERS: tuple[str, ...] = ("results", "objectives", "activities")
 UNITS: tuple[str, ...] = ("count", "currency", "percent", "days", "minutes")
-FILTER_OPS: tuple[str, ...] = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "is_null")
+FILTER_OPS: tuple[str, ...] = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between",
+                                "is_null", "is_not_null", "starts_with", "contains")
+#: how ``all:``/``any:`` groups combine their items
+GroupKind = Literal["all", "any"]
 #: Measures whose team and org values are the sum of their reps' values, and whose targets
 #: add up across reps and periods. The others (averages, ratios) are recomputed per scope.
 ADDITIVE_MEASURES: tuple[str, ...] = ("count", "sum")
@@ -119,8 +127,28 @@ class Filter:
 
     field: str
     op: FilterOp
-    #: a tuple for ``in``/``not_in``; True/False for ``is_null``
+    #: a tuple for ``in``/``not_in``, (low, high) for ``between``; True/False for ``is_null``
+    #: and ``is_not_null``; the text for ``starts_with``/``contains``
     value: FilterValue
+    #: the kpis.yaml line of the condition, for errors found once Salesforce's types are known
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class FilterGroup:
+    """``all:`` (every item holds) or ``any:`` (at least one does) over filters and groups."""
+
+    kind: GroupKind
+    items: tuple[Filter | FilterGroup, ...]
+
+
+def conditions(filters: tuple[Filter | FilterGroup, ...]) -> tuple[Filter, ...]:
+    """Every single condition in ``filters``, groups opened, in file order (for the fields a
+    KPI reads and the checks of their values)."""
+    found: list[Filter] = []
+    for item in filters:
+        found += conditions(item.items) if isinstance(item, FilterGroup) else [item]
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -128,7 +156,7 @@ class Measure:
     """How a KPI turns the records that pass its filters into one number."""
 
     kind: MeasureKind
-    #: the summed/averaged/counted field (sum, average, distinct_count)
+    #: the field aggregated (sum, average, median, min, max, distinct_count)
     field: str | None = None
     #: KPI ids, for ratio
     numerator: str | None = None
@@ -136,6 +164,8 @@ class Measure:
     #: date or datetime fields, for duration (average of end - start, in the KPI's unit)
     start_field: str | None = None
     end_field: str | None = None
+    #: arithmetic over other KPIs and their targets, for formula (see compute/formulas.py)
+    formula: Formula | None = None
 
     @property
     def additive(self) -> bool:
@@ -209,9 +239,10 @@ class Kpi:
     unit: Unit
     measure: Measure
     description: str = ""
-    #: Salesforce object the records come from; None for ratio KPIs
+    #: Salesforce object the records come from; None for ratio and formula KPIs
     source: str | None = None
-    filters: tuple[Filter, ...] = ()
+    #: all hold (AND); an item may be an ``all:``/``any:`` group
+    filters: tuple[Filter | FilterGroup, ...] = ()
     #: field whose (local) date puts a record in a period; None for ratio KPIs
     date_field: str | None = None
     #: fields tried in order when ``date_field`` is empty on a record (``date: [ActivityDate,
@@ -227,6 +258,11 @@ class Kpi:
     def date_fields(self) -> tuple[str, ...]:
         """``date_field`` then its fallbacks: every field that can date a record."""
         return ((self.date_field,) if self.date_field else ()) + self.date_fallbacks
+
+    @property
+    def conditions(self) -> tuple[Filter, ...]:
+        """Every single condition of ``filters``, inside groups too."""
+        return conditions(self.filters)
 
     @property
     def direction(self) -> Direction:

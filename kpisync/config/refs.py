@@ -11,7 +11,8 @@ from yaml.nodes import Node
 
 from kpisync.config.problems import Problems, did_you_mean
 
-#: kpi: any defined KPI; measure: a defined KPI that is not itself a ratio (ratio parts, cascade)
+#: kpi: any defined KPI (formula terms); measure: a defined KPI that is not itself a ratio or a
+#: formula (ratio parts, cascade)
 RefKind = Literal["kpi", "measure", "team", "segment", "region"]
 
 
@@ -32,6 +33,8 @@ class Defined:
     teams: frozenset[str]
     segments: frozenset[str]
     regions: frozenset[str]
+    #: formula KPIs: usable by other formulas, not as a ratio's part or a cascade step
+    formula_kpis: frozenset[str] = frozenset()
 
 
 def resolve(refs: Iterable[Ref], defined: Defined, problems: Problems) -> None:
@@ -49,11 +52,16 @@ def resolve(refs: Iterable[Ref], defined: Defined, problems: Problems) -> None:
 
 def _kpi(ref: Ref, defined: Defined, problems: Problems) -> None:
     if ref.value not in defined.kpis:
-        candidates = defined.kpis - defined.ratio_kpis if ref.kind == "measure" else defined.kpis
+        computed = defined.ratio_kpis | defined.formula_kpis
+        candidates = defined.kpis - computed if ref.kind == "measure" else defined.kpis
         _known(ref, frozenset(candidates), "a defined KPI", problems)
     elif ref.kind == "measure" and ref.value in defined.ratio_kpis:
         problems.add(ref.node, ref.path, f"'{ref.value}' is itself a ratio; use KPIs that count, "
                                          "sum, average or time records")
+    elif ref.kind == "measure" and ref.value in defined.formula_kpis:
+        problems.add(ref.node, ref.path, f"'{ref.value}' is a formula; use KPIs that count, sum, "
+                                         "average or time records (or write the division as a "
+                                         "formula)")
 
 
 #: past this many, "expected one of" stops helping and is left out

@@ -41,7 +41,7 @@ def kpi_fields(kpi: Kpi) -> tuple[str, ...]:
     """Every field name (a lookup path included) a KPI with a source reads, in a fixed order."""
     measure = kpi.measure
     names = (measure.field, measure.start_field, measure.end_field, *kpi.date_fields,
-             kpi.credit_field, *(f.field for f in kpi.filters))
+             kpi.credit_field, *(f.field for f in kpi.conditions))
     return tuple(dict.fromkeys(n for n in names if n))
 
 

@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node
 from kpisync.config import readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cohorts import cohort_fields, parse_cohorts
+from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
 from kpisync.config.model import PERIOD_KINDS, CohortStep, Config, Kpi, Org, Pacing
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
@@ -78,6 +79,9 @@ def validate(text: str, file: str) -> Config:
     resolve(refs, _defined(kpis, teams), problems)
     ramp = targets.ramp(top["ramp"].value, problems) if "ramp" in top else None
     pacing = targets.pacing(top["pacing"].value, problems) if "pacing" in top else None
+    formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
+                               f"{p.path}.measure.formula")
+                    for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
     if problems or org is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
@@ -220,15 +224,20 @@ def _defined(kpis: list[ParsedKpi], teams: list[ParsedTeam]) -> Defined:
         teams=frozenset(p.team.id for p in teams if p.id_node is not None),
         segments=frozenset(p.team.segment for p in teams if p.team.segment),
         regions=frozenset(p.team.region for p in teams if p.team.region),
+        formula_kpis=frozenset(p.kpi.id for p in kpis if _declares(p, "formula")),
     )
 
 
 def _declares_ratio(parsed: ParsedKpi) -> bool:
-    """A ratio even if its parts are broken: its measure mapping says ``ratio``."""
-    if parsed.kpi.measure.kind == "ratio":
+    return _declares(parsed, "ratio")
+
+
+def _declares(parsed: ParsedKpi, kind: str) -> bool:
+    """A ratio (or formula) even if its parts are broken: its measure mapping says so."""
+    if parsed.kpi.measure.kind == kind:
         return True
     if not isinstance(parsed.node, MappingNode):
         return False
     measure = next((v for k, v in parsed.node.value if getattr(k, "value", None) == "measure"),
                    None)
-    return measure is not None and declared_measure(measure) == "ratio"
+    return measure is not None and declared_measure(measure) == kind

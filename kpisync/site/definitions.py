@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kpisync.config.model import Config, Filter, Kpi, Target
+from kpisync.config.formulas import Arithmetic, Negative, Number, TargetOf, Term, Value
+from kpisync.config.model import Config, Filter, FilterGroup, Kpi, Target
 from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import (
     KPIS_PAGE,
@@ -114,6 +115,14 @@ def measure_words(kpi: Kpi, names: dict[str, str]) -> str:
         return f"Sum of {m.field}"
     if m.kind == "average":
         return f"Average of {m.field}"
+    if m.kind == "median":
+        return f"Median of {m.field}"
+    if m.kind == "min":
+        return f"Smallest {m.field}"
+    if m.kind == "max":
+        return f"Largest {m.field}"
+    if m.kind == "formula" and m.formula is not None:
+        return f"Formula: {formula_words(m.formula.root, names)}"
     if m.kind == "distinct_count":
         return f"Number of distinct {m.field} values"
     if m.kind == "ratio":
@@ -127,18 +136,54 @@ def measure_words(kpi: Kpi, names: dict[str, str]) -> str:
     return f"{m.kind} of {m.field}" if m.field else m.kind
 
 
-def filter_words(condition: Filter) -> str:
-    """One filter as it reads in a report builder: "TaskSubtype = Call", "Amount is empty"."""
+def filter_words(condition: Filter | FilterGroup) -> str:
+    """One filter as it reads in a report builder: "TaskSubtype = Call", "Amount is empty";
+    an ``any:`` group reads "A or B", an ``all:`` group "A and B", nested ones in brackets."""
+    if isinstance(condition, FilterGroup):
+        joiner = " or " if condition.kind == "any" else " and "
+        return joiner.join(_nested_words(item) for item in condition.items)
     name = condition.field
-    if condition.op == "is_null":
-        return f"{name} is empty" if condition.value else f"{name} is not empty"
+    if condition.op in ("is_null", "is_not_null"):
+        empty = condition.value == (condition.op == "is_null")
+        return f"{name} is empty" if empty else f"{name} is not empty"
     if condition.op in ("in", "not_in"):
         values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
         listed = ", ".join(_value_words(v) for v in values)
         verb = "is one of" if condition.op == "in" else "is none of"
         return f"{name} {verb} {listed}"
+    if condition.op == "between" and isinstance(condition.value, tuple):
+        low, high = (_value_words(v) for v in condition.value)
+        return f"{name} is from {low} to {high}"
+    if condition.op in ("starts_with", "contains"):
+        verb = "starts with" if condition.op == "starts_with" else "contains"
+        return f"{name} {verb} “{condition.value}” (any case)"
     operator = _OPERATORS.get(condition.op, condition.op)
     return f"{name} {operator} {_value_words(condition.value)}"
+
+
+def _nested_words(item: Filter | FilterGroup) -> str:
+    words = filter_words(item)
+    return f"({words})" if isinstance(item, FilterGroup) and len(item.items) > 1 else words
+
+
+def formula_words(term: Term, names: dict[str, str]) -> str:
+    """A formula with KPI names: "Open pipeline ÷ (Revenue target − Revenue)"."""
+    if isinstance(term, Number):
+        return f"{term.value:f}"
+    if isinstance(term, Value):
+        return names.get(term.kpi_id, term.kpi_id)
+    if isinstance(term, TargetOf):
+        return f"{names.get(term.kpi_id, term.kpi_id)} target"
+    if isinstance(term, Negative):
+        return f"−{_operand_words(term.operand, names)}"
+    assert isinstance(term, Arithmetic)
+    symbol = {"+": "+", "-": "−", "*": "×", "/": "÷"}[term.op]
+    return f"{_operand_words(term.left, names)} {symbol} {_operand_words(term.right, names)}"
+
+
+def _operand_words(term: Term, names: dict[str, str]) -> str:
+    words = formula_words(term, names)
+    return f"({words})" if isinstance(term, Arithmetic) else words
 
 
 def _value_words(value) -> str:
