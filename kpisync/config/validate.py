@@ -16,12 +16,14 @@ from yaml.nodes import MappingNode, Node
 
 from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
+from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, Config, Org
+from kpisync.config.model import PERIOD_KINDS, Config, Org, Scoring
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
-from kpisync.config.refs import Defined, Ref, resolve
+from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import required_fields
+from kpisync.config.scoring import parse_scoring
 from kpisync.config.teams import ParsedTeam, parse_team
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -32,6 +34,7 @@ TOP_KEYS = (
     Key("teams", True, "the teams to score, each with its members and KPIs"),
     Key("kpis", True, "the KPI definitions"),
     Key("cascade"),
+    Key("scoring"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -60,16 +63,20 @@ def validate(text: str, file: str) -> Config:
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
-    cascade = _cascade(top["cascade"].value, problems, refs) if "cascade" in top else ()
+    cascade = parse_cascade(top["cascade"].value, problems, refs) if "cascade" in top \
+        else ParsedCascade()
+    scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
     resolve(refs, _defined(kpis, teams), problems)
-    if problems or org is None:
+    check_goal(cascade, {p.kpi.id: p.kpi for p in kpis}, problems)
+    if problems or org is None or scoring is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
     return Config(
-        path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade,
+        path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
+        cascade_options=cascade.options, scoring=scoring,
         required_fields=required_fields(kpi_models, team_models),
     )
 
@@ -139,21 +146,6 @@ def _currency(node: Node, problems: Problems) -> str | None:
     problems.add(node, "org.currency", f"expected a 3-letter ISO 4217 currency code in capitals "
                                        f"such as USD or EUR, got '{code}'{advice}")
     return None
-
-
-def _cascade(node: Node, problems: Problems, refs: list[Ref]) -> tuple[str, ...]:
-    """The funnel, first activity to closed deal; each step's conversion is next / previous."""
-    items = readers.sequence(node, "cascade", problems,
-                             example="[calls, conversations, meetings_held, deals_won]")
-    if items is None:
-        return ()
-    if len(items) < 2:
-        problems.add(node, "cascade", f"a cascade needs at least two KPIs, got {len(items)}")
-    found = readers.distinct_identifiers(
-        items, "cascade", problems, duplicate="'{id}' is already in the cascade (at line {line})"
-    )
-    refs.extend(Ref("measure", kpi_id, item, path) for kpi_id, item, path in found)
-    return tuple(kpi_id for kpi_id, _, _ in found)
 
 
 def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems: Problems
