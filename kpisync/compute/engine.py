@@ -1,9 +1,9 @@
 """Evaluate every KPI for every rep, team and the org, for every period of the window.
 
 The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
-KPI with a source, ratios from their parts, then targets, attainment and the cascade. Records are
-only ever touched by SQL inside DuckDB; Python handles the aggregated rows (KPIs x periods x
-scopes, a few thousand at most).
+KPI with a source, ratios from their parts, then targets, attainment, the cascade, scores, weakest
+links and reverse funnels. Records are only ever touched by SQL inside DuckDB; Python handles the
+aggregated rows (KPIs x periods x scopes, a few thousand at most).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import duckdb
 from sqlglot import exp
 
 from kpisync.compute import membership, targets
-from kpisync.compute.cascade import cascade_steps
+from kpisync.compute.cascade import cascade_steps, weakest_links
+from kpisync.compute.funnel import reverse_funnels
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.periods import window
+from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     DIALECT,
     GROUP_ORG,
@@ -61,6 +63,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         for period in periods
         for scope in _scopes(config, teams, reps)
     )
+    cascade = tuple(cascade_steps(config, periods, results))
     return Scorecard(
         config=config,
         as_of=as_of,
@@ -68,7 +71,10 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         teams=teams,
         reps=tuple(reps),
         results=results,
-        cascade=tuple(cascade_steps(config, periods, results)),
+        cascade=cascade,
+        scores=tuple(scores(config, periods, teams, reps, results)),
+        weakest_links=tuple(weakest_links(config, reps, cascade)),
+        reverse_funnels=tuple(reverse_funnels(config, periods, reps, results, cascade)),
     )
 
 
