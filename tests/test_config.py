@@ -65,6 +65,8 @@ def test_sample_kpis_yaml_loads():
     assert config.cascade == (
         "calls", "conversations", "meetings_held", "opportunities_created", "deals_won"
     )
+    assert config.cascade_options == CascadeOptions(
+        min_sample=20, goal="closed_won_revenue", per_deal="average_deal_size")
 
 
 def test_sample_defines_the_kpis_the_demo_needs():
