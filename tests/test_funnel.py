@@ -39,7 +39,7 @@ def config(**options) -> Config:
     return Config(
         path=Path("kpis.yaml"), org=Org(name="X", timezone="UTC"),
         teams=(Team(id="sdr", name="SDR", members=MemberSelector(roles=("SDR",)),
-                    kpis=("calls",)),),
+                    kpis=CASCADE),),
         kpis=(), cascade=CASCADE, cascade_options=CascadeOptions(**options),
     )
 
@@ -98,6 +98,15 @@ def test_weakest_link_skips_steps_where_the_team_rate_is_unknown_or_zero():
     team = steps("team", "sdr", (400, "0.25"), (0, None), (50, "0"))
     [link] = [w for w in weakest_links(config(), REPS, [*ann, *team]) if w.scope == "rep"]
     assert link.step == "calls"
+
+
+def test_weakest_link_ignores_steps_the_team_does_not_track():
+    # an SDR team that does not track deals: meetings → deals at 0.1 (team 0.2) is not its job
+    cfg = dataclasses.replace(config(), teams=(dataclasses.replace(
+        config().teams[0], kpis=("calls", "conversations", "meetings")),))
+    ann = steps("rep", ANN, (200, "0.2"), (40, "0.5"), (30, "0.1"))
+    [link] = [w for w in weakest_links(cfg, REPS, [*ann, *TEAM]) if w.scope == "rep"]
+    assert (link.step, link.ratio) == ("calls", D("0.8000"))
 
 
 def test_no_weakest_link_when_no_step_qualifies():

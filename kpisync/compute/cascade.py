@@ -64,9 +64,13 @@ def weakest_links(
     config: Config, reps: Iterable[Rep], steps: Iterable[CascadeStep]
 ) -> Iterator[WeakestLink]:
     """For each rep and team and period, the trusted step with the lowest rate relative to the
-    team's (the org's) rate on it; none when no step qualifies. Ties go to the earlier step."""
+    team's (the org's) rate on it; none when no step qualifies. Ties go to the earlier step.
+
+    Only steps whose both KPIs the team tracks count, as on the site's cascade: an SDR team
+    that hands its meetings to AEs converts meetings into opportunities at 0 by design."""
     min_sample = config.cascade_options.min_sample
     team_of = {rep.id: rep.team_id for rep in reps}
+    tracked = {team.id: frozenset(team.kpis) for team in config.teams}
     index = {(s.period_key, s.scope, s.scope_id, s.from_kpi): s for s in steps}
     groups: dict[tuple[str, Scope, str], list[CascadeStep]] = {}
     for step in index.values():
@@ -75,11 +79,12 @@ def weakest_links(
         chain = references(scope, scope_id, team_of)
         if not chain:
             continue
+        kpis = tracked.get(team_of.get(scope_id, "") if scope == "rep" else scope_id, frozenset())
         links = []
         for step in own:
             reference = index.get((period_key, *chain[0], step.from_kpi))
-            if trusted(step, min_sample) and step.rate is not None and reference is not None \
-                    and reference.rate:
+            if {step.from_kpi, step.to_kpi} <= kpis and trusted(step, min_sample) \
+                    and step.rate is not None and reference is not None and reference.rate:
                 links.append(_link(step, step.rate, reference.rate))
         if links:
             yield min(links, key=lambda link: link.ratio)
