@@ -80,12 +80,12 @@ def weakest_links(
         if not chain:
             continue
         kpis = tracked.get(team_of.get(scope_id, "") if scope == "rep" else scope_id, frozenset())
-        links = []
-        for step in own:
-            reference = index.get((period_key, *chain[0], step.from_kpi))
-            if {step.from_kpi, step.to_kpi} <= kpis and trusted(step, min_sample) \
-                    and step.rate is not None and reference is not None and reference.rate:
-                links.append(_link(step, step.rate, reference.rate))
+        links = [
+            _link(step, reference)
+            for step in own
+            if (reference := index.get((period_key, *chain[0], step.from_kpi))) is not None
+            and _comparable(step, reference, kpis, min_sample)
+        ]
         if links:
             yield min(links, key=lambda link: link.ratio)
 
@@ -107,7 +107,16 @@ def trusted(step: CascadeStep, min_sample: int) -> bool:
         and step.from_actual >= min_sample
 
 
-def _link(step: CascadeStep, rate: Decimal, reference_rate: Decimal) -> WeakestLink:
+def _comparable(step: CascadeStep, reference: CascadeStep, kpis: frozenset[str],
+                min_sample: int) -> bool:
+    """A step the team tracks, with a trusted rate and a reference rate to divide by."""
+    return {step.from_kpi, step.to_kpi} <= kpis and trusted(step, min_sample) \
+        and bool(reference.rate)
+
+
+def _link(step: CascadeStep, reference: CascadeStep) -> WeakestLink:
+    """For a pair that is ``_comparable``: both rates are known, the reference's is not 0."""
+    rate, reference_rate = Decimal(step.rate), Decimal(reference.rate)  # type: ignore[arg-type]
     return WeakestLink(
         scope=step.scope, scope_id=step.scope_id, period_key=step.period_key,
         step=step.from_kpi, to_kpi=step.to_kpi, rate=rate,
