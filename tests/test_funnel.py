@@ -13,6 +13,9 @@ from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kpisync.compute.cascade import weakest_links
 from kpisync.compute.funnel import reverse_funnels
 from kpisync.compute.model import (
@@ -221,3 +224,16 @@ def test_team_funnel_uses_team_then_org_rates():
     assert [(s.needed, s.rate_source) for s in funnel.steps] == [
         (160, "team"), (40, "team"), (20, "org"), (5, None),
     ]
+
+
+_RATES = st.decimals(min_value=D("0.0001"), max_value=D(5), places=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(goal=st.integers(0, 10_000), rates=st.tuples(_RATES, _RATES, _RATES))
+def test_each_needed_count_is_the_least_that_reaches_the_next(goal, rates):
+    ann = steps("rep", ANN, *((1000, str(rate)) for rate in rates))
+    funnel = funnel_of(config(), [result("deals", "rep", ANN, 0, goal)], ann)
+    for step, after in pairwise(funnel.steps):
+        assert step.needed * step.rate_used >= after.needed
+        assert step.needed == 0 or (step.needed - 1) * step.rate_used < after.needed
