@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from kpisync.compute import compute
 from kpisync.compute.measures import BUILTIN_MEASURES
 from kpisync.compute.sql import compile_kpi
+from kpisync.config.model import CascadeOptions
 from kpisync.errors import ComputeError
 
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -177,3 +179,58 @@ def test_team_and_org_totals_equal_sum_of_reps_and_never_drop(tmp_path_factory, 
             org = after.result(kpi, period.key, "org", "org").actual
             assert org == sum(reps.values())
             assert org >= before.result(kpi, period.key, "org", "org").actual
+
+
+# ---------------------------------------------------------------- scores, weakest link, funnel
+
+
+def test_score_caps_and_weighs_the_tiers_a_team_tracks(scorecard):
+    # Cat, Feb: revenue 1000/1000 = 1; objectives opps 1.5, win rate 2, deal size 2 and cycle
+    # 1.8182 all capped at 1.5; calls 0/4 = 0. 0.5 x 1 + 0.3 x 1.5 + 0.2 x 0 = 0.95
+    score = scorecard.score_for(FEB, "rep", CAT)
+    assert score.value == Decimal("0.9500")
+    assert score.by_tier == (("results", Decimal("1.0000")), ("objectives", Decimal("1.5000")),
+                             ("activities", Decimal("0.0000")))
+    assert score.kpis_counted == ("calls", "opps_created", "revenue", "win_rate", "avg_deal",
+                                  "cycle")
+
+
+def test_score_renormalises_over_the_tiers_with_attainment(scorecard):
+    # Ann, Feb: only activities: calls 2/10 = 0.2 and conversations 1/3 = 0.3333 → 0.26665
+    score = scorecard.score_for(FEB, "rep", ANN)
+    assert (score.value, score.by_tier[0]) == (Decimal("0.2666"), ("results", None))
+
+
+def test_inactive_rep_has_no_score(scorecard):
+    assert scorecard.score_for(FEB, "rep", DAN).value is None
+
+
+def test_org_score_counts_every_kpi_with_an_org_target(scorecard):
+    # activities: calls 3/24 = 0.125, conversations 2/8 = 0.25 → 0.1875; deals_won has no target
+    score = scorecard.score_for(FEB, "org", "org")
+    assert score.value == Decimal("0.9875")
+    assert "deals_won" not in score.kpis_counted
+
+
+def test_default_min_sample_finds_no_weakest_link_in_a_tiny_org(scorecard):
+    assert scorecard.weakest_links == ()
+
+
+def test_weakest_link_and_reverse_funnel_from_compute(tmp_path):
+    config = dataclasses.replace(
+        tiny_config(), cascade_options=CascadeOptions(min_sample=1, goal="revenue",
+                                                      per_deal="avg_deal"))
+    card = compute(config, build_store(tmp_path / "s.duckdb"), AS_OF)
+    # Ann, Feb: calls → conversations 1/2 = 0.5 against the SDR team's 2/3 = 0.6667
+    link = card.weakest_link(FEB, "rep", ANN)
+    assert (link.step, link.rate, link.reference_rate, link.ratio) == (
+        "calls", Decimal("0.5000"), Decimal("0.6667"), Decimal("0.7500"))
+    # Cat, YTD: 3000 / 625.25 = 4.8 → 5 deals; / 0.5 = 10 opportunities; / 4 = 2.5 → 3
+    # conversations; / 1 = 3 calls
+    funnel = card.reverse_funnel(YTD, "rep", CAT)
+    assert (funnel.goal_value, funnel.per_deal) == (Decimal(3000), Decimal("625.25"))
+    assert [(s.kpi_id, s.needed, s.rate_source) for s in funnel.steps] == [
+        ("calls", 3, "rep"), ("conversations", 3, "rep"), ("opps_created", 10, "rep"),
+        ("deals_won", 5, None),
+    ]
+    assert card.reverse_funnel(FEB, "rep", CAT) is None  # February is over

@@ -13,7 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpisync.config import load_config, parse_config
-from kpisync.config.model import CohortStep, Filter, Measure, MemberSelector, TargetOverride
+from kpisync.config.model import (
+    CascadeOptions,
+    CohortStep,
+    Filter,
+    Measure,
+    MemberSelector,
+    Scoring,
+    TargetOverride,
+)
 from kpisync.errors import ConfigError
 from kpisync.sobjects import SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS
 
@@ -58,6 +66,8 @@ def test_sample_kpis_yaml_loads():
     assert config.cascade == (
         "calls", "conversations", "meetings_held", "opportunities_created", "deals_won"
     )
+    assert config.cascade_options == CascadeOptions(
+        min_sample=20, goal="closed_won_revenue", per_deal="average_deal_size")
 
 
 def test_sample_defines_the_kpis_the_demo_needs():
@@ -764,6 +774,161 @@ def test_stages_problem(snippet, expected):
     assert problems(BASE + snippet) == [expected]
 
 
+# Lines 1-39: BASE and three more KPIs; the cascade snippets start on line 40.
+FUNNEL_BASE = BASE + """\
+  - id: deals_won
+    name: Deals won
+    tier: results
+    type: lagging
+    unit: count
+    source: Opportunity
+    measure: count
+    target: {per_rep: 2}
+  - id: revenue
+    name: Revenue
+    tier: results
+    type: lagging
+    unit: currency
+    source: Opportunity
+    measure: {sum: Amount}
+    target: {per_rep: 1000}
+  - id: deal_size
+    name: Deal size
+    tier: objectives
+    type: lagging
+    unit: currency
+    source: Opportunity
+    measure: {average: Amount}
+"""
+
+
+def test_cascade_mapping_form_reads_steps_and_options():
+    config = parse_config(FUNNEL_BASE + "cascade:\n  steps: [calls, deals_won]\n"
+                          "  min_sample: 5\n  goal: {kpi: revenue, per_deal: deal_size}\n")
+    assert config.cascade == ("calls", "deals_won")
+    assert config.cascade_options == CascadeOptions(min_sample=5, goal="revenue",
+                                                    per_deal="deal_size")
+
+
+def test_cascade_list_form_has_default_options():
+    config = parse_config(FUNNEL_BASE + "cascade: [calls, deals_won]\n")
+    assert config.cascade_options == CascadeOptions(min_sample=20, goal=None, per_deal=None)
+
+
+def test_cascade_goal_may_be_a_step_without_per_deal():
+    config = parse_config(FUNNEL_BASE + "cascade: {steps: [calls, deals_won], "
+                          "goal: {kpi: deals_won}}\n")
+    assert config.cascade_options.goal == "deals_won"
+    assert config.cascade_options.per_deal is None
+
+
+CASCADE_MAPPING_SNIPPETS = [
+    pytest.param("cascade: {steps: [calls, calls]}\n",
+                 ["kpis.yaml:40:26: cascade.steps[1]: 'calls' is already in the cascade (at "
+                  "line 40)"], id="steps-repeat"),
+    pytest.param("cascade: {min_sample: 5}\n",
+                 ["kpis.yaml:40:10: cascade: missing required key 'steps' (the funnel's KPI "
+                  "ids, first activity to closed deal, such as [calls, conversations, "
+                  "meetings_held, deals_won])"], id="steps-missing"),
+    pytest.param("cascade: {step: [calls, deals_won]}\n",
+                 ["kpis.yaml:40:10: cascade: missing required key 'steps' (the funnel's KPI "
+                  "ids, first activity to closed deal, such as [calls, conversations, "
+                  "meetings_held, deals_won])",
+                  "kpis.yaml:40:11: cascade: unknown key 'step' — did you mean 'steps'?"],
+                 id="steps-typo"),
+    pytest.param("cascade: {steps: [calls, deals_won], min_sample: 0}\n",
+                 ["kpis.yaml:40:50: cascade.min_sample: expected a whole number from 1 to "
+                  "100000, got 0"], id="min-sample-zero"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: revenue}\n",
+                 ["kpis.yaml:40:44: cascade.goal: expected a mapping with keys kpi, per_deal; "
+                  "got 'revenue'"], id="goal-not-a-mapping"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: {kip: deals_won}}\n",
+                 ["kpis.yaml:40:44: cascade.goal: missing required key 'kpi' (the KPI whose "
+                  "target the reverse funnel works back from, such as closed_won_revenue)",
+                  "kpis.yaml:40:45: cascade.goal: unknown key 'kip' — did you mean 'kpi'?"],
+                 id="goal-key-typo"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: {kpi: revenu, per_deal: x}}\n",
+                 ["kpis.yaml:40:50: cascade.goal.kpi: 'revenu' is not a defined KPI — did you "
+                  "mean 'revenue'?",
+                  "kpis.yaml:40:68: cascade.goal.per_deal: 'x' is not a defined KPI — "
+                  "expected one of: calls, deal_size, deals_won, revenue"],
+                 id="goal-undefined"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: {kpi: revenue}}\n",
+                 ["kpis.yaml:40:50: cascade.goal.kpi: 'revenue' is not a step of the cascade: "
+                  "add per_deal (the value of one deal, such as average_deal_size) to turn it "
+                  "into 'deals_won'"], id="goal-needs-per-deal"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: {kpi: deals_won, "
+                 "per_deal: deal_size}}\n",
+                 ["kpis.yaml:40:71: cascade.goal.per_deal: not needed: 'deals_won' is a step "
+                  "of the cascade; remove per_deal"], id="per-deal-not-needed"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: {kpi: calls}}\n",
+                 ["kpis.yaml:40:50: cascade.goal.kpi: 'calls' has no target, so the reverse "
+                  "funnel has nothing to work back from: give it a target"],
+                 id="goal-without-target"),
+    pytest.param("cascade: {steps: [calls, deals_won], goal: {kpi: deal_size, "
+                 "per_deal: deal_size}}\n",
+                 ["kpis.yaml:40:50: cascade.goal.kpi: 'deal_size' is an average; the goal must "
+                  "count or sum records (deals won, closed-won revenue)"],
+                 id="goal-not-additive"),
+    pytest.param("cascade: calls\n",
+                 ["kpis.yaml:40:10: cascade: expected a list of KPI ids, such as [calls, "
+                  "conversations, meetings_held, deals_won], or a mapping with steps, "
+                  "min_sample, goal and cohorts; got 'calls'"], id="cascade-scalar"),
+]
+
+
+@pytest.mark.parametrize(("snippet", "expected"), CASCADE_MAPPING_SNIPPETS)
+def test_cascade_mapping_problem(snippet, expected):
+    assert problems(FUNNEL_BASE + snippet) == expected
+
+
+def test_scoring_reads_weights_and_cap():
+    config = parse_config(BASE + "scoring: {weights: {results: 60, activities: 40}, cap: 120}\n")
+    assert config.scoring == Scoring(
+        weights=(("results", Decimal(60)), ("objectives", Decimal(0)),
+                 ("activities", Decimal(40))),
+        cap=Decimal(120),
+    )
+
+
+def test_scoring_defaults_to_50_30_20_capped_at_150():
+    assert parse_config(BASE).scoring == Scoring(
+        weights=(("results", Decimal(50)), ("objectives", Decimal(30)),
+                 ("activities", Decimal(20))),
+        cap=Decimal(150),
+    )
+
+
+SCORING_SNIPPETS = [
+    pytest.param("scoring: {weights: {results: 50, objectives: 30}}\n",
+                 ["kpis.yaml:17:20: scoring.weights: the weights are percentages and must add "
+                  "up to 100; results 50, objectives 30 add up to 80"], id="weights-sum"),
+    pytest.param("scoring: {weights: {result: 50, objectives: 50}}\n",
+                 ["kpis.yaml:17:20: scoring.weights: the weights are percentages and must add "
+                  "up to 100; objectives 50 add up to 50",
+                  "kpis.yaml:17:21: scoring.weights: unknown key 'result' — did you mean "
+                  "'results'?"], id="weights-tier-typo"),
+    pytest.param("scoring: {weights: {results: lots, objectives: 100}}\n",
+                 ["kpis.yaml:17:30: scoring.weights.results: expected a number, got 'lots'"],
+                 id="weight-not-a-number"),
+    pytest.param("scoring: {cap: 80}\n",
+                 ["kpis.yaml:17:16: scoring.cap: expected a percentage of target of at least "
+                  "100, such as 150, got 80: a lower cap would keep a rep on target from "
+                  "scoring 100 %"], id="cap-below-100"),
+    pytest.param("scoring: {weigths: {results: 100}}\n",
+                 ["kpis.yaml:17:11: scoring: unknown key 'weigths' — did you mean 'weights'?"],
+                 id="scoring-key-typo"),
+    pytest.param("scoring: [results]\n",
+                 ["kpis.yaml:17:10: scoring: expected a mapping with keys weights, cap; got "
+                  "a list"], id="scoring-not-a-mapping"),
+]
+
+
+@pytest.mark.parametrize(("snippet", "expected"), SCORING_SNIPPETS)
+def test_scoring_problem(snippet, expected):
+    assert problems(BASE + snippet) == expected
+
+
 # ---------------------------------------------------------------- unreadable input
 
 
@@ -788,7 +953,7 @@ def test_stages_problem(snippet, expected):
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
-                     "kpis, cascade, periods, ramp, pacing, stages; got a list",
+                     "kpis, cascade, periods, ramp, pacing, stages, scoring; got a list",
                      id="top-level-list"),
     ],
 )
@@ -993,6 +1158,7 @@ _VOCABULARY = st.sampled_from([
     "numerator", "denominator", "sum", "duration", "from", "to", "in", "gte", "is_null", "tier",
     "unit", "type", "date", "credit", "Amount", "TaskSubtype", "IsWon", "Task", "Opportunity",
     "calls", "count", "UTC", "window", "Opportunity.OwnerId", "OpportunityHistory", "<<",
+    "scoring", "weights", "cap", "results", "steps", "min_sample", "goal", "kpi", "per_deal",
 ])
 _SCALARS = st.one_of(
     _VOCABULARY, st.integers(-5, 30), st.booleans(), st.none(), st.text(max_size=8),
@@ -1007,7 +1173,8 @@ _YAMLISH = st.recursive(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["org", "teams", "kpis", "cascade"]), _YAMLISH))
+@given(st.dictionaries(st.sampled_from(["org", "teams", "kpis", "cascade", "scoring"]),
+                       _YAMLISH))
 def test_arbitrary_yaml_structures_raise_only_config_error(document):
     _outcome(yaml.safe_dump(document))
 
@@ -1028,14 +1195,17 @@ def test_sample_with_a_line_replaced_raises_only_config_error(index, replacement
 
 
 def test_docs_describe_every_key():
+    from kpisync.config.cascade import CASCADE_KEYS, GOAL_KEYS
     from kpisync.config.cohorts import COHORT_KEYS, MATCH_KEYS
     from kpisync.config.kpis import KPI_KEYS
+    from kpisync.config.scoring import SCORING_KEYS, WEIGHT_KEYS
     from kpisync.config.targets import OVERRIDE_KEYS, PACING_KEYS, RAMP_KEYS, TARGET_KEYS
     from kpisync.config.teams import MEMBER_KEYS, TEAM_KEYS
-    from kpisync.config.validate import CASCADE_KEYS, ORG_KEYS, TOP_KEYS
+    from kpisync.config.validate import ORG_KEYS, TOP_KEYS
 
     docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     keys = {k.name for group in (TOP_KEYS, ORG_KEYS, TEAM_KEYS, MEMBER_KEYS, KPI_KEYS,
                                  TARGET_KEYS, OVERRIDE_KEYS, RAMP_KEYS, PACING_KEYS,
-                                 CASCADE_KEYS, COHORT_KEYS, MATCH_KEYS) for k in group}
+                                 CASCADE_KEYS, GOAL_KEYS, COHORT_KEYS, MATCH_KEYS,
+                                 SCORING_KEYS, WEIGHT_KEYS) for k in group}
     assert sorted(k for k in keys if f"`{k}`" not in docs) == []

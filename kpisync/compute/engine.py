@@ -2,9 +2,9 @@
 
 The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
 KPI with a source, ratios from their parts, then targets and attainment, formulas over those
-results (they need the targets), and the cascade. Records are
-only ever touched by SQL inside DuckDB; Python handles the aggregated rows (KPIs x periods x
-scopes, a few thousand at most).
+results (they need the targets), the cascade, scores, weakest links, reverse funnels, cohorts
+and stages. Records are only ever touched by SQL inside DuckDB; Python handles the aggregated
+rows (KPIs x periods x scopes, a few thousand at most).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import duckdb
 from sqlglot import exp
 
 from kpisync.compute import formulas, membership, ranking, targets
-from kpisync.compute.cascade import cascade_steps
+from kpisync.compute.cascade import cascade_steps, weakest_links
 from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
+from kpisync.compute.funnel import reverse_funnels
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.pacing import pacing
+from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     DIALECT,
     GROUP_ORG,
@@ -73,6 +75,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     results += _formula_results(config, periods, scopes, results, actuals, as_of, book)
     results = ranking.with_ranks(results, reps, periods)
     shown = [p for p in periods if p.shown]
+    cascade = tuple(cascade_steps(config, shown, results))
     return Scorecard(
         config=config,
         as_of=as_of,
@@ -80,9 +83,12 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         teams=teams,
         reps=tuple(reps),
         results=results,
-        cascade=tuple(cascade_steps(config, shown, results)),
+        cascade=cascade,
         cohorts=cohort_results(config, con, columns, shown, reps, teams),
         stages=stage_report(config, con, columns, shown, reps, teams),
+        scores=tuple(scores(config, shown, teams, reps, results)),
+        weakest_links=tuple(weakest_links(config, reps, cascade)),
+        reverse_funnels=tuple(reverse_funnels(config, shown, reps, results, cascade)),
     )
 
 

@@ -292,6 +292,39 @@ class CohortStep:
 
 
 @dataclass(frozen=True)
+class CascadeOptions:
+    """How the cascade is read backwards (the reverse funnel) and compared (the weakest link)."""
+
+    #: below this many records at a step's base, a rep's (or team's) rate there is not trusted:
+    #: the weakest link skips the step and the reverse funnel uses the team's rate instead
+    min_sample: int = 20
+    #: the KPI whose target the reverse funnel works back from; None means the last step
+    goal: str | None = None
+    #: the KPI giving the value of one deal (average deal size), turning a goal that is not a
+    #: cascade step (revenue) into deals at the last step; None when the goal is a step
+    per_deal: str | None = None
+
+
+#: tier weights of the scorecard score, in percent
+DEFAULT_TIER_WEIGHTS: tuple[tuple[str, Decimal], ...] = (
+    ("results", Decimal(50)), ("objectives", Decimal(30)), ("activities", Decimal(20)),
+)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How per-KPI attainment rolls up into one scorecard score per rep, team and the org."""
+
+    #: (tier, weight in percent) for every tier, in TIERS order; the weights add up to 100
+    weights: tuple[tuple[str, Decimal], ...] = DEFAULT_TIER_WEIGHTS
+    #: attainment above this many percent counts as this much, so one KPI cannot carry a score
+    cap: Decimal = Decimal(150)
+
+    def weight(self, tier: str) -> Decimal:
+        return dict(self.weights).get(tier, Decimal(0))
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     org: Org
@@ -305,6 +338,8 @@ class Config:
     cohorts: tuple[CohortStep, ...] = ()
     #: Opportunity stages in funnel order; empty means no stage analysis
     stages: tuple[str, ...] = ()
+    cascade_options: CascadeOptions = field(default_factory=CascadeOptions)
+    scoring: Scoring = field(default_factory=Scoring)
     #: the fields the sync must fetch for each Salesforce object, derived from the KPIs
     required_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the new-hire ramp for every count and sum target (a KPI's own ``ramp`` replaces it)

@@ -16,15 +16,17 @@ from yaml.nodes import MappingNode, Node
 
 from kpisync.config import readers, targets
 from kpisync.config import yamlnodes as yn
-from kpisync.config.cohorts import cohort_fields, parse_cohorts
+from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
+from kpisync.config.cohorts import cohort_fields
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, CohortStep, Config, Kpi, Org, Pacing
+from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Scoring
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
-from kpisync.config.refs import Defined, Ref, resolve
+from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
+from kpisync.config.scoring import parse_scoring
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, parse_team
 
@@ -40,6 +42,7 @@ TOP_KEYS = (
     Key("ramp"),
     Key("pacing"),
     Key("stages"),
+    Key("scoring"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -70,27 +73,31 @@ def validate(text: str, file: str) -> Config:
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
     known = {p.kpi.id: p.kpi for p in kpis if p.id_node is not None}
-    cascade, cohorts = _cascade(top["cascade"].value, problems, refs, known) \
-        if "cascade" in top else ((), ())
+    cascade = parse_cascade(top["cascade"].value, problems, refs, known) if "cascade" in top \
+        else ParsedCascade()
+    cohorts = cascade.cohorts
+    scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
     resolve(refs, _defined(kpis, teams), problems)
+    check_goal(cascade, {p.kpi.id: p.kpi for p in kpis}, problems)
     ramp = targets.ramp(top["ramp"].value, problems) if "ramp" in top else None
     pacing = targets.pacing(top["pacing"].value, problems) if "pacing" in top else None
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
-    if problems or org is None:
+    if problems or org is None or scoring is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
     required = add_fields(required_fields(kpi_models, team_models),
                           cohort_fields(cohorts, known), STAGE_FIELDS if stages else {})
     return Config(
-        path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade,
-        custom_periods=custom, cohorts=cohorts, stages=stages, required_fields=required,
+        path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
+        cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
+        cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(),
     )
 
@@ -161,45 +168,6 @@ def _currency(node: Node, problems: Problems) -> str | None:
     problems.add(node, "org.currency", f"expected a 3-letter ISO 4217 currency code in capitals "
                                        f"such as USD or EUR, got '{code}'{advice}")
     return None
-
-
-# The mapping form of ``cascade`` (steps plus cohorts). The ``scores`` branch moves this into
-# config/cascade.py with its own keys; cohorts parsing stays in config/cohorts.py.
-CASCADE_KEYS = (
-    Key("steps", True, "the funnel's KPI ids, such as [calls, meetings_held, deals_won]"),
-    Key("cohorts"),
-)
-
-
-def _cascade(node: Node, problems: Problems, refs: list[Ref], kpis: dict[str, Kpi]
-             ) -> tuple[tuple[str, ...], tuple[CohortStep, ...]]:
-    """The funnel's steps, and its cohort steps: a list of KPI ids, or a mapping with
-    ``steps`` and ``cohorts``."""
-    if not isinstance(node, MappingNode):
-        return _steps(node, "cascade", problems, refs), ()
-    entries = readers.mapping(node, "cascade", problems, CASCADE_KEYS)
-    if entries is None:
-        return (), ()
-    steps = _steps(entries["steps"].value, "cascade.steps", problems, refs) \
-        if "steps" in entries else ()
-    cohorts = parse_cohorts(entries["cohorts"].value, "cascade.cohorts", problems, refs, kpis) \
-        if "cohorts" in entries else ()
-    return steps, cohorts
-
-
-def _steps(node: Node, path: str, problems: Problems, refs: list[Ref]) -> tuple[str, ...]:
-    """The funnel, first activity to closed deal; each step's conversion is next / previous."""
-    items = readers.sequence(node, path, problems,
-                             example="[calls, conversations, meetings_held, deals_won]")
-    if items is None:
-        return ()
-    if len(items) < 2:
-        problems.add(node, path, f"a cascade needs at least two KPIs, got {len(items)}")
-    found = readers.distinct_identifiers(
-        items, path, problems, duplicate="'{id}' is already in the cascade (at line {line})"
-    )
-    refs.extend(Ref("measure", kpi_id, item, item_path) for kpi_id, item, item_path in found)
-    return tuple(kpi_id for kpi_id, _, _ in found)
 
 
 def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems: Problems
