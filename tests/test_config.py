@@ -734,8 +734,8 @@ def test_cohort_problem(steps, expected):
 def test_cascade_mapping_needs_steps():
     assert problems(COHORT_BASE + "cascade:\n  stepz: [calls, opps]\n") == [
         "kpis.yaml:33:3: cascade: unknown key 'stepz' — did you mean 'steps'?",
-        "kpis.yaml:33:3: cascade: missing required key 'steps' (the funnel's KPI ids, such as "
-        "[calls, meetings_held, deals_won])",
+        "kpis.yaml:33:3: cascade: missing required key 'steps' (the funnel's KPI ids, first "
+        "activity to closed deal, such as [calls, conversations, meetings_held, deals_won])",
     ]
 
 
