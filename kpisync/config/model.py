@@ -100,6 +100,20 @@ class Org:
 
 
 @dataclass(frozen=True)
+class DatedMember:
+    """One user on a team for a stretch of days (``from``/``until`` in kpis.yaml, both
+    inclusive; None is open-ended). For those days it wins over every team's rules."""
+
+    kind: Literal["user_id", "username"]
+    #: a user Id (15 or 18 characters) or a username, as written
+    value: str
+    start: date | None = None
+    end: date | None = None
+    #: where kpis.yaml says so, for messages about overlapping dates
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class MemberSelector:
     """Which Salesforce users belong to a team; a user matching any one rule is a member."""
 
@@ -108,6 +122,8 @@ class MemberSelector:
     usernames: tuple[str, ...] = ()
     #: User field equalities, e.g. (("Department", "Sales"),); all must hold
     where: tuple[tuple[str, Scalar], ...] = ()
+    #: user_ids and usernames given with from/until dates
+    dated: tuple[DatedMember, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,24 @@ KPIs its scorecard shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from kpisync.config import fields, readers
 from kpisync.config import yamlnodes as yn
+from kpisync.config.members import (
+    USER_IDS,
+    USERNAMES,
+    DatedEntry,
+    PersonList,
+    check_overlaps,
+    read_people,
+)
 from kpisync.config.model import MemberSelector, Team
 from kpisync.config.problems import Problems
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
-from kpisync.config.targets import USER_ID
 from kpisync.sobjects import USER
 
 #: a scorecard with more KPIs than this stops being read; 3-4 is the sweet spot
@@ -38,6 +45,7 @@ class ParsedTeam:
     path: str
     id_node: Node | None
     refs: list[Ref] = field(default_factory=list)
+    dated: list[DatedEntry] = field(default_factory=list)
 
 
 def parse_team(node: Node, path: str, problems: Problems) -> ParsedTeam | None:
@@ -50,7 +58,8 @@ def parse_team(node: Node, path: str, problems: Problems) -> ParsedTeam | None:
             else None
 
     team_id = read("id", readers.identifier)
-    members = read("members", _members)
+    members, dated = _members(entries["members"].value, yn.join(path, "members"), problems) \
+        if "members" in entries else (None, [])
     refs: list[Ref] = []
     kpi_ids = _kpis(entries["kpis"].value, yn.join(path, "kpis"), problems, refs) \
         if "kpis" in entries else ()
@@ -59,13 +68,20 @@ def parse_team(node: Node, path: str, problems: Problems) -> ParsedTeam | None:
         members=members or MemberSelector(), kpis=kpi_ids,
         segment=read("segment", readers.text), region=read("region", readers.text),
     )
-    return ParsedTeam(team, node, path, entries["id"].value if team_id else None, refs)
+    return ParsedTeam(team, node, path, entries["id"].value if team_id else None, refs, dated)
 
 
-def _members(node: Node, path: str, problems: Problems) -> MemberSelector | None:
+def check_dated_members(teams: list[ParsedTeam], problems: Problems) -> None:
+    """Dated entries of one user, across all teams, must not share a day."""
+    check_overlaps([replace(d, team_id=p.team.id) for p in teams for d in p.dated], problems)
+
+
+def _members(
+    node: Node, path: str, problems: Problems
+) -> tuple[MemberSelector | None, list[DatedEntry]]:
     entries = readers.mapping(node, path, problems, MEMBER_KEYS)
     if entries is None:
-        return None
+        return None, []
 
     def listed(key: str, what: str, example: str) -> list[tuple[str, Node]]:
         if key not in entries:
@@ -73,31 +89,28 @@ def _members(node: Node, path: str, problems: Problems) -> MemberSelector | None
         return readers.strings(entries[key].value, yn.join(path, key), problems, what=what,
                                example=example)
 
+    def people(spec: PersonList) -> tuple[list[tuple[str, Node]], list[DatedEntry]]:
+        if spec.key not in entries:
+            return [], []
+        return read_people(entries[spec.key].value, yn.join(path, spec.key), problems, spec)
+
     roles = listed("roles", "a role name", "[SDR East]")
-    user_ids = listed("user_ids", "a user Id", "[005Hs00000AbCdEIAX]")
-    usernames = listed("usernames", "a username", "[jane@northwind.example]")
-    for index, (value, item) in enumerate(user_ids):
-        if not USER_ID.match(value):
-            problems.add(item, yn.join(yn.join(path, "user_ids"), index),
-                         f"expected a user Id (005 followed by 12 or 15 letters and digits), "
-                         f"got '{value}'")
-    for index, (value, item) in enumerate(usernames):
-        if "@" not in value:
-            problems.add(item, yn.join(yn.join(path, "usernames"), index),
-                         f"expected a Salesforce username, which looks like an email address, "
-                         f"got '{value}'")
+    user_ids, dated_ids = people(USER_IDS)
+    usernames, dated_names = people(USERNAMES)
     where = _where(entries["where"].value, yn.join(path, "where"), problems) \
         if "where" in entries else ()
+    dated = dated_ids + dated_names
     selector = MemberSelector(
         roles=tuple(v for v, _ in roles), user_ids=tuple(v for v, _ in user_ids),
         usernames=tuple(v for v, _ in usernames), where=where,
+        dated=tuple(d.member for d in dated),
     )
     if not entries:
         problems.add(node, path, "expected at least one rule: roles, user_ids, usernames or where")
     elif all(_is_empty(pair.value) for pair in entries.values()):
         problems.add(node, path, "every rule is empty, so nobody is on this team: list at least "
                                  "one role, user Id, username or User field")
-    return selector
+    return selector, dated
 
 
 def _is_empty(node: Node) -> bool:

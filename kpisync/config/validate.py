@@ -28,7 +28,7 @@ from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
 from kpisync.config.scoring import parse_scoring
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
-from kpisync.config.teams import ParsedTeam, parse_team
+from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_WINDOW = 24
@@ -81,6 +81,7 @@ def validate(text: str, file: str) -> Config:
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
+    check_dated_members(teams, problems)
     resolve(refs, _defined(kpis, teams), problems)
     check_goal(cascade, {p.kpi.id: p.kpi for p in kpis}, problems)
     ramp = targets.ramp(top["ramp"].value, problems) if "ramp" in top else None
