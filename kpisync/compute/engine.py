@@ -10,13 +10,14 @@ rows (KPIs x periods x scopes, a few thousand at most).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import formulas, membership, ranking, targets
+from kpisync.compute import formulas, membership, ranking, targets, unassigned
 from kpisync.compute.cascade import cascade_steps, weakest_links
 from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
@@ -27,6 +28,7 @@ from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     DIALECT,
     GROUP_ORG,
+    GROUP_OWNER,
     GROUP_REP,
     GROUP_TEAM,
     MEMBERS_TABLE,
@@ -48,7 +50,8 @@ _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEA
 def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scorecard:
     """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store."""
     columns = table_columns(con)
-    reps = scored_reps(config, con, columns)
+    users = synced_users(config, con, columns)
+    reps = membership.assign_reps(config, users, as_of)
     periods = scorecard_periods(config, as_of)  # shown ones, then comparison-only ones
     teams = _team_infos(config, reps)
 
@@ -56,21 +59,25 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     load_members(con, reps)
     load_periods(con, periods)
     actuals: Actuals = {}
+    owners: unassigned.OwnerActuals = {}
     for kpi in config.kpis:
         if kpi.measure.kind not in ("ratio", "formula"):
-            actuals.update(evaluate(kpi, con, columns, config.org.timezone))
+            kpi_actuals, kpi_owners = evaluate_with_owners(kpi, con, columns, config.org.timezone)
+            actuals.update(kpi_actuals)
+            owners.update(kpi_owners)
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals, config))
 
     book = targets.TargetBook(config)
-    scopes = list(_scopes(config, teams, reps))
+    # per period: a rep's team (and so their target) is the one at the period's end
+    scopes = {p.key: list(_scopes(config, teams, reps, p, as_of)) for p in periods}
     results = [
         _result(config, kpi, period, scope, actuals, as_of, book)
         for kpi in config.kpis
         if kpi.measure.kind != "formula"
         for period in periods
-        for scope in scopes
+        for scope in scopes[period.key]
     ]
     results += _formula_results(config, periods, scopes, results, actuals, as_of, book)
     results = ranking.with_ranks(results, reps, periods)
@@ -89,6 +96,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         scores=tuple(scores(config, shown, teams, reps, results)),
         weakest_links=tuple(weakest_links(config, reps, cascade)),
         reverse_funnels=tuple(reverse_funnels(config, shown, reps, results, cascade)),
+        unassigned=unassigned.report(config, periods, users, owners),
     )
 
 
@@ -111,15 +119,25 @@ def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 def scored_reps(
-    config: Config, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]]
+    config: Config,
+    con: duckdb.DuckDBPyConnection,
+    columns: Mapping[str, Mapping[str, str]],
+    as_of: date | None = None,
 ) -> list[Rep]:
-    """The synced users the teams of kpis.yaml claim (``columns`` from ``table_columns``)."""
+    """The synced users the teams of kpis.yaml claim (``columns`` from ``table_columns``), each
+    filed under their team of ``as_of`` (None: the last team they are on)."""
+    return membership.assign_reps(config, synced_users(config, con, columns), as_of)
+
+
+def synced_users(
+    config: Config, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]]
+) -> list[dict]:
+    """Every synced user, with the User fields the teams' rules read."""
     if "User" not in columns:
         raise ComputeError("the store has no Salesforce users yet: run `kpisync sync` first")
     user_fields = {f for t in config.teams for f, _ in t.members.where}
     created_zone = config.org.timezone if "CreatedDate" in columns["User"] else None
-    users = membership.load_users(con, user_fields, created_zone=created_zone)
-    return membership.assign_reps(config, users)
+    return membership.load_users(con, user_fields, created_zone=created_zone)
 
 
 def _numeric(data_type: str) -> bool:
@@ -141,11 +159,14 @@ def _team_infos(config: Config, reps: list[Rep]) -> tuple[TeamInfo, ...]:
 
 
 def load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
-    """The scored reps and their teams, as the KPI queries join them (explain and targets
+    """The scored reps and their teams over time, as the KPI queries join them: one row per
+    membership, a record joining the row whose days contain its own (explain and targets
     suggest load their own, for one scope or for past weeks)."""
     _temp_table(
-        con, MEMBERS_TABLE, (("rep_id", "VARCHAR"), ("team_id", "VARCHAR")),
-        [(r.id, r.team_id) for r in reps],
+        con, MEMBERS_TABLE,
+        (("rep_id", "VARCHAR"), ("team_id", "VARCHAR"), ("valid_from", "DATE"),
+         ("valid_until", "DATE")),
+        membership.member_rows(reps),
     )
 
 
@@ -188,6 +209,13 @@ def evaluate(
     kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
 ) -> Actuals:
     """One KPI with a source over the loaded members and periods, for every scope."""
+    return evaluate_with_owners(kpi, con, columns, tz)[0]
+
+
+def evaluate_with_owners(
+    kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
+) -> tuple[Actuals, unassigned.OwnerActuals]:
+    """``evaluate``, and the records credited to no team, by owner (see compute/unassigned)."""
     measure = registry().measures.get(kpi.measure.kind)
     if measure is None:
         raise ComputeError(
@@ -201,14 +229,19 @@ def evaluate(
             f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}"
         ) from exc
     actuals: Actuals = {}
-    for period_key, team_id, rep_id, grp, actual in rows:
-        if grp == GROUP_REP:
+    owners: unassigned.OwnerActuals = {}
+    # rep_id and team_id are NULL for records credited to nobody on a team: the org and the
+    # per-owner rows count those, the rep and team rows must not.
+    for period_key, team_id, rep_id, owner_id, grp, actual, records in rows:
+        if grp == GROUP_REP and rep_id is not None:
             actuals[(kpi.id, period_key, "rep", rep_id)] = actual
-        elif grp == GROUP_TEAM:
+        elif grp == GROUP_TEAM and team_id is not None:
             actuals[(kpi.id, period_key, "team", team_id)] = actual
+        elif grp == GROUP_OWNER:
+            owners[(kpi.id, period_key, owner_id)] = (records, normalize(actual))
         elif grp == GROUP_ORG:
             actuals[(kpi.id, period_key, "org", ORG_SCOPE_ID)] = actual
-    return actuals
+    return actuals, owners
 
 
 def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
@@ -233,30 +266,41 @@ def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
     return ratios
 
 
-def _formula_results(config: Config, periods: tuple[Period, ...], scopes: list, results: list,
+def _formula_results(config: Config, periods: tuple[Period, ...], scopes: dict[str, list],
+                     results: list,
                      actuals: Actuals, as_of: date, book: targets.TargetBook
                      ) -> list[KpiResult]:
     """Formula KPIs' results, each formula after those it uses (see compute/formulas.py)."""
     index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
-    cells = [(period.key, scope[0], scope[1]) for period in periods for scope in scopes]
+    cells = [(period.key, scope[0], scope[1]) for period in periods
+             for scope in scopes[period.key]]
     found: list[KpiResult] = []
     for kpi in formulas.evaluation_order(config.kpis):
         actuals.update(formulas.formula_actuals(kpi, cells, index))
         for period in periods:
-            for scope in scopes:
+            for scope in scopes[period.key]:
                 result = _result(config, kpi, period, scope, actuals, as_of, book)
                 index[(kpi.id, period.key, scope[0], scope[1])] = result
                 found.append(result)
     return found
 
 
-def _scopes(config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep]):
-    for rep in reps:
-        yield "rep", rep.id, rep.name, rep, None
+def _scopes(
+    config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep], period: Period, as_of: date
+):
+    """Who each result is for. A rep's target comes from the team they are on at the period's
+    end (``placed_in``): the rep, as placed, stands for them; None when on no team that day."""
+    placed = [
+        (rep, replace(rep, team_id=team_id) if team_id is not None else None)
+        for rep, team_id in membership.placed_in(reps, period, as_of)
+    ]
+    for rep, as_placed in placed:
+        yield "rep", rep.id, rep.name, as_placed, None
+    members = [p for _, p in placed if p is not None]
     for team in teams:
-        members = [r for r in reps if r.team_id == team.id]
-        yield "team", team.id, team.name, members, config.team(team.id)
-    yield "org", ORG_SCOPE_ID, config.org.name, reps, None
+        yield "team", team.id, team.name, [r for r in members if r.team_id == team.id], \
+            config.team(team.id)
+    yield "org", ORG_SCOPE_ID, config.org.name, members, None
 
 
 def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals, as_of: date,
@@ -266,7 +310,7 @@ def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals, a
     if actual is None and kpi.measure.additive:
         actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
     if scope_kind == "rep":
-        resolved = book.rep(kpi, who, period)
+        resolved = book.rep(kpi, who, period) if who is not None else targets.Resolved(None)
     else:
         resolved = book.group(kpi, who, period, team)
     target = resolved.value

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from sqlglot import exp
 
 from kpisync.compute.model import ORG_SCOPE_ID, Rep, Scope, TeamInfo
-from kpisync.compute.sql import GROUP_ORG, GROUP_REP, GROUP_TEAM, MEMBERS_TABLE, PERIODS_TABLE
+from kpisync.compute.sql import MEMBERS_TABLE, PERIODS_TABLE
+
+# GROUPING(team_id, rep_id) of by_scope's sets (the KPI query's own sets differ: compute/sql.py)
+GROUP_REP, GROUP_TEAM, GROUP_ORG = 0, 1, 3
 
 #: the alias of the grouped facts in ``by_scope``: aggregates refer to their columns through it
 FACTS = exp.to_identifier("f")
@@ -45,7 +48,11 @@ def by_scope(
         exp.select(period.as_("period_key"), team.as_("team_id"), rep.as_("rep_id"),
                    grouping.as_("grp"), *keys, *aggregates)
         .from_(exp.to_table(facts).as_(FACTS))
-        .join(exp.to_table(MEMBERS_TABLE).as_(m), on=rep.copy().eq(fact("rep_id")))
+        # the rep's team on the fact's day: members hold one row per stretch on a team
+        .join(exp.to_table(MEMBERS_TABLE).as_(m), on=exp.and_(
+            rep.copy().eq(fact("rep_id")),
+            exp.Between(this=fact(day), low=exp.column("valid_from", table=m),
+                        high=exp.column("valid_until", table=m))))
         .join(
             exp.to_table(PERIODS_TABLE).as_(p),
             on=exp.Between(this=fact(day), low=exp.column("period_start", table=p),

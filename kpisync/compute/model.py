@@ -47,15 +47,36 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """A stretch of days (both ends inclusive, None open-ended) a rep is on one team."""
+
+    team_id: str
+    start: date | None = None
+    end: date | None = None
+
+    def holds_on(self, day: date) -> bool:
+        return (self.start or date.min) <= day <= (self.end or date.max)
+
+
+@dataclass(frozen=True)
 class Rep:
     id: str
     name: str
     username: str
+    #: the team on the as-of day, or the last one the rep was on (the site shows this one)
     team_id: str
     active: bool
     role: str | None = None
     #: first day in the org's timezone (User.CreatedDate), where tenure for the ramp starts
     start_date: date | None = None
+    #: every team the rep was on and when, in date order, never two on one day
+    memberships: tuple[Membership, ...] = ()
+
+    def team_on(self, day: date) -> str | None:
+        """The team credited with the rep's records of ``day``; None when on no team."""
+        if not self.memberships:
+            return self.team_id  # a Rep built by hand (tests, plugins): one team for all time
+        return next((m.team_id for m in self.memberships if m.holds_on(day)), None)
 
 
 @dataclass(frozen=True)
@@ -252,6 +273,35 @@ class ReverseFunnel:
 
 
 @dataclass(frozen=True)
+class UnassignedCount:
+    """What one KPI read, in one period, from an owner on no team."""
+
+    kpi_id: str
+    period_key: str
+    #: records the KPI counted at the org level for this owner
+    records: int
+    #: the KPI's value over those records (the count, the sum of Amount, the average ...)
+    actual: Decimal | None
+
+
+@dataclass(frozen=True)
+class UnassignedOwner:
+    """A user credited with records on days they were on no team (a manager, an admin, someone
+    who left every team), a user missing from the store, or no user at all: their records count
+    for the org but for no team or rep, and admins fix that in the teams of kpis.yaml."""
+
+    #: None for records with no owner (an empty OwnerId or credit field)
+    owner_id: str | None
+    #: None when the user is not in the store, or there is no owner
+    name: str | None
+    counts: tuple[UnassignedCount, ...]
+
+    def records(self, kpi_id: str, period_key: str) -> int:
+        return sum(c.records for c in self.counts
+                   if c.kpi_id == kpi_id and c.period_key == period_key)
+
+
+@dataclass(frozen=True)
 class Scorecard:
     config: Config
     as_of: date
@@ -265,6 +315,8 @@ class Scorecard:
     scores: tuple[Score, ...] = ()
     weakest_links: tuple[WeakestLink, ...] = ()
     reverse_funnels: tuple[ReverseFunnel, ...] = ()
+    #: owners of records counted at the org level only, for admins to fix team membership
+    unassigned: tuple[UnassignedOwner, ...] = ()
 
     def result(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str) -> KpiResult:
         """The one result for this cell; a KeyError means compute did not produce it."""

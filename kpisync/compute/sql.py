@@ -1,13 +1,15 @@
 """Compile one KPI into one SQL query, built with sqlglot so it is dialect-aware.
 
 The query reads the KPI's raw table, keeps live records that pass its filters, puts each record
-in the periods containing its local date, credits it to a rep, and aggregates per rep, per team
-and for the org in one pass (GROUPING SETS). Values from kpis.yaml are bound as parameters;
-identifiers are quoted; nothing is pasted into SQL text.
+in the periods containing its local date, credits it to a rep and to the team that rep was on
+that day, and aggregates per rep, per team, for the org and per unassigned owner in one pass
+(GROUPING SETS). Values from kpis.yaml are bound as parameters; identifiers are quoted; nothing
+is pasted into SQL text.
 
-    WITH facts AS (SELECT credited rep, local day, value FROM raw WHERE live AND filters)
-    SELECT period, team, rep, GROUPING(team, rep), aggregate(value)
-    FROM facts JOIN members JOIN periods GROUP BY GROUPING SETS (...)
+    WITH facts AS (SELECT credited user, local day, value FROM raw WHERE live AND filters),
+    credited AS (SELECT facts + the user's team on that day FROM facts LEFT JOIN members)
+    SELECT period, team, rep, owner, GROUPING(team, rep, owner), aggregate(value), COUNT(*)
+    FROM credited JOIN periods GROUP BY GROUPING SETS (...)
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ MEMBERS_TABLE = "kpisync_members"
 PERIODS_TABLE = "kpisync_periods"
 DIALECT = "duckdb"
 
-# Column of GROUPING(team_id, rep_id): which grouping set a result row belongs to.
-GROUP_REP, GROUP_TEAM, GROUP_ORG = 0, 1, 3
+# Column of GROUPING(team_id, rep_id, owner_id): which grouping set a result row belongs to
+# (a bit is set for each column the set leaves out). Team rows and unassigned-owner rows are
+# one set, (period, team, owner): owner_id is NULL on every record credited to a team, so each
+# team is one row, and the records of no team (team_id NULL) split by owner.
+GROUP_REP, GROUP_TEAM, GROUP_ORG = 0b101, 0b010, 0b111
+GROUP_OWNER = GROUP_TEAM
 
 
 def raw_table(sobject: str) -> str:
@@ -156,33 +162,37 @@ def compile_kpi(
     timezone: str,
 ) -> CompiledKpi:
     """The query for a KPI with a source. ``columns`` maps each raw table's object name to its
-    field types (Salesforce describe types), as the store holds them."""
+    field types (Salesforce describe types), as the store holds them.
+
+    Each result row is one grouping set (``grp``, see GROUP_*): per period and rep, per period
+    and team or, for the records credited to nobody on a team that day (``team_id`` NULL), per
+    period and owner, and per period for the org. ``records`` counts the records aggregated."""
     params = Params()
     facts = facts_query(kpi, measure=measure, columns=columns, timezone=timezone, params=params)
 
-    f, m, p = (exp.to_identifier(a) for a in ("f", "m", "p"))
-    team_col = exp.column("team_id", table=m)
-    rep_col = exp.column("rep_id", table=m)
+    c, p = (exp.to_identifier(a) for a in ("c", "p"))
+    team_col, rep_col, owner_col = (exp.column(n, table=c) for n in ("team_id", "rep_id",
+                                                                     "owner_id"))
     period_col = exp.column("period_key", table=p)
     query = (
         exp.select(
             period_col.as_("period_key"),
             team_col.as_("team_id"),
             rep_col.as_("rep_id"),
-            exp.Anonymous(this="GROUPING", expressions=[team_col.copy(), rep_col.copy()])
+            owner_col.as_("owner_id"),
+            exp.Anonymous(this="GROUPING",
+                          expressions=[team_col.copy(), rep_col.copy(), owner_col.copy()])
             .as_("grp"),
-            measure.aggregate(exp.column("value", table=f)).as_("actual"),
+            measure.aggregate(exp.column("value", table=c)).as_("actual"),
+            exp.Count(this=exp.Star()).as_("records"),
         )
         .with_("facts", as_=facts)
-        .from_(exp.to_table("facts").as_(f))
-        .join(
-            exp.to_table(MEMBERS_TABLE).as_(m),
-            on=exp.column("rep_id", table=m).eq(exp.column("rep_id", table=f)),
-        )
+        .with_("credited", as_=credited_query())
+        .from_(exp.to_table("credited").as_(c))
         .join(
             exp.to_table(PERIODS_TABLE).as_(p),
             on=exp.Between(
-                this=exp.column("day", table=f),
+                this=exp.column("day", table=c),
                 low=exp.column("period_start", table=p),
                 high=exp.column("period_end", table=p),
             ),
@@ -190,14 +200,44 @@ def compile_kpi(
         .group_by(
             exp.GroupingSets(
                 expressions=[
-                    exp.Tuple(expressions=[period_col.copy(), team_col.copy(), rep_col.copy()]),
-                    exp.Tuple(expressions=[period_col.copy(), team_col.copy()]),
+                    exp.Tuple(expressions=[period_col.copy(), rep_col.copy()]),
+                    exp.Tuple(expressions=[period_col.copy(), team_col.copy(), owner_col.copy()]),
                     exp.Tuple(expressions=[period_col.copy()]),
                 ]
             )
         )
     )
     return CompiledKpi(kpi.id, query.sql(dialect=DIALECT, pretty=True), params.values)
+
+
+def credited_query() -> exp.Select:
+    """``facts`` with the team and rep each record is credited to: the credited user's team on
+    the record's day. Records of users on no team that day (or of no user) keep their owner in
+    ``owner_id`` and have no team or rep: the org counts them, no team does."""
+    f, m = exp.to_identifier("f"), exp.to_identifier("m")
+    on_team = exp.and_(
+        exp.column("rep_id", table=m).eq(exp.column("rep_id", table=f)),
+        exp.Between(
+            this=exp.column("day", table=f),
+            low=exp.column("valid_from", table=m),
+            high=exp.column("valid_until", table=m),
+        ),
+    )
+    unassigned_owner = exp.Case(
+        ifs=[exp.If(this=exp.column("team_id", table=m).is_(exp.null()),
+                    true=exp.column("rep_id", table=f))]
+    )
+    return (
+        exp.select(
+            exp.column("day", table=f),
+            exp.column("value", table=f),
+            exp.column("team_id", table=m),
+            exp.column("rep_id", table=m),
+            unassigned_owner.as_("owner_id"),
+        )
+        .from_(exp.to_table("facts").as_(f))
+        .join(exp.to_table(MEMBERS_TABLE).as_(m), on=on_team, join_type="left")
+    )
 
 
 def _field_type(columns: Mapping[str, Mapping[str, str]], sobject: str, name: str, kpi: Kpi) -> str:
