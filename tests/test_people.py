@@ -24,6 +24,7 @@ from people_fixtures import (
 )
 
 from kpisync.compute import compute
+from kpisync.compute.explain import explain
 from kpisync.compute.membership import memberships
 from kpisync.compute.model import Membership, UnassignedCount, UnassignedOwner
 from kpisync.config.model import DatedMember, MemberSelector, Team
@@ -128,6 +129,18 @@ def test_rep_who_left_every_team_is_unassigned_after_leaving():
     # on no team at Q2's as-of day: no target, and her own Q2 figures have nothing in them
     assert cell(card, "calls", Q2, "rep", JO) == (Decimal(0), None)
     assert cell(card, "calls", Q1, "rep", JO) == (Decimal(2), Decimal(4))
+
+
+def test_explain_lists_a_movers_records_once_and_the_orgs_unassigned_ones():
+    con = build_people_store()
+    jo = explain(people_config(), con, "calls", period_key=Q1, as_of=AS_OF, rep="Jo")
+    assert [(r.id, r.rep) for r in jo.queries[0].records] == [("00T2", "Jo"), ("00T3", "Jo")]
+    org = explain(people_config(), con, "calls", period_key=Q1, as_of=AS_OF)
+    (query,) = org.queries
+    assert [(r.id, r.rep) for r in query.records] == [
+        ("00T1", "Ann"), ("00T6", GHOST), ("00T2", "Jo"), ("00T3", "Jo"),
+    ]
+    assert query.record_count == org.actual == Decimal(4)
 
 
 USER = {"Id": "005J00000000001", "Username": "jo@tiny.example", "RoleName": "AE"}

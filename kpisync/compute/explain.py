@@ -25,10 +25,10 @@ from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scope
 from kpisync.compute.period_keys import resolve_period
 from kpisync.compute.sql import (
     DIALECT,
-    MEMBERS_TABLE,
     PERIODS_TABLE,
     Params,
     compile_kpi,
+    credited_query,
     facts_query,
 )
 from kpisync.config.model import Config, Kpi, Team
@@ -45,7 +45,8 @@ class Record:
     id: str
     day: date
     value: Any
-    #: the credited rep's name
+    #: the credited rep's name; for a record the org counts as unassigned, the owner's Id,
+    #: or "(no owner)"
     rep: str
 
 
@@ -115,7 +116,7 @@ def explain(
     matches."""
     kpi = find_kpi(config, kpi_id)
     columns = engine.table_columns(con)
-    reps = engine.scored_reps(config, con, columns)
+    reps = engine.scored_reps(config, con, columns, as_of)
     ask = _Ask(config, con, columns, resolve_period(config.org, period_key, as_of),
                *_scope(config, reps, rep, team), names={r.id: r.name for r in reps},
                limit=limit)
@@ -232,7 +233,8 @@ def _query(ask: _Ask, kpi: Kpi, actuals: engine.Actuals) -> Query:
     rows, count = _records(ask, kpi, measure)
     return Query(
         kpi_id=kpi.id, sql=compiled.sql, params=compiled.params,
-        records=tuple(Record(id=i, day=d, value=v, rep=ask.names[r]) for i, d, v, r in rows),
+        records=tuple(Record(id=i, day=d, value=v, rep=ask.names.get(r, r or "(no owner)"))
+                      for i, d, v, r in rows),
         record_count=count,
         actual=engine.normalize(_actual(ask, kpi, actuals)),
     )
@@ -244,28 +246,31 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
     params = Params()
     facts = facts_query(kpi, measure=measure, columns=ask.columns,
                         timezone=ask.config.org.timezone, params=params, extra_fields=("Id",))
-    f, m, p = (exp.to_identifier(a) for a in ("f", "m", "p"))
+    # credited: each record with its rep and team on its day; the org's unassigned records
+    # (no rep) show their owner's Id instead
+    c, p = (exp.to_identifier(a) for a in ("c", "p"))
     joined = (
         exp.select()
         .with_("facts", as_=facts)
-        .from_(exp.to_table("facts").as_(f))
-        .join(exp.to_table(MEMBERS_TABLE).as_(m),
-              on=exp.column("rep_id", table=m).eq(exp.column("rep_id", table=f)))
+        .with_("credited", as_=credited_query(("Id",)))
+        .from_(exp.to_table("credited").as_(c))
         .join(exp.to_table(PERIODS_TABLE).as_(p),
-              on=exp.Between(this=exp.column("day", table=f),
+              on=exp.Between(this=exp.column("day", table=c),
                              low=exp.column("period_start", table=p),
                              high=exp.column("period_end", table=p)))
     )
     if ask.scope != "org":
         column = "rep_id" if ask.scope == "rep" else "team_id"
-        joined = joined.where(exp.column(column, table=m).eq(params.bind(ask.scope_id)))
+        joined = joined.where(exp.column(column, table=c).eq(params.bind(ask.scope_id)))
     count_sql = joined.select(exp.Count(this=exp.Star())).sql(dialect=DIALECT)
     (count,) = ask.con.execute(count_sql, params.values).fetchone()  # type: ignore[misc]
-    record_id = exp.column("Id", table=f, quoted=True)
+    record_id = exp.column("Id", table=c, quoted=True)
+    credited = exp.Coalesce(this=exp.column("rep_id", table=c),
+                            expressions=[exp.column("owner_id", table=c)])
     listing = (
-        joined.select(record_id, exp.column("day", table=f), exp.column("value", table=f),
-                      exp.column("rep_id", table=m))
-        .order_by(exp.column("day", table=f), record_id.copy())
+        joined.select(record_id, exp.column("day", table=c), exp.column("value", table=c),
+                      credited)
+        .order_by(exp.column("day", table=c), record_id.copy())
         .limit(params.bind(ask.limit))
     )
     return ask.con.execute(listing.sql(dialect=DIALECT), params.values).fetchall(), count

@@ -210,10 +210,11 @@ def compile_kpi(
     return CompiledKpi(kpi.id, query.sql(dialect=DIALECT, pretty=True), params.values)
 
 
-def credited_query() -> exp.Select:
+def credited_query(extra_fields: tuple[str, ...] = ()) -> exp.Select:
     """``facts`` with the team and rep each record is credited to: the credited user's team on
     the record's day. Records of users on no team that day (or of no user) keep their owner in
-    ``owner_id`` and have no team or rep: the org counts them, no team does."""
+    ``owner_id`` and have no team or rep: the org counts them, no team does. ``extra_fields``
+    are the facts' own extra columns, passed through."""
     f, m = exp.to_identifier("f"), exp.to_identifier("m")
     on_team = exp.and_(
         exp.column("rep_id", table=m).eq(exp.column("rep_id", table=f)),
@@ -234,6 +235,7 @@ def credited_query() -> exp.Select:
             exp.column("team_id", table=m),
             exp.column("rep_id", table=m),
             unassigned_owner.as_("owner_id"),
+            *(exp.column(name, table=f, quoted=True) for name in extra_fields),
         )
         .from_(exp.to_table("facts").as_(f))
         .join(exp.to_table(MEMBERS_TABLE).as_(m), on=on_team, join_type="left")

@@ -101,7 +101,7 @@ def suggest_targets(
             f"no number of weeks is known; suggestions need one of {', '.join(WEEKS_PER_PERIOD)}"
         )
     columns = engine.table_columns(con)
-    reps = [r for r in engine.scored_reps(config, con, columns) if r.active]
+    reps = [r for r in engine.scored_reps(config, con, columns, as_of) if r.active]
     past = complete_weeks(as_of, config.org.week_start, weeks)
     engine.load_members(con, reps)
     engine.load_periods(con, past)
@@ -185,7 +185,11 @@ def _percentiles(kpi: Kpi, con: duckdb.DuckDBPyConnection,
                          expressions=[exp.Literal.number(0)]).as_("actual"),
         )
         .from_(exp.to_table(MEMBERS_TABLE).as_(m))
-        .join(exp.to_table(PERIODS_TABLE).as_(p), join_type="cross")
+        # each week counts for the team the rep was on at its end (members hold dated stretches)
+        .join(exp.to_table(PERIODS_TABLE).as_(p),
+              on=exp.Between(this=exp.column("period_end", table=p),
+                             low=exp.column("valid_from", table=m),
+                             high=exp.column("valid_until", table=m)))
         .join(
             exp.to_table("kpi").as_(k),
             on=exp.and_(
