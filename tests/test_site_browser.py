@@ -43,7 +43,10 @@ def crawl(page, start: str) -> dict[str, dict]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    # net::ERR_ABORTED is the crawl itself moving on while the favicon still loads, not a
+    # broken link (a missing file fails with ERR_FILE_NOT_FOUND or a 404 status)
+    page.on("requestfailed", lambda r: None if r.failure == "net::ERR_ABORTED"
+            else errors.append(f"request failed: {r.url} ({r.failure})"))
     seen: dict[str, dict] = {}
     queue = deque([start])
     while queue:
