@@ -48,3 +48,31 @@ def build(
         scorecard = compute(config, store.connection, as_of or today_in(config))
     site = build_site(scorecard, out_dir, templates_dir=templates_dir)
     return BuildReport(scorecard=scorecard, site=site)
+
+
+def unassigned_note(scorecard: Scorecard, shown: int = 5) -> str | None:
+    """One line for admins when records of the running period belong to users on no team:
+    they count for the org but for no team or rep, which usually means kpis.yaml's teams
+    miss someone (or a manager's own activity, counted on purpose)."""
+    org = scorecard.config.org
+    running = next((p for p in scorecard.periods
+                    if p.is_current and p.kind == org.default_period), None)
+    if running is None:
+        return None
+    owners = sorted(
+        ((sum(c.records for c in o.counts if c.period_key == running.key), o)
+         for o in scorecard.unassigned),
+        key=lambda item: (-item[0], item[1].owner_id or ""),
+    )
+    owners = [(n, o) for n, o in owners if n]
+    if not owners:
+        return None
+    total = sum(n for n, _ in owners)
+    named = ", ".join(
+        f"{o.name or 'unknown user'} ({o.owner_id}) {n:,}" if o.owner_id else f"no owner {n:,}"
+        for n, o in owners[:shown])
+    more = f", and {len(owners) - shown} more" if len(owners) > shown else ""
+    return (f"Note: in {running.label}, {total:,} KPI records belong to {len(owners)} "
+            f"user{'s' if len(owners) > 1 else ''} on no team and count for the org only: "
+            f"{named}{more}. Add them to a team in kpis.yaml if they should count there.")
+

@@ -261,6 +261,15 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
     report = build_site(config, store_path, out_dir, as_of=_as_date(as_of),
                         templates_dir=templates_dir)
     click.echo(f"Wrote {report.site.pages} pages to {report.index_path}")
+    _note_unassigned(report)
+
+
+def _note_unassigned(report) -> None:
+    from kpisync.build import unassigned_note
+
+    note = unassigned_note(report.scorecard)
+    if note:
+        click.echo(note, err=True)
 
 
 @main.command()
@@ -367,6 +376,7 @@ def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | Non
         sys.exit(EXIT_PARTIAL)
     built = build_site(config, store_path, out_dir, as_of=_as_date(as_of))
     click.echo(f"Wrote {built.site.pages} pages to {built.index_path}")
+    _note_unassigned(built)
 
 
 @main.command()
