@@ -77,6 +77,17 @@ def _decimal(agg: exp.Expression) -> exp.Expression:
     return exp.cast(agg, RESULT_TYPE)
 
 
+def _over_field(name: str, function: type[exp.Func]) -> SqlMeasure:
+    """A non-additive measure folding one field with one SQL aggregate (AVG, MEDIAN, ...):
+    each scope's value comes from its own records, never from its reps' values."""
+    return SqlMeasure(
+        name=name,
+        value=_field_value,
+        aggregate=lambda v: _decimal(function(this=v)),
+        additive=False,
+    )
+
+
 BUILTIN_MEASURES: tuple[SqlMeasure, ...] = (
     SqlMeasure(
         name="count",
@@ -93,33 +104,13 @@ BUILTIN_MEASURES: tuple[SqlMeasure, ...] = (
         ),
         additive=True,
     ),
-    SqlMeasure(
-        name="average",
-        value=_field_value,
-        aggregate=lambda v: _decimal(exp.Avg(this=v)),
-        additive=False,
-    ),
-    SqlMeasure(
-        # The middle value, halfway between the two middle ones for an even number of records
-        # (MEDIAN in DuckDB, PERCENTILE_CONT(0.5) in PostgreSQL); records without a value are
-        # left out, and a scope with none has no median (None), not 0.
-        name="median",
-        value=_field_value,
-        aggregate=lambda v: _decimal(exp.Median(this=v)),
-        additive=False,
-    ),
-    SqlMeasure(
-        name="min",
-        value=_field_value,
-        aggregate=lambda v: _decimal(exp.Min(this=v)),
-        additive=False,
-    ),
-    SqlMeasure(
-        name="max",
-        value=_field_value,
-        aggregate=lambda v: _decimal(exp.Max(this=v)),
-        additive=False,
-    ),
+    _over_field("average", exp.Avg),
+    # The middle value, halfway between the two middle ones for an even number of records
+    # (MEDIAN in DuckDB, PERCENTILE_CONT(0.5) in PostgreSQL); records without a value are
+    # left out, and a scope with none has no median (None), not 0.
+    _over_field("median", exp.Median),
+    _over_field("min", exp.Min),
+    _over_field("max", exp.Max),
     SqlMeasure(
         name="distinct_count",
         value=_field_value,
