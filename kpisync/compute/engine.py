@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import duckdb
 from sqlglot import exp
@@ -23,7 +24,7 @@ from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
 from kpisync.compute.funnel import reverse_funnels
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
-from kpisync.compute.pacing import pacing
+from kpisync.compute.pacing import Progress, pacing
 from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     DIALECT,
@@ -33,6 +34,7 @@ from kpisync.compute.sql import (
     GROUP_TEAM,
     MEMBERS_TABLE,
     PERIODS_TABLE,
+    compile_batch,
     compile_kpi,
 )
 from kpisync.compute.stages import stage_report
@@ -58,13 +60,8 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     check_filter_types(config, columns)
     load_members(con, reps)
     load_periods(con, periods)
-    actuals: Actuals = {}
-    owners: unassigned.OwnerActuals = {}
-    for kpi in config.kpis:
-        if kpi.measure.kind not in ("ratio", "formula"):
-            kpi_actuals, kpi_owners = evaluate_with_owners(kpi, con, columns, config.org.timezone)
-            actuals.update(kpi_actuals)
-            owners.update(kpi_owners)
+    measured = [kpi for kpi in config.kpis if kpi.measure.kind not in ("ratio", "formula")]
+    actuals, owners = evaluate_all(measured, con, columns, config.org.timezone)
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals, config))
@@ -72,15 +69,9 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     book = targets.TargetBook(config)
     # per period: a rep's team (and so their target) is the one at the period's end
     scopes = {p.key: list(_scopes(config, teams, reps, p, as_of)) for p in periods}
-    results = [
-        _result(config, kpi, period, scope, actuals, as_of, book)
-        for kpi in config.kpis
-        if kpi.measure.kind != "formula"
-        for period in periods
-        for scope in scopes[period.key]
-    ]
-    results += _formula_results(config, periods, scopes, results, actuals, as_of, book)
-    results = ranking.with_ranks(results, reps, periods)
+    cells = _Cells(config, periods, scopes, actuals, as_of, book, reps)
+    results = [r for kpi in config.kpis if kpi.measure.kind != "formula" for r in cells.of(kpi)]
+    results += _formula_results(cells, results)
     shown = [p for p in periods if p.shown]
     cascade = tuple(cascade_steps(config, shown, results))
     return Scorecard(
@@ -216,31 +207,59 @@ def evaluate_with_owners(
     kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
 ) -> tuple[Actuals, unassigned.OwnerActuals]:
     """``evaluate``, and the records credited to no team, by owner (see compute/unassigned)."""
-    measure = registry().measures.get(kpi.measure.kind)
-    if measure is None:
-        raise ComputeError(
-            f"KPI '{kpi.id}' uses measure '{kpi.measure.kind}', which no plugin provides"
-        )
-    compiled = compile_kpi(kpi, measure=measure, columns=columns, timezone=tz)
+    compiled = compile_kpi(kpi, measure=_measure(kpi), columns=columns, timezone=tz)
     try:
         rows = con.execute(compiled.sql, compiled.params).fetchall()
     except duckdb.Error as exc:
         raise ComputeError(
             f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}"
         ) from exc
+    return _collect((kpi.id, *row) for row in rows)
+
+
+def evaluate_all(
+    kpis: list[Kpi], con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]],
+    tz: str,
+) -> tuple[Actuals, unassigned.OwnerActuals]:
+    """``evaluate_with_owners`` for many KPIs in one statement (``sql.compile_batch``). When
+    the statement fails, each KPI runs on its own so that the error names the one at fault."""
+    if not kpis:
+        return {}, {}
+    compiled = compile_batch([(kpi, _measure(kpi)) for kpi in kpis], columns=columns,
+                             timezone=tz)
+    try:
+        rows = con.execute(compiled.sql, compiled.params).fetchall()
+    except duckdb.Error:
+        for kpi in kpis:
+            evaluate_with_owners(kpi, con, columns, tz)  # raises, naming the KPI
+        raise
+    return _collect(rows)
+
+
+def _measure(kpi: Kpi):
+    measure = registry().measures.get(kpi.measure.kind)
+    if measure is None:
+        raise ComputeError(
+            f"KPI '{kpi.id}' uses measure '{kpi.measure.kind}', which no plugin provides"
+        )
+    return measure
+
+
+def _collect(rows) -> tuple[Actuals, unassigned.OwnerActuals]:
+    """Result rows (kpi_id, period_key, team_id, rep_id, owner_id, grp, actual, records) by
+    scope. rep_id and team_id are NULL for records credited to nobody on a team: the org and
+    the per-owner rows count those, the rep and team rows must not."""
     actuals: Actuals = {}
     owners: unassigned.OwnerActuals = {}
-    # rep_id and team_id are NULL for records credited to nobody on a team: the org and the
-    # per-owner rows count those, the rep and team rows must not.
-    for period_key, team_id, rep_id, owner_id, grp, actual, records in rows:
+    for kpi_id, period_key, team_id, rep_id, owner_id, grp, actual, records in rows:
         if grp == GROUP_REP and rep_id is not None:
-            actuals[(kpi.id, period_key, "rep", rep_id)] = actual
+            actuals[(kpi_id, period_key, "rep", rep_id)] = actual
         elif grp == GROUP_TEAM and team_id is not None:
-            actuals[(kpi.id, period_key, "team", team_id)] = actual
+            actuals[(kpi_id, period_key, "team", team_id)] = actual
         elif grp == GROUP_OWNER:
-            owners[(kpi.id, period_key, owner_id)] = (records, normalize(actual))
+            owners[(kpi_id, period_key, owner_id)] = (records, normalize(actual))
         elif grp == GROUP_ORG:
-            actuals[(kpi.id, period_key, "org", ORG_SCOPE_ID)] = actual
+            actuals[(kpi_id, period_key, "org", ORG_SCOPE_ID)] = actual
     return actuals, owners
 
 
@@ -266,22 +285,17 @@ def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
     return ratios
 
 
-def _formula_results(config: Config, periods: tuple[Period, ...], scopes: dict[str, list],
-                     results: list,
-                     actuals: Actuals, as_of: date, book: targets.TargetBook
-                     ) -> list[KpiResult]:
+def _formula_results(cells: _Cells, results: list[KpiResult]) -> list[KpiResult]:
     """Formula KPIs' results, each formula after those it uses (see compute/formulas.py)."""
     index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
-    cells = [(period.key, scope[0], scope[1]) for period in periods
-             for scope in scopes[period.key]]
+    keys = [(period.key, scope[0], scope[1]) for period in cells.periods
+            for scope in cells.scopes[period.key]]
     found: list[KpiResult] = []
-    for kpi in formulas.evaluation_order(config.kpis):
-        actuals.update(formulas.formula_actuals(kpi, cells, index))
-        for period in periods:
-            for scope in scopes[period.key]:
-                result = _result(config, kpi, period, scope, actuals, as_of, book)
-                index[(kpi.id, period.key, scope[0], scope[1])] = result
-                found.append(result)
+    for kpi in formulas.evaluation_order(cells.config.kpis):
+        cells.actuals.update(formulas.formula_actuals(kpi, keys, index))
+        for result in cells.of(kpi):
+            index[(kpi.id, result.period_key, result.scope, result.scope_id)] = result
+            found.append(result)
     return found
 
 
@@ -291,7 +305,8 @@ def _scopes(
     """Who each result is for. A rep's target comes from the team they are on at the period's
     end (``placed_in``): the rep, as placed, stands for them; None when on no team that day."""
     placed = [
-        (rep, replace(rep, team_id=team_id) if team_id is not None else None)
+        (rep, None if team_id is None else rep if team_id == rep.team_id
+         else replace(rep, team_id=team_id))
         for rep, team_id in membership.placed_in(reps, period, as_of)
     ]
     for rep, as_placed in placed:
@@ -303,38 +318,72 @@ def _scopes(
     yield "org", ORG_SCOPE_ID, config.org.name, members, None
 
 
-def _result(config: Config, kpi: Kpi, period: Period, scope, actuals: Actuals, as_of: date,
-            book: targets.TargetBook) -> KpiResult:
-    scope_kind, scope_id, scope_name, who, team = scope
-    actual = actuals.get((kpi.id, period.key, scope_kind, scope_id))
-    if actual is None and kpi.measure.additive:
-        actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
-    if scope_kind == "rep":
-        resolved = book.rep(kpi, who, period) if who is not None else targets.Resolved(None)
-    else:
-        resolved = book.group(kpi, who, period, team)
-    target = resolved.value
-    progress = pacing(config, kpi, period, as_of, actual, target)
-    return KpiResult(
-        kpi_id=kpi.id,
-        period_key=period.key,
-        scope=scope_kind,
-        scope_id=scope_id,
-        scope_name=scope_name,
-        actual=normalize(actual),
-        target=normalize(target),
-        attainment=targets.attainment(kpi, actual, target),
-        on_pace=progress.on_pace,
-        target_source=resolved.source,
-        expected=normalize(progress.expected),
-        pace=progress.pace,
-        projected=normalize(progress.projected),
-    )
+class _Cells:
+    """One compute's result cells (KPI x period x scope): actual, target, attainment, pace and,
+    for reps, ranks on attainment. The ranks of a KPI and period need every rep's attainment,
+    so a KPI's cells are made one period at a time, ranked, then frozen as KpiResults."""
+
+    def __init__(self, config: Config, periods: tuple[Period, ...], scopes: dict[str, list],
+                 actuals: Actuals, as_of: date, book: targets.TargetBook, reps: list[Rep]):
+        self.config, self.periods, self.scopes, self.actuals = config, periods, scopes, actuals
+        self.as_of, self.book = as_of, book
+        self.reps = {rep.id: rep for rep in reps}
+
+    def of(self, kpi: Kpi) -> list[KpiResult]:
+        found = []
+        for period in self.periods:
+            cells = [self._cell(kpi, period, scope) for scope in self.scopes[period.key]]
+            ranks = ranking.rank_reps(
+                {c["scope_id"]: c["attainment"] for c in cells if c["scope"] == "rep"},
+                self.reps, running=period.is_current)
+            found += [KpiResult(**cell, rank_in_team=ranks.get(cell["scope_id"], _UNRANKED)[0],
+                                rank_in_org=ranks.get(cell["scope_id"], _UNRANKED)[1])
+                      if cell["scope"] == "rep" else KpiResult(**cell) for cell in cells]
+        return found
+
+    def _cell(self, kpi: Kpi, period: Period, scope) -> dict:
+        scope_kind, scope_id, scope_name, who, team = scope
+        actual = self.actuals.get((kpi.id, period.key, scope_kind, scope_id))
+        if actual is None and kpi.measure.additive:
+            actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
+        if scope_kind == "rep":
+            resolved = (self.book.rep(kpi, who, period) if who is not None
+                        else targets.Resolved(None))
+        else:
+            resolved = self.book.group(kpi, who, period, team)
+        target = resolved.value
+        # closed periods (most cells) have no pace to work out
+        progress = (pacing(self.config, kpi, period, self.as_of, actual, target)
+                    if period.is_current else _NO_PROGRESS)
+        return dict(
+            kpi_id=kpi.id,
+            period_key=period.key,
+            scope=scope_kind,
+            scope_id=scope_id,
+            scope_name=scope_name,
+            actual=normalize(actual),
+            target=normalize(target),
+            attainment=targets.attainment(kpi, actual, target),
+            on_pace=progress.on_pace,
+            target_source=resolved.source,
+            expected=normalize(progress.expected),
+            pace=progress.pace,
+            projected=normalize(progress.projected),
+        )
+
+
+_UNRANKED = (None, None)
+_NO_PROGRESS = Progress()
 
 
 def normalize(value: Decimal | None) -> Decimal | None:
     """Drop trailing zeros DuckDB's DECIMAL(38,4) adds, keeping the value exact."""
-    if value is None:
-        return None
+    return None if value is None else _normalized(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalized(value: Decimal) -> Decimal:
+    # cached: a compute normalizes a few hundred thousand values, most of them repeats. Equal
+    # values (1, 1.0000) normalize alike, so sharing their cache entry is exact.
     value = Decimal(value)
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()

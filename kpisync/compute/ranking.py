@@ -5,55 +5,42 @@ of 1 beat an SMB AE's 9 against 12).
 Per KPI and period: 1 is the best attainment (already inverted where lower is better), ties
 share a rank and the next rank skips (1, 1, 3). Reps without attainment are not ranked, nor
 are inactive reps in a running period (they are off the current leaderboard, but a past
-period's ranking stays as it was).
+period's ranking stays as it was). A rep is ranked within the team they are on now.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
 
-from kpisync.compute.model import KpiResult, Period, Rep
+from kpisync.compute.model import Rep
+
+#: rep id -> (rank in team, rank in org)
+Ranks = dict[str, tuple[int, int]]
 
 
-def with_ranks(results: Iterable[KpiResult], reps: Iterable[Rep], periods: Iterable[Period]
-               ) -> tuple[KpiResult, ...]:
-    """``results`` with ``rank_in_team`` and ``rank_in_org`` set on the rep results."""
-    results = tuple(results)
-    by_id = {r.id: r for r in reps}
-    running = {p.key for p in periods if p.is_current}
-    in_org: dict[tuple[str, str], list[KpiResult]] = defaultdict(list)
-    for result in results:
-        rep = by_id.get(result.scope_id) if result.scope == "rep" else None
-        if rep is None or result.attainment is None:
-            continue
-        if not rep.active and result.period_key in running:
-            continue
-        in_org[(result.kpi_id, result.period_key)].append(result)
-    org_rank: dict[int, int] = {}
-    team_rank: dict[int, int] = {}
-    for group in in_org.values():
-        org_rank.update(_competition_ranks(group))
-        teams: dict[str, list[KpiResult]] = defaultdict(list)
-        for result in group:
-            teams[by_id[result.scope_id].team_id].append(result)
-        for members in teams.values():
-            team_rank.update(_competition_ranks(members))
-    if not org_rank:
-        return results
-    return tuple(
-        dataclasses.replace(r, rank_in_team=team_rank[id(r)], rank_in_org=org_rank[id(r)])
-        if id(r) in org_rank else r
-        for r in results
-    )
+def rank_reps(attainments: Mapping[str, Decimal | None], reps: Mapping[str, Rep],
+              running: bool) -> Ranks:
+    """The ranks of one KPI and period, from each rep's attainment (``reps`` by id; a
+    ``running`` period leaves inactive reps out)."""
+    ranked = {
+        rep_id: value for rep_id, value in attainments.items()
+        if value is not None and rep_id in reps and (reps[rep_id].active or not running)
+    }
+    in_org = _competition_ranks(ranked)
+    teams: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for rep_id, value in ranked.items():
+        teams[reps[rep_id].team_id][rep_id] = value
+    in_team: dict[str, int] = {}
+    for members in teams.values():
+        in_team.update(_competition_ranks(members))
+    return {rep_id: (in_team[rep_id], in_org[rep_id]) for rep_id in ranked}
 
 
-def _competition_ranks(group: list[KpiResult]) -> dict[int, int]:
-    """id(result) → 1 + the number of results with a strictly better attainment."""
-    values: list[Decimal] = sorted((r.attainment for r in group), reverse=True)  # type: ignore[misc]
-    first = {}
-    for index, value in enumerate(values):
+def _competition_ranks(values: Mapping[str, Decimal]) -> dict[str, int]:
+    """id → 1 + the number of ids with a strictly better value."""
+    first: dict[Decimal, int] = {}
+    for index, value in enumerate(sorted(values.values(), reverse=True)):
         first.setdefault(value, index + 1)
-    return {id(r): first[r.attainment] for r in group}
+    return {key: first[value] for key, value in values.items()}

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from kpisync.compute.measures import FieldRef, SqlMeasure
+from kpisync.compute.measures import RESULT_TYPE, FieldRef, SqlMeasure
 from kpisync.config.model import Filter, FilterGroup, Kpi
 from kpisync.errors import ComputeError
 from kpisync.sobjects import Hop, resolve_path
@@ -48,9 +48,11 @@ class Params:
     """Collects bound values and hands out ``$pN`` placeholders for them."""
 
     values: dict[str, Any] = field(default_factory=dict)
+    #: placeholder names start with it; queries batched into one statement each get their own
+    prefix: str = "p"
 
     def bind(self, value: Any) -> exp.Expression:
-        name = f"p{len(self.values) + 1}"
+        name = f"{self.prefix}{len(self.values) + 1}"
         self.values[name] = value
         return exp.Placeholder(this=name)
 
@@ -168,13 +170,62 @@ def compile_kpi(
     and team or, for the records credited to nobody on a team that day (``team_id`` NULL), per
     period and owner, and per period for the org. ``records`` counts the records aggregated."""
     params = Params()
+    query = kpi_query(kpi, measure=measure, columns=columns, timezone=timezone, params=params)
+    return CompiledKpi(kpi.id, query.sql(dialect=DIALECT, pretty=True), params.values)
+
+
+def compile_batch(
+    kpis: list[tuple[Kpi, SqlMeasure]],
+    *,
+    columns: Mapping[str, Mapping[str, str]],
+    timezone: str,
+) -> CompiledKpi:
+    """Every KPI's query in one statement (UNION ALL), each row led by its ``kpi_id``.
+
+    The engine runs all its KPIs this way: DuckDB plans the branches together and runs them in
+    parallel, where one statement per KPI pays a plan and a scan of the members and periods
+    each time. ``actual`` is cast to the result type in every branch so that a plugin measure
+    returning another type cannot change the others' through the union's common type."""
+    branches = []
+    values: dict[str, Any] = {}
+    for index, (kpi, measure) in enumerate(kpis):
+        params = Params(prefix=f"k{index + 1}_")
+        query = kpi_query(kpi, measure=measure, columns=columns, timezone=timezone,
+                          params=params)
+        values |= params.values
+        branches.append(
+            exp.select(
+                exp.Literal.string(kpi.id).as_("kpi_id"),
+                *(exp.column(name) for name in ("period_key", "team_id", "rep_id", "owner_id",
+                                                "grp")),
+                exp.cast(exp.column("actual"), RESULT_TYPE).as_("actual"),
+                exp.column("records"),
+            ).from_(query.subquery(f"k{index + 1}"))
+        )
+    if not branches:
+        raise ComputeError("no KPI to compile")
+    batch = branches[0]
+    for branch in branches[1:]:
+        batch = exp.union(batch, branch, distinct=False)
+    return CompiledKpi("*", batch.sql(dialect=DIALECT, pretty=True), values)
+
+
+def kpi_query(
+    kpi: Kpi,
+    *,
+    measure: SqlMeasure,
+    columns: Mapping[str, Mapping[str, str]],
+    timezone: str,
+    params: Params,
+) -> exp.Select:
+    """``compile_kpi``'s query as a sqlglot expression, its values bound into ``params``."""
     facts = facts_query(kpi, measure=measure, columns=columns, timezone=timezone, params=params)
 
     c, p = (exp.to_identifier(a) for a in ("c", "p"))
     team_col, rep_col, owner_col = (exp.column(n, table=c) for n in ("team_id", "rep_id",
                                                                      "owner_id"))
     period_col = exp.column("period_key", table=p)
-    query = (
+    return (
         exp.select(
             period_col.as_("period_key"),
             team_col.as_("team_id"),
@@ -207,7 +258,6 @@ def compile_kpi(
             )
         )
     )
-    return CompiledKpi(kpi.id, query.sql(dialect=DIALECT, pretty=True), params.values)
 
 
 def credited_query(extra_fields: tuple[str, ...] = ()) -> exp.Select:
