@@ -76,3 +76,19 @@ def unassigned_note(scorecard: Scorecard, shown: int = 5) -> str | None:
             f"user{'s' if len(owners) > 1 else ''} on no team and count for the org only: "
             f"{named}{more}. Add them to a team in kpis.yaml if they should count there.")
 
+
+
+def history_note(scorecard: Scorecard) -> str | None:
+    """One line when periods of the scorecard begin before the synced history: they show no
+    data (compute/history.py), and a sync with an earlier --history-start fills them."""
+    lacking = [p for p in scorecard.shown_periods
+               if any(r.before_history and r.period_key == p.key for r in scorecard.results)]
+    if not lacking:
+        return None
+    starts = ", ".join(f"{sobject} from {day.isoformat()}"
+                       for sobject, day in scorecard.history_starts)
+    earliest = min(p.start for p in lacking)
+    labels = ", ".join(p.label for p in lacking)
+    return (f"Note: {len(lacking)} period{'s' if len(lacking) > 1 else ''} begin before the "
+            f"synced history ({starts}) and show no data: {labels}. Run `kpisync sync "
+            f"--history-start {earliest.isoformat()}` to read further back.")

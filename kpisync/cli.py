@@ -265,11 +265,13 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
 
 
 def _note_unassigned(report) -> None:
-    from kpisync.build import unassigned_note
+    """What admins should know about the figures: records on no team, periods before the
+    synced history."""
+    from kpisync.build import history_note, unassigned_note
 
-    note = unassigned_note(report.scorecard)
-    if note:
-        click.echo(note, err=True)
+    for note in (unassigned_note(report.scorecard), history_note(report.scorecard)):
+        if note:
+            click.echo(note, err=True)
 
 
 @main.command()

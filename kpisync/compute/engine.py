@@ -18,7 +18,7 @@ from functools import lru_cache
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import formulas, membership, ranking, targets, unassigned
+from kpisync.compute import formulas, history, membership, ranking, targets, unassigned
 from kpisync.compute.cascade import cascade_steps, weakest_links
 from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
@@ -62,6 +62,10 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     load_periods(con, periods)
     measured = [kpi for kpi in config.kpis if kpi.measure.kind not in ("ratio", "formula")]
     actuals, owners = evaluate_all(measured, con, columns, config.org.timezone)
+    starts = history.history_starts(con)
+    gaps = history.gaps(config, periods, starts)
+    actuals = {key: value for key, value in actuals.items() if key[:2] not in gaps}
+    owners = {key: value for key, value in owners.items() if key[:2] not in gaps}
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals, config))
@@ -69,7 +73,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     book = targets.TargetBook(config)
     # per period: a rep's team (and so their target) is the one at the period's end
     scopes = {p.key: list(_scopes(config, teams, reps, p, as_of)) for p in periods}
-    cells = _Cells(config, periods, scopes, actuals, as_of, book, reps)
+    cells = _Cells(config, periods, scopes, actuals, as_of, book, reps, gaps)
     results = [r for kpi in config.kpis if kpi.measure.kind != "formula" for r in cells.of(kpi)]
     results += _formula_results(cells, results)
     shown = [p for p in periods if p.shown]
@@ -88,6 +92,7 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
         weakest_links=tuple(weakest_links(config, reps, cascade)),
         reverse_funnels=tuple(reverse_funnels(config, shown, reps, results, cascade)),
         unassigned=unassigned.report(config, periods, users, owners),
+        history_starts=tuple(history.earliest(starts, config).items()),
     )
 
 
@@ -324,9 +329,10 @@ class _Cells:
     so a KPI's cells are made one period at a time, ranked, then frozen as KpiResults."""
 
     def __init__(self, config: Config, periods: tuple[Period, ...], scopes: dict[str, list],
-                 actuals: Actuals, as_of: date, book: targets.TargetBook, reps: list[Rep]):
+                 actuals: Actuals, as_of: date, book: targets.TargetBook, reps: list[Rep],
+                 gaps: history.Gaps = frozenset()):
         self.config, self.periods, self.scopes, self.actuals = config, periods, scopes, actuals
-        self.as_of, self.book = as_of, book
+        self.as_of, self.book, self.gaps = as_of, book, gaps
         self.reps = {rep.id: rep for rep in reps}
 
     def of(self, kpi: Kpi) -> list[KpiResult]:
@@ -344,7 +350,8 @@ class _Cells:
     def _cell(self, kpi: Kpi, period: Period, scope) -> dict:
         scope_kind, scope_id, scope_name, who, team = scope
         actual = self.actuals.get((kpi.id, period.key, scope_kind, scope_id))
-        if actual is None and kpi.measure.additive:
+        before_history = (kpi.id, period.key) in self.gaps
+        if actual is None and kpi.measure.additive and not before_history:
             actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
         if scope_kind == "rep":
             resolved = (self.book.rep(kpi, who, period) if who is not None
@@ -369,6 +376,7 @@ class _Cells:
             expected=normalize(progress.expected),
             pace=progress.pace,
             projected=normalize(progress.projected),
+            before_history=before_history,
         )
 
 

@@ -117,6 +117,9 @@ class KpiResult:
     #: 1 = best attainment among the rep's team / all reps, ties share a rank
     rank_in_team: int | None = None
     rank_in_org: int | None = None
+    #: the period begins before the synced history of the KPI's object: no actual, not 0
+    #: (compute/history.py)
+    before_history: bool = False
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,8 @@ class Scorecard:
     reverse_funnels: tuple[ReverseFunnel, ...] = ()
     #: owners of records counted at the org level only, for admins to fix team membership
     unassigned: tuple[UnassignedOwner, ...] = ()
+    #: (object, first day its synced history is complete from) for the objects KPIs read
+    history_starts: tuple[tuple[str, date], ...] = ()
 
     def result(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str) -> KpiResult:
         """The one result for this cell; a KeyError means compute did not produce it."""

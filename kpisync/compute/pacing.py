@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from kpisync.compute.model import Pace, Period
 from kpisync.compute.scaling import cached_business_days, round_target, target_span
-from kpisync.config.model import Config, Kpi
+from kpisync.config.model import Config, Kpi, Org
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,34 @@ def pacing(config: Config, kpi: Kpi, period: Period, as_of: date, actual: Decima
            target: Decimal | None) -> Progress:
     if not period.is_current or target is None:
         return Progress()
-    start, end = target_span(period, config.org)
-    total = cached_business_days(start, end, config.org)
-    done = cached_business_days(start, min(as_of, end), config.org)
+    share = elapsed_share(config.org, period, as_of)
     additive = kpi.measure.additive
-    if done == 0 or total == 0:
+    if share is None:
         return Progress(expected=Decimal(0) if additive else target)
-    share = Fraction(done, total)
-    expected = Fraction(target) * share if additive else Fraction(target)
+    expected = _fraction(target) * share if additive else _fraction(target)
     projected = None
     if actual is not None:
-        projected = round_target(Fraction(actual) / share) if additive else actual
+        projected = round_target(_fraction(actual) / share) if additive else actual
     state = None
     if actual is not None and target > 0:
-        state = _state(Fraction(actual), expected, kpi.direction == "lower",
+        state = _state(_fraction(actual), expected, kpi.direction == "lower",
                        Fraction(config.pacing.tolerance) / 100)
     return Progress(round_target(expected), state, projected)
+
+
+@lru_cache(maxsize=256)
+def elapsed_share(org: Org, period: Period, as_of: date) -> Fraction | None:
+    """Business days elapsed ÷ business days in the period's target span; None before the
+    first business day (or in a span without any). The same for every cell of a period, so
+    worked out once."""
+    start, end = target_span(period, org)
+    total = cached_business_days(start, end, org)
+    done = cached_business_days(start, min(as_of, end), org)
+    return None if done == 0 or total == 0 else Fraction(done, total)
+
+
+def _fraction(value: Decimal) -> Fraction:
+    return Fraction(*value.as_integer_ratio())
 
 
 def _state(actual: Fraction, expected: Fraction, lower: bool, tolerance: Fraction) -> Pace:
