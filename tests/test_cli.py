@@ -164,6 +164,14 @@ def test_demo_command_builds_the_site(tmp_path, monkeypatch):
     # the printed command works as printed
     again = invoke(*rebuild.split(": ", 1)[1].split()[1:])
     assert again.exit_code == 0, again.output
+    assert "before the synced history" not in again.output
+    # a year earlier, the window reaches back before the demo's 13 months of history
+    earlier = invoke(*rebuild.split(": ", 1)[1].split()[1:-1], "2025-07-15")
+    assert earlier.exit_code == 0, earlier.output
+    note = next(line for line in earlier.stderr.splitlines() if "synced history" in line)
+    assert note.startswith("Note: ")
+    assert "(Event from 2025-05-17, Opportunity from 2025-05-17, Task from 2025-05-17)" in note
+    assert "May 2025" in note and "Jun 2025" not in note
 
 
 @pytest.mark.e2e
