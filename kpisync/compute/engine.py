@@ -10,7 +10,6 @@ rows (KPIs x periods x scopes, a few thousand at most).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -308,12 +307,9 @@ def _scopes(
     config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep], period: Period, as_of: date
 ):
     """Who each result is for. A rep's target comes from the team they are on at the period's
-    end (``placed_in``): the rep, as placed, stands for them; None when on no team that day."""
-    placed = [
-        (rep, None if team_id is None else rep if team_id == rep.team_id
-         else replace(rep, team_id=team_id))
-        for rep, team_id in membership.placed_in(reps, period, as_of)
-    ]
+    end (``membership.as_placed``): the rep, as placed, stands for them; None when on no team
+    that day."""
+    placed = membership.as_placed(reps, period, as_of)
     for rep, as_placed in placed:
         yield "rep", rep.id, rep.name, as_placed, None
     members = [p for _, p in placed if p is not None]

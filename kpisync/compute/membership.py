@@ -135,7 +135,8 @@ def as_placed(reps: Iterable[Rep], period: Period, as_of: date
               ) -> list[tuple[Rep, Rep | None]]:
     """Each rep, and the rep as placed for ``period`` (``team_id`` the team of ``placed_in``)
     or None when on no team that day: what ``TargetBook`` takes."""
-    return [(rep, replace(rep, team_id=team_id) if team_id is not None else None)
+    return [(rep, None if team_id is None else rep if team_id == rep.team_id
+             else replace(rep, team_id=team_id))
             for rep, team_id in placed_in(reps, period, as_of)]
 
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from kpisync.compute import ramp as ramps
 from kpisync.compute.model import Period, Rep
@@ -121,9 +122,9 @@ class TargetBook:
         config = self.config
         team = self._team_of[rep.team_id]
         if kpi.id not in team.kpis:
-            return Resolved(None, missing=_untracked(team, kpi))
+            return _untracked(team.id, kpi.id)
         if not rep.active:
-            return Resolved(None, missing="inactive")
+            return _INACTIVE
         placed = (kpi.id, rep.id, team.id)
         if placed not in self._entries:
             self._entries[placed] = (entry_for(kpi, team, rep), ramps.schedule(config, kpi, rep))
@@ -146,7 +147,7 @@ class TargetBook:
             return Resolved(None)
         if not kpi.measure.additive:
             if team is not None and kpi.id not in team.kpis:
-                return Resolved(None, missing=_untracked(team, kpi))
+                return _untracked(team.id, kpi.id)
             entry = entry_for(kpi, team, None)
             if entry is None:
                 return Resolved(None, missing="the KPI has no target")
@@ -169,7 +170,7 @@ class TargetBook:
                     ) -> Resolved:
         assert kpi.target is not None
         if kpi.id not in team.kpis:
-            return Resolved(None, missing=_untracked(team, kpi))
+            return _untracked(team.id, kpi.id)
         explicit = dict(kpi.target.team_totals).get(team.id)
         if explicit is not None:
             entry = Entry(explicit, (), (), "explicit team total (team_totals)", "team_totals")
@@ -215,8 +216,13 @@ def _sum(addends: tuple[tuple[str, Resolved], ...], what: str) -> Resolved:
     return Resolved(sum(values, Decimal(0)), _sum_of(len(values), what), addends=addends)
 
 
-def _untracked(team: Team, kpi: Kpi) -> str:
-    return f"team {team.id} does not track {kpi.id}"
+@cache
+def _untracked(team_id: str, kpi_id: str) -> Resolved:
+    # shared: most (KPI, rep) cells of a compute are KPIs the rep's team does not track
+    return Resolved(None, missing=f"team {team_id} does not track {kpi_id}")
+
+
+_INACTIVE = Resolved(None, missing="inactive")
 
 
 def _period_id(period: Period) -> tuple[str, date, date]:
