@@ -112,7 +112,8 @@ def _list(top: dict[str, yn.Pair], key: str, problems: Problems, parse) -> list:
         return []
     if not items:
         problems.add(node, key, f"expected at least one {key[:-1].replace('kpi', 'KPI')}")
-    parsed = (parse(item, yn.join(key, index), problems) for index, item in enumerate(items))
+    paths = yn.entry_paths(key, items, readers.IDENTIFIER.match)
+    parsed = (parse(item, path, problems) for item, path in zip(items, paths, strict=True))
     return [p for p in parsed if p is not None]
 
 
