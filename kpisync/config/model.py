@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kpisync.config.formulas import Formula
+    from kpisync.config.problems import ConfigWarning
 
 PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]
@@ -285,6 +288,15 @@ class Kpi:
         return self.target.direction if self.target else "higher"
 
 
+def target_unused(kpi: Kpi, teams: Iterable[Team]) -> bool:
+    """Whether ``kpi`` has a target that no scope can ever show: a count's or sum's targets
+    belong to the reps of the teams that list it (``teams[].kpis``), and the org's is their
+    total, so with no such team there is none. (An average's or ratio's target is one figure
+    for everyone and still shows at the org.)"""
+    return kpi.target is not None and kpi.measure.additive \
+        and not any(kpi.id in team.kpis for team in teams)
+
+
 CohortMatchKind = Literal["account", "who", "fields"]
 
 
@@ -361,6 +373,9 @@ class Config:
     #: the new-hire ramp for every count and sum target (a KPI's own ``ramp`` replaces it)
     ramp: Ramp | None = None
     pacing: Pacing = field(default_factory=Pacing)
+    #: what is valid but almost surely not meant (a target nothing uses); ``kpisync validate``
+    #: prints them, nothing fails on them
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

@@ -20,7 +20,15 @@ from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Scoring
+from kpisync.config.model import (
+    PERIOD_KINDS,
+    Config,
+    Org,
+    Pacing,
+    Scoring,
+    Team,
+    target_unused,
+)
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
@@ -93,13 +101,14 @@ def validate(text: str, file: str) -> Config:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
+    _unused_targets(kpis, team_models, problems)
     required = add_fields(required_fields(kpi_models, team_models),
                           cohort_fields(cohorts, known), STAGE_FIELDS if stages else {})
     return Config(
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
-        ramp=ramp, pacing=pacing or Pacing(),
+        ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(),
     )
 
 
@@ -112,7 +121,8 @@ def _list(top: dict[str, yn.Pair], key: str, problems: Problems, parse) -> list:
         return []
     if not items:
         problems.add(node, key, f"expected at least one {key[:-1].replace('kpi', 'KPI')}")
-    parsed = (parse(item, yn.join(key, index), problems) for index, item in enumerate(items))
+    paths = yn.entry_paths(key, items, readers.IDENTIFIER.match)
+    parsed = (parse(item, path, problems) for item, path in zip(items, paths, strict=True))
     return [p for p in parsed if p is not None]
 
 
@@ -184,6 +194,18 @@ def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems:
                          f"{yn.line_of(first[model.id])})")
         else:
             first[model.id] = item.id_node
+
+
+def _unused_targets(kpis: list[ParsedKpi], teams: tuple[Team, ...], problems: Problems
+                    ) -> None:
+    """Warn about a count's or sum's target that no team lists the KPI for: valid, but the
+    overview would say "No target" with nothing in the file saying why."""
+    for parsed in kpis:
+        if target_unused(parsed.kpi, teams):
+            key = next(k for k, _ in parsed.node.value if getattr(k, "value", None) == "target")
+            problems.warn(key, f"{parsed.path}.target",
+                          "no team lists this KPI in teams[].kpis, so the target is never "
+                          "used; add it to a team's kpis or remove the target")
 
 
 def _defined(kpis: list[ParsedKpi], teams: list[ParsedTeam]) -> Defined:

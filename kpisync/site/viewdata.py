@@ -26,6 +26,8 @@ STATUS_LABELS = {
     "no-target": "No target",
     "no-data": "No data",
 }
+#: why a KPI with a target in kpis.yaml shows "No target": no team lists it (teams[].kpis)
+NO_TEAM_REASON = "no team tracks this KPI"
 INDEX_PAGE = "index.html"
 KPIS_PAGE = "kpis.html"
 STYLESHEET = "assets/style.css"
@@ -62,13 +64,17 @@ class Figure:
     status: Status
     #: whether there is an attainment to show (a target and an actual)
     scored: bool = False
+    #: why the status is what it is, when the file alone would not say: "no team tracks this
+    #: KPI" for a target nothing uses; empty otherwise
+    reason: str = ""
 
     @property
     def meta(self) -> str:
-        """The small line under a table cell's actual: "87% · Behind", or just "No target"."""
+        """The small line under a table cell's actual: "87% · Behind", or just "No target"
+        ("No target · no team tracks this KPI" with a reason)."""
         if self.scored:
             return f"{self.attainment} · {self.status.label}"
-        return self.status.label
+        return f"{self.status.label} · {self.reason}" if self.reason else self.status.label
 
 
 @dataclass(frozen=True)

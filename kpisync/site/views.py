@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpisync import __version__
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Scope, Scorecard
-from kpisync.config.model import Kpi
+from kpisync.config.model import Kpi, target_unused
 from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import (
     CSV_EXPORT,
@@ -22,6 +22,7 @@ from kpisync.site.viewdata import (
     INDEX_PAGE,
     JSON_EXPORT,
     KPIS_PAGE,
+    NO_TEAM_REASON,
     STATUS_LABELS,
     STYLESHEET,
     TIER_BLURBS,
@@ -63,6 +64,9 @@ class Site:
         self.focus_period = focus_period(scorecard.shown_periods)
         self.ytd_period = next((p for p in scorecard.shown_periods if p.kind == "ytd"), None)
         self.generated_at = _in_zone(generated_at, self.config.org.timezone)
+        #: KPIs whose target no team uses, so "No target" can say why
+        self.untracked = frozenset(k.id for k in self.config.kpis
+                                   if target_unused(k, self.config.teams))
 
     # -- shared pieces -------------------------------------------------------------------
     def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = ()) -> Frame:
@@ -96,13 +100,16 @@ class Site:
         result = self.result(kpi.id, period, scope, scope_id)
         if result is None:
             return Figure(fmt.MISSING, fmt.MISSING, fmt.MISSING, "0%", status_of(None, period))
+        status = status_of(result, period)
         return Figure(
             actual=fmt.display_value(result.actual, kpi.unit, self.currency),
             target=fmt.display_value(result.target, kpi.unit, self.currency),
             attainment=fmt.display_attainment(result.attainment),
             bar=fmt.bar_width(result.attainment),
-            status=status_of(result, period),
+            status=status,
             scored=result.attainment is not None,
+            reason=NO_TEAM_REASON if status.key == "no-target" and kpi.id in self.untracked
+            else "",
         )
 
     def kpi_link(self, kpi: Kpi, rel) -> Link:
