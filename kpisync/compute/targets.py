@@ -113,15 +113,20 @@ class TargetBook:
     def rep(self, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
         """The target of ``rep`` as placed for ``period`` (``rep.team_id`` is the team that
         carries it: see ``membership.placed_in``)."""
-        key = (kpi.id, rep.id, rep.team_id, *_period_id(period))
+        key = (kpi.id, rep.id, rep.team_id, period.key, period.start, period.end)
         if key not in self._reps:
             self._reps[key] = self._rep(kpi, rep, period)
         return self._reps[key]
 
+    def tracks(self, kpi: Kpi, rep: Rep) -> bool:
+        """Whether the team ``rep`` is placed on lists ``kpi``: if not, the rep has no target
+        for it, whatever kpis.yaml's overrides say."""
+        return kpi.id in self._team_of[rep.team_id].kpis
+
     def _rep(self, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
         config = self.config
         team = self._team_of[rep.team_id]
-        if kpi.id not in team.kpis:
+        if not self.tracks(kpi, rep):
             return _untracked(team.id, kpi.id)
         if not rep.active:
             return _INACTIVE
