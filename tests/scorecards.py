@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from kpisync.compute import ranking
 from kpisync.compute.model import (
     CascadeStep,
     KpiResult,
@@ -163,6 +164,7 @@ def sample_scorecard(**org_changes) -> Scorecard:
         for period in PERIODS
         for scope, scope_id, name, members in _all_scopes(config, teams)
     )
+    results = ranking.with_ranks(results, REPS, PERIODS)  # the engine's own ranks
     return Scorecard(config=config, as_of=AS_OF, periods=PERIODS, teams=teams, reps=REPS,
                      results=results, cascade=_cascade(config, actuals, teams))
 
