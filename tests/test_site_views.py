@@ -321,9 +321,9 @@ def test_team_page_lists_reps_with_inactive_marked():
     page = Site(scorecard, GENERATED).team_page(scorecard.teams[0])
     # by name, the order a reader expects before any sorting
     assert [(r.link.href, r.inactive) for r in page.reps] == [
-        (f"../../../2026-06/rep/{DANA}/index.html", True),
-        (f"../../../2026-06/rep/{SAM}/index.html", False),
-        ("../../../2026-06/rep/0055g00000A1zOeAAB/index.html", False),
+        (f"../../rep/{DANA}/index.html", True),
+        (f"../../rep/{SAM}/index.html", False),
+        ("../../rep/0055g00000A1zOeAAB/index.html", False),
     ]
     assert [k.text for k in page.kpi_heads] == [
         "Calls", "Conversations", "Meetings held", "Opportunities created"

@@ -354,11 +354,15 @@ def kpi_anchor(kpi_id: str) -> str:
 def relative_to(page: str):
     """A function turning a root-relative path into one relative to ``page``, so the site works
     from file:// and from any sub-path of a static host."""
-    prefix = "../" * page.count("/")
+    here = page.split("/")[:-1]
 
     def rel(target: str) -> str:
         path, _, fragment = target.partition("#")
-        href = prefix + quote(path)
+        parts = path.split("/")
+        shared = 0  # directories the two paths share: "records-calls.html", not "../../../.."
+        while shared < len(here) and shared < len(parts) - 1 and here[shared] == parts[shared]:
+            shared += 1
+        href = "../" * (len(here) - shared) + quote("/".join(parts[shared:]))
         return f"{href}#{fragment}" if fragment else href
 
     return rel
