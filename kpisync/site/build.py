@@ -15,10 +15,10 @@ from pathlib import Path
 
 import jinja2
 
+from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
 from kpisync.plugins import registry
-from kpisync.compute.drill import RecordList
 from kpisync.site.pages import site_pages
 from kpisync.site.viewdata import FAVICON, INDEX_PAGE, SCRIPTS, STYLESHEET
 from kpisync.site.views import Site
@@ -79,8 +79,9 @@ def build_site(
 
     ``out_dir`` must be absent, empty or a previous kpisync site (it has an index.html):
     anything else is refused rather than deleted. ``records`` are the drill-through lists
-    (``kpisync.compute.drill``), ``synced_at`` when the store was last synced. Raises ``SiteError`` when a template fails
-    or the files cannot be written; the previous site is then left untouched.
+    (``kpisync.compute.drill``), ``synced_at`` when the store was last synced. Raises
+    ``SiteError`` when a template fails or the files cannot be written; the previous site is
+    then left untouched.
     """
     out_dir = Path(out_dir)
     generated_at = generated_at or datetime.now(UTC)

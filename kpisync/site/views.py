@@ -48,11 +48,11 @@ from kpisync.site.viewdata import (
     RepPage,
     RepRow,
     ScopeView,
+    ScoreView,
     Status,
     SummaryCount,
     TeamPage,
     TeamRow,
-    ScoreView,
     TierGroup,
     TrendPoint,
     kpi_anchor,
@@ -173,12 +173,9 @@ class Site:
         )
 
     def pace_line(self, kpi: Kpi, result: KpiResult) -> str:
-        parts = []
-        if result.expected is not None:
-            parts.append(f"Expected by now {fmt.display_value(result.expected, kpi.unit, self.currency)}")
-        if result.projected is not None:
-            parts.append(f"Projected {fmt.display_value(result.projected, kpi.unit, self.currency)}")
-        return " · ".join(parts)
+        shown = (("Expected by now", result.expected), ("Projected", result.projected))
+        return " · ".join(f"{label} {fmt.display_value(value, kpi.unit, self.currency)}"
+                          for label, value in shown if value is not None)
 
     def has_records(self, kpi: Kpi, period_key: str) -> bool:
         """Whether this KPI and period get drill-through pages (its records are listed)."""
