@@ -353,10 +353,11 @@ def test_team_cascade_shows_only_steps_between_kpis_the_team_tracks():
 def test_team_page_lists_reps_with_inactive_marked():
     scorecard = sample_scorecard()
     page = Site(scorecard, GENERATED).team_page(scorecard.teams[0])
+    # by name, the order a reader expects before any sorting
     assert [(r.link.href, r.inactive) for r in page.reps] == [
-        (f"../reps/{SAM}.html", False),
-        ("../reps/0055g00000A1zOeAAB.html", False),
-        (f"../reps/{DANA}.html", True),
+        (f"../../rep/{DANA}/index.html", True),
+        (f"../../rep/{SAM}/index.html", False),
+        ("../../rep/0055g00000A1zOeAAB/index.html", False),
     ]
     assert [k.text for k in page.kpi_heads] == [
         "Calls", "Conversations", "Meetings held", "Opportunities created"

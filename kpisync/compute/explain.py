@@ -235,21 +235,8 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
     """The scope's records in the loaded period, joined as the KPI query joins them: the first
     ``limit`` (Id, day, value, rep Id) by day then Id, and how many there are in all."""
     params = Params()
-    facts = facts_query(kpi, measure=measure, columns=ask.columns,
-                        timezone=ask.config.org.timezone, params=params, extra_fields=("Id",))
-    # credited: each record with its rep and team on its day; the org's unassigned records
-    # (no rep) show their owner's Id instead
-    c, p = (exp.to_identifier(a) for a in ("c", "p"))
-    joined = (
-        exp.select()
-        .with_("facts", as_=facts)
-        .with_("credited", as_=credited_query(("Id",)))
-        .from_(exp.to_table("credited").as_(c))
-        .join(exp.to_table(PERIODS_TABLE).as_(p),
-              on=exp.Between(this=exp.column("day", table=c),
-                             low=exp.column("period_start", table=p),
-                             high=exp.column("period_end", table=p)))
-    )
+    joined = records_query(kpi, measure, ask.columns, ask.config.org.timezone, params)
+    c = exp.to_identifier("c")
     if ask.scope != "org":
         column = "rep_id" if ask.scope == "rep" else "team_id"
         joined = joined.where(exp.column(column, table=c).eq(params.bind(ask.scope_id)))
@@ -265,6 +252,28 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
         .limit(params.bind(ask.limit))
     )
     return ask.con.execute(listing.sql(dialect=DIALECT), params.values).fetchall(), count
+
+
+def records_query(kpi: Kpi, measure: SqlMeasure, columns: Mapping[str, Mapping[str, str]],
+                  timezone: str, params: Params, extra_fields: tuple[str, ...] = ("Id",)
+                  ) -> exp.Select:
+    """The KPI's records in the loaded periods, joined as the KPI query joins them, with no
+    columns selected yet: ``c`` is each record credited to its rep and team on its day (the
+    org's unassigned records have no rep, their owner in ``owner_id``) with ``extra_fields``,
+    ``p`` the period it falls in. Explain and the site's drill-through list records from it."""
+    facts = facts_query(kpi, measure=measure, columns=columns, timezone=timezone,
+                        params=params, extra_fields=extra_fields)
+    c, p = (exp.to_identifier(a) for a in ("c", "p"))
+    return (
+        exp.select()
+        .with_("facts", as_=facts)
+        .with_("credited", as_=credited_query(extra_fields))
+        .from_(exp.to_table("credited").as_(c))
+        .join(exp.to_table(PERIODS_TABLE).as_(p),
+              on=exp.Between(this=exp.column("day", table=c),
+                             low=exp.column("period_start", table=p),
+                             high=exp.column("period_end", table=p)))
+    )
 
 
 def _target(ask: _Ask, kpi: Kpi) -> targets.Resolved:

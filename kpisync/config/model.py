@@ -352,6 +352,24 @@ class Scoring:
         return dict(self.weights).get(tier, Decimal(0))
 
 
+#: how the site writes rep names: as in Salesforce, or initials only ("D. W.")
+REP_NAME_STYLES: tuple[str, ...] = ("full", "initials")
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """What the published site shows (``site:`` in kpis.yaml, see docs/config.md)."""
+
+    leaderboards: bool = True
+    drill_through: bool = True
+    #: False: team-level pages only; no rep page, no rep name in any page or export
+    rep_pages: bool = True
+    #: "full" or "initials"
+    rep_names: str = "full"
+    #: the org's https:// address; drill-through records link to ``<salesforce_url>/<Id>``
+    salesforce_url: str | None = None
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -376,6 +394,7 @@ class Config:
     #: what is valid but almost surely not meant (a target nothing uses); ``kpisync validate``
     #: prints them, nothing fails on them
     warnings: tuple[ConfigWarning, ...] = ()
+    site: SiteOptions = field(default_factory=SiteOptions)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

@@ -26,6 +26,7 @@ from kpisync.config.model import (
     Org,
     Pacing,
     Scoring,
+    SiteOptions,
     Team,
     target_unused,
 )
@@ -35,6 +36,7 @@ from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
 from kpisync.config.scoring import parse_scoring
+from kpisync.config.site import parse_site
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
 
@@ -51,6 +53,7 @@ TOP_KEYS = (
     Key("pacing"),
     Key("stages"),
     Key("scoring"),
+    Key("site"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -85,6 +88,7 @@ def validate(text: str, file: str) -> Config:
         else ParsedCascade()
     cohorts = cascade.cohorts
     scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
+    site = parse_site(top["site"].value, problems) if "site" in top else SiteOptions()
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
@@ -97,7 +101,7 @@ def validate(text: str, file: str) -> Config:
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
-    if problems or org is None or scoring is None:
+    if problems or org is None or scoring is None or site is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
@@ -108,7 +112,7 @@ def validate(text: str, file: str) -> Config:
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
-        ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(),
+        ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
     )
 
 

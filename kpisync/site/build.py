@@ -15,24 +15,16 @@ from pathlib import Path
 
 import jinja2
 
+from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
 from kpisync.plugins import registry
-from kpisync.site.definitions import kpis_page
-from kpisync.site.viewdata import (
-    FAVICON,
-    INDEX_PAGE,
-    KPIS_PAGE,
-    STYLESHEET,
-    Frame,
-    Link,
-    rep_path,
-    team_path,
-)
+from kpisync.site.pages import site_pages
+from kpisync.site.viewdata import FAVICON, INDEX_PAGE, SCRIPTS, STYLESHEET
 from kpisync.site.views import Site
 
 #: copied verbatim (not rendered) from the template directories
-STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON}
+STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON, **SCRIPTS}
 
 
 @dataclass(frozen=True)
@@ -80,12 +72,16 @@ def build_site(
     *,
     templates_dir: Path | None = None,
     generated_at: datetime | None = None,
+    records: tuple[RecordList, ...] = (),
+    synced_at: datetime | None = None,
 ) -> SiteReport:
     """Write the whole site for ``scorecard`` to ``out_dir``, replacing what was there.
 
     ``out_dir`` must be absent, empty or a previous kpisync site (it has an index.html):
-    anything else is refused rather than deleted. Raises ``SiteError`` when a template fails
-    or the files cannot be written; the previous site is then left untouched.
+    anything else is refused rather than deleted. ``records`` are the drill-through lists
+    (``kpisync.compute.drill``), ``synced_at`` when the store was last synced. Raises
+    ``SiteError`` when a template fails or the files cannot be written; the previous site is
+    then left untouched.
     """
     out_dir = Path(out_dir)
     generated_at = generated_at or datetime.now(UTC)
@@ -98,7 +94,8 @@ def build_site(
     except OSError as exc:
         raise SiteError(f"cannot write the site to {out_dir}: {exc}") from exc
     try:
-        pages = _render_pages(env, Site(scorecard, generated_at), staging)
+        site = Site(scorecard, generated_at, records=records, synced_at=synced_at)
+        pages = _render_pages(env, site, staging)
         _copy_static(env, staging)
         _write_exports(scorecard, staging, generated_at)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
@@ -126,22 +123,12 @@ def _check_replaceable(target: Path) -> None:
 
 def _render_pages(env: jinja2.Environment, site: Site, root: Path) -> int:
     """Write every page; returns how many."""
-    scorecard = site.card
-    pages = [
-        (INDEX_PAGE, "index.html", site.org_page()),
-        (KPIS_PAGE, "kpis.html", kpis_page(scorecard.config, _kpis_frame(site))),
-    ]
-    pages += [(team_path(t.id), "team.html", site.team_page(t)) for t in scorecard.teams]
-    pages += [(rep_path(r.id), "rep.html", site.rep_page(r)) for r in scorecard.reps]
-    for path, template, view in pages:
+    count = 0
+    for path, template, view in site_pages(site):
         html = env.get_template(template).render(page=view)
         _write_text(root / path, html)
-    return len(pages)
-
-
-def _kpis_frame(site: Site) -> Frame:
-    home = Link(site.config.org.name, INDEX_PAGE)
-    return site.frame(KPIS_PAGE, "KPI definitions", (home,))
+        count += 1
+    return count
 
 
 def _copy_static(env: jinja2.Environment, root: Path) -> None:
