@@ -14,6 +14,7 @@ from kpisync.compute import Scorecard, compute
 from kpisync.config.model import Config
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
+from kpisync.site.shell import freshness
 from kpisync.store import Store
 
 
@@ -46,7 +47,8 @@ def build(
             raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
                              "`kpisync sync` first")
         scorecard = compute(config, store.connection, as_of or today_in(config))
-    site = build_site(scorecard, out_dir, templates_dir=templates_dir)
+        synced = freshness(store.states())
+    site = build_site(scorecard, out_dir, templates_dir=templates_dir, freshness=synced)
     return BuildReport(scorecard=scorecard, site=site)
 
 

@@ -20,9 +20,10 @@ from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Scoring
+from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Publishing, Scoring
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
+from kpisync.config.publishing import parse_publishing
 from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
@@ -43,6 +44,7 @@ TOP_KEYS = (
     Key("pacing"),
     Key("stages"),
     Key("scoring"),
+    Key("site"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -77,6 +79,8 @@ def validate(text: str, file: str) -> Config:
         else ParsedCascade()
     cohorts = cascade.cohorts
     scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
+    publishing = (parse_publishing(top["site"].value, problems) if "site" in top
+                  else Publishing())
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
@@ -89,7 +93,7 @@ def validate(text: str, file: str) -> Config:
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
-    if problems or org is None or scoring is None:
+    if problems or org is None or scoring is None or publishing is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
@@ -99,7 +103,7 @@ def validate(text: str, file: str) -> Config:
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
-        ramp=ramp, pacing=pacing or Pacing(),
+        ramp=ramp, pacing=pacing or Pacing(), publishing=publishing,
     )
 
 
