@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from markupsafe import Markup
+
 from kpisync.config.model import Config
 from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import relative_to
@@ -46,7 +48,9 @@ class Freshness:
 
 @dataclass(frozen=True)
 class Shell:
-    csp: str
+    #: Markup: written into the attribute as is (it holds no " < or &), so that the build can
+    #: find it again to add inline scripts' hashes
+    csp: Markup
     #: the site's scripts, relative to the page, loaded with ``defer``
     scripts: tuple[str, ...]
     #: the page's absolute address under ``site.base_url``; "" without one
@@ -95,7 +99,7 @@ class ShellMaker:
                  fresh: Freshness | None):
         self.scripts = scripts
         self.base_url = config.publishing.base_url
-        self.csp = policy(script_files=bool(scripts))
+        self.csp = Markup(policy(script_files=bool(scripts)))
         self.synced = ""
         self.stale = ""
         if fresh is not None:
