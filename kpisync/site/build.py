@@ -19,7 +19,7 @@ from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
 from kpisync.plugins import registry
 from kpisync.site.definitions import kpis_page
-from kpisync.site.shell import Freshness, ShellMaker, allow_inline_scripts
+from kpisync.site.shell import PLAIN_SHELL, Freshness, ShellMaker, allow_inline_scripts
 from kpisync.site.viewdata import (
     FAVICON,
     INDEX_PAGE,
@@ -67,7 +67,7 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
             raise SiteError(f"template directory {templates_dir} does not exist")
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.FileSystemLoader(str(template_dir())))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -75,6 +75,8 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["shell"] = PLAIN_SHELL  # the build passes each page's own
+    return env
 
 
 def build_site(

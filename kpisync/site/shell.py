@@ -78,6 +78,10 @@ def policy(inline_scripts: Iterable[str] = (), *, script_files: bool = False) ->
     return "; ".join((*BASE_POLICY, f"script-src {scripts}"))
 
 
+#: what a template rendered on its own (not by the build) gets: the policy, and nothing else
+PLAIN_SHELL = Shell(csp=Markup(policy()), scripts=(), canonical="", synced="", stale="")
+
+
 def script_hash(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
