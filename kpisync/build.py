@@ -16,6 +16,7 @@ from kpisync.compute.model import Period
 from kpisync.config.model import Config
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
+from kpisync.site.shell import freshness
 from kpisync.site.views import drill_periods, focus_period
 from kpisync.store import Store
 
@@ -50,9 +51,9 @@ def build(
                              "`kpisync sync` first")
         scorecard = compute(config, store.connection, as_of or today_in(config))
         records = site_records(scorecard, store)
-        synced_at = last_synced(store, config)
+        synced = freshness(store.states())
     site = build_site(scorecard, out_dir, templates_dir=templates_dir, records=records,
-                      synced_at=synced_at)
+                      freshness=synced)
     return BuildReport(scorecard=scorecard, site=site)
 
 
@@ -65,15 +66,6 @@ def site_records(scorecard: Scorecard, store: Store) -> tuple[RecordList, ...]:
     keys = drill_periods(scorecard, focus_period(scorecard.shown_periods))
     periods: tuple[Period, ...] = tuple(p for p in scorecard.periods if p.key in keys)
     return drill_records(scorecard.config, store.connection, scorecard.reps, periods)
-
-
-def last_synced(store: Store, config: Config) -> datetime | None:
-    """When the stalest synced object was last brought up to date: every figure is at least
-    this fresh. None when the store has no sync state (a store filled by hand)."""
-    objects = {"User", *config.required_fields}
-    states = [store.get_state(name) for name in sorted(objects)]
-    stamps = [s.updated_at for s in states if s is not None and s.updated_at is not None]
-    return min(stamps) if stamps else None
 
 
 def unassigned_note(scorecard: Scorecard, shown: int = 5) -> str | None:

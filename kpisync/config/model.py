@@ -8,7 +8,7 @@ are ``Decimal`` so that a sales leader's figures are never rounded through a flo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -232,6 +232,17 @@ class Pacing:
 
 
 @dataclass(frozen=True)
+class Publishing:
+    """Where and how fresh the published site is (``site: stale_after, base_url``)."""
+
+    #: older than this since the last finished sync, every page shows a banner; None: never
+    stale_after: timedelta | None = timedelta(hours=36)
+    #: the site's address on its host, ending in "/" ("/scorecards/" or "https://h/sc/");
+    #: None: the site never writes an absolute URL (every link is relative)
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Target:
     """What good looks like, per rep, per ``Org.default_period``, with explicit targets for
     other period kinds and named periods."""
@@ -395,6 +406,7 @@ class Config:
     #: prints them, nothing fails on them
     warnings: tuple[ConfigWarning, ...] = ()
     site: SiteOptions = field(default_factory=SiteOptions)
+    publishing: Publishing = field(default_factory=Publishing)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

@@ -6,6 +6,8 @@
       rep_pages: true             # false: team-level pages only, no rep is named anywhere
       rep_names: full             # initials: "Dana Whitfield" is shown as "D. W."
       salesforce_url: https://acme.my.salesforce.com   # drill-through records link here
+      stale_after: 36h            # the stale-data banner (config/publishing.py)
+      base_url: /scorecards/      # where the site is hosted (config/publishing.py)
 
 Every key is optional; without ``site`` everything is shown and records are not linked.
 """
@@ -17,20 +19,28 @@ from urllib.parse import urlparse
 from yaml.nodes import Node
 
 from kpisync.config import readers
-from kpisync.config.model import REP_NAME_STYLES, SiteOptions
+from kpisync.config import yamlnodes as yn
+from kpisync.config.model import REP_NAME_STYLES, Publishing, SiteOptions
 from kpisync.config.problems import Problems
+from kpisync.config.publishing import PUBLISHING_KEYS, publishing_from
 from kpisync.config.readers import Key
 
 SITE_KEYS = (Key("leaderboards"), Key("drill_through"), Key("rep_pages"), Key("rep_names"),
-             Key("salesforce_url"))
+             Key("salesforce_url"), *PUBLISHING_KEYS)
 _SWITCHES = ("leaderboards", "drill_through", "rep_pages")
 
 
-def parse_site(node: Node, problems: Problems) -> SiteOptions | None:
-    """The site options, or None after recording the problems."""
+def parse_site(node: Node, problems: Problems
+               ) -> tuple[SiteOptions | None, Publishing | None]:
+    """What the site shows, and where and how fresh it is published; each None after
+    recording its problems."""
     entries = readers.mapping(node, "site", problems, SITE_KEYS)
     if entries is None:
-        return None
+        return None, None
+    return _options(entries, problems), publishing_from(entries, problems)
+
+
+def _options(entries: dict[str, yn.Pair], problems: Problems) -> SiteOptions | None:
     values: dict[str, object] = {}
     for key in _SWITCHES:
         if key in entries:

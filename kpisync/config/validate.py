@@ -25,6 +25,7 @@ from kpisync.config.model import (
     Config,
     Org,
     Pacing,
+    Publishing,
     Scoring,
     SiteOptions,
     Team,
@@ -88,7 +89,8 @@ def validate(text: str, file: str) -> Config:
         else ParsedCascade()
     cohorts = cascade.cohorts
     scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
-    site = parse_site(top["site"].value, problems) if "site" in top else SiteOptions()
+    site, publishing = (parse_site(top["site"].value, problems) if "site" in top
+                        else (SiteOptions(), Publishing()))
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
@@ -101,7 +103,7 @@ def validate(text: str, file: str) -> Config:
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
-    if problems or org is None or scoring is None or site is None:
+    if problems or org is None or scoring is None or site is None or publishing is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
@@ -113,6 +115,7 @@ def validate(text: str, file: str) -> Config:
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
+        publishing=publishing,
     )
 
 

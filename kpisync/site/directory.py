@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import (
-    FILTER_SCRIPT,
     INDEX_PAGE,
     NOT_FOUND_PAGE,
     PERIODS_PAGE,
@@ -65,7 +64,6 @@ class RepsPage:
     heading: str
     intro: str
     reps: tuple[RepEntry, ...]
-    filter_script: str
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,6 @@ def reps_page(site: Site) -> RepsPage:
         intro=f"Every rep, by name, linking to their scorecard for {site.home_period.label}.",
         reps=tuple(RepEntry(Link(site.rep_name(r), rel(rep_path(r.id, key))),
                             teams.get(r.team_id, fmt.MISSING), not r.active) for r in reps),
-        filter_script=rel(FILTER_SCRIPT),
     )
 
 

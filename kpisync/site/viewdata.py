@@ -37,10 +37,6 @@ REPS_PAGE = "reps.html"
 NOT_FOUND_PAGE = "404.html"
 STYLESHEET = "assets/style.css"
 FAVICON = "assets/favicon.svg"
-SORT_SCRIPT = "assets/sort.js"
-FILTER_SCRIPT = "assets/filter.js"
-#: scripts copied verbatim to assets/, by template name (never inline: the CSP allows none)
-SCRIPTS = {"sort.js": SORT_SCRIPT, "filter.js": FILTER_SCRIPT}
 CSV_EXPORT = "data/scores.csv"
 JSON_EXPORT = "data/scores.json"
 
@@ -297,7 +293,6 @@ class TeamPage:
     org_cascade: Cascade | None = None
     #: False when kpis.yaml publishes team-level pages only: no rep table at all
     show_reps: bool = True
-    sort_script: str = ""
 
 
 @dataclass(frozen=True)

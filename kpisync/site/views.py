@@ -29,7 +29,6 @@ from kpisync.site.viewdata import (
     PACE_LABELS,
     PERIODS_PAGE,
     REPS_PAGE,
-    SORT_SCRIPT,
     STATUS_LABELS,
     STYLESHEET,
     TIER_BLURBS,
@@ -410,7 +409,6 @@ class Site:
             reps=rows,
             org_cascade=self.cascade("org", ORG_SCOPE_ID, kpis) if scope.cascade else None,
             show_reps=self.rep_pages,
-            sort_script=rel(SORT_SCRIPT),
         )
 
     def rep_page(self, rep) -> RepPage:
