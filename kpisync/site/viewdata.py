@@ -277,8 +277,6 @@ class OrgPage:
     heading: str
     scope: ScopeView
     teams: tuple[TeamRow, ...]
-    #: "Data synced 17 Jun 2026, 06:00 EDT"; "" when the store does not say
-    synced: str = ""
 
 
 @dataclass(frozen=True)

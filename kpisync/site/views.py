@@ -71,7 +71,7 @@ class Site:
     about ``focus_period`` (``at(period)`` gives the same site about another period)."""
 
     def __init__(self, scorecard: Scorecard, generated_at: datetime, *,
-                 records: tuple[RecordList, ...] = (), synced_at: datetime | None = None):
+                 records: tuple[RecordList, ...] = ()):
         self.card = scorecard
         self.config = scorecard.config
         self.options = self.config.site
@@ -84,7 +84,6 @@ class Site:
         #: KPIs whose target no team uses, so "No target" can say why
         self.untracked = frozenset(k.id for k in self.config.kpis
                                    if target_unused(k, self.config.teams))
-        self.synced_at = _in_zone(synced_at, self.config.org.timezone) if synced_at else None
         self.records = {(r.kpi_id, r.period_key, r.rep_id): r for r in records}
         #: drill-through needs the records, collected from the store before the build
         self.drill_keys = drill_periods(scorecard, self.focus_period) \
@@ -342,13 +341,11 @@ class Site:
         rel = relative_to(path)
         org = self.config.org.name
         teams = tuple(self.team_row(team, rel) for team in self.card.teams)
-        synced = f"Data synced {fmt.display_datetime(self.synced_at)}" if self.synced_at else ""
         return OrgPage(
             frame=self.frame(path, org),
             heading=org,
             scope=self.scope_view(path, list(self.config.kpis), "org", ORG_SCOPE_ID, org_path),
             teams=teams,
-            synced=synced,
         )
 
     def team_row(self, team, rel) -> TeamRow:
