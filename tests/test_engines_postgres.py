@@ -170,3 +170,23 @@ def _select_one():
     from sqlglot import exp
 
     return exp.select(exp.Literal.number(1))
+
+
+def test_build_on_postgres_writes_the_same_scores_csv(tmp_path, postgres_url):  # noqa: F811
+    """``kpisync build --engine URL``'s path: the site from PostgreSQL, the store unread."""
+    from kpisync.build import build
+    from kpisync.engines import EngineSettings
+
+    store = tmp_path / "store.duckdb"
+    con = build_store(store)
+    engine = PostgresEngine.connect(postgres_url)
+    copy_store(con, engine)
+    engine.close()
+    con.close()
+    build(tiny_config(), store, tmp_path / "duck", as_of=AS_OF)
+    store.unlink()
+    build(tiny_config(), store, tmp_path / "pg", as_of=AS_OF,
+          engine=EngineSettings(url=postgres_url))
+    assert not store.exists()
+    csv = Path("data") / "scores.csv"
+    assert (tmp_path / "pg" / csv).read_text() == (tmp_path / "duck" / csv).read_text()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from kpisync.config.formulas import Formula
+    from kpisync.engines.select import EngineSettings
 
 PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]
@@ -361,6 +362,8 @@ class Config:
     #: the new-hire ramp for every count and sum target (a KPI's own ``ramp`` replaces it)
     ramp: Ramp | None = None
     pacing: Pacing = field(default_factory=Pacing)
+    #: where compute runs (kpis.yaml's ``engine:``); None: the local DuckDB store
+    engine: EngineSettings | None = None
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

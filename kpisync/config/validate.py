@@ -18,6 +18,7 @@ from kpisync.config import readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
+from kpisync.config.engine import parse_engine
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
 from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Scoring
@@ -43,6 +44,7 @@ TOP_KEYS = (
     Key("pacing"),
     Key("stages"),
     Key("scoring"),
+    Key("engine"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -78,6 +80,7 @@ def validate(text: str, file: str) -> Config:
     cohorts = cascade.cohorts
     scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
+    engine = parse_engine(top["engine"].value, problems) if "engine" in top else None
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
@@ -99,7 +102,7 @@ def validate(text: str, file: str) -> Config:
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
-        ramp=ramp, pacing=pacing or Pacing(),
+        ramp=ramp, pacing=pacing or Pacing(), engine=engine,
     )
 
 
