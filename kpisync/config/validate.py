@@ -18,6 +18,7 @@ from kpisync.config import readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
+from kpisync.config.engine import parse_engine
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
 from kpisync.config.model import (
@@ -55,6 +56,7 @@ TOP_KEYS = (
     Key("stages"),
     Key("scoring"),
     Key("site"),
+    Key("engine"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -92,6 +94,7 @@ def validate(text: str, file: str) -> Config:
     site, publishing = (parse_site(top["site"].value, problems) if "site" in top
                         else (SiteOptions(), Publishing()))
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
+    engine = parse_engine(top["engine"].value, problems) if "engine" in top else None
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
@@ -115,7 +118,7 @@ def validate(text: str, file: str) -> Config:
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
-        publishing=publishing,
+        publishing=publishing, engine=engine,
     )
 
 
