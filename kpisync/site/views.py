@@ -114,8 +114,11 @@ class Site:
                      for p in self.card.shown_periods)
 
     # -- shared pieces -------------------------------------------------------------------
-    def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = ()) -> Frame:
-        rel = relative_to(path)
+    def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = (),
+              rel: Callable[[str], str] | None = None) -> Frame:
+        """The chrome around a page; its links relative to ``path`` unless ``rel`` says how
+        to write them (the 404 page's are absolute)."""
+        rel = rel or relative_to(path)
         org = self.config.org.name
         key = self.focus_period.key
         nav = [Link("Overview", rel(INDEX_PAGE), path == INDEX_PAGE)]
