@@ -16,7 +16,7 @@ from kpisync.compute.model import Period
 from kpisync.config.model import Config
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
-from kpisync.site.views import drill_periods, focus_period
+from kpisync.site.rules import drill_periods, focus_period
 from kpisync.store import Store
 
 

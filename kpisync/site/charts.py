@@ -93,6 +93,8 @@ class Sparkline:
     view_box: str
     #: the line's path, one subpath per run of known values ("" when fewer than two touch)
     path: str
+    #: the segment into a period still running, drawn dashed: its value is only to date
+    running_path: str
     #: known values with no known neighbour: drawn as dots, a line needs two ends
     dots: tuple[Point, ...]
     #: the latest known value, marked
@@ -112,9 +114,12 @@ def sparkline(
     name: str,
     currency: str = "USD",
     noun: str = "month",
+    running: bool = False,
 ) -> Sparkline:
     """A small line of ``points`` (oldest first) scaled to its own range. A None value breaks
-    the line (no data is not zero); equal values draw a level line across the middle."""
+    the line (no data is not zero); equal values draw a level line across the middle.
+    ``running`` says the last period is not over: the segment into it is dashed and the text
+    does not compare a part of a period with a whole one."""
     known = [p.value for p in points if p.value is not None]
     low, high = (min(known), max(known)) if known else (Decimal(0), Decimal(0))
     span_x = Decimal(SPARK_WIDTH - 2 * SPARK_PAD)
@@ -133,11 +138,17 @@ def sparkline(
             runs.append([])
         else:
             runs[-1].append(place(index, point.value))
+    last = next((run[-1] for run in reversed(runs) if run), None)
+    running_path = ""
+    if running and points[-1].value is not None and len(runs[-1]) > 1:
+        before, latest = runs[-1][-2:]
+        running_path = f"M{before.x} {before.y}L{latest.x} {latest.y}"
+        runs[-1] = runs[-1][:-1]
     path = "".join(
         "M" + "L".join(f"{p.x} {p.y}" for p in run) for run in runs if len(run) > 1
     )
-    dots = tuple(run[0] for run in runs if len(run) == 1)
-    last = next((run[-1] for run in reversed(runs) if run), None)
+    lone = runs if not running_path else runs[:-1]
+    dots = tuple(run[0] for run in lone if len(run) == 1)
     ident = chart_id(name)
     return Sparkline(
         id=ident,
@@ -146,13 +157,16 @@ def sparkline(
         height=str(SPARK_HEIGHT),
         view_box=f"0 0 {SPARK_WIDTH} {SPARK_HEIGHT}",
         path=path,
+        running_path=running_path,
         dots=dots,
         last=last,
-        text=_series_text(points, title=title, unit=unit, currency=currency, noun=noun),
+        text=_series_text(points, title=title, unit=unit, currency=currency, noun=noun,
+                          running=running),
     )
 
 
-def _series_text(points: Sequence[ChartPoint], *, title, unit, currency, noun) -> str:
+def _series_text(points: Sequence[ChartPoint], *, title, unit, currency, noun,
+                 running=False) -> str:
     """"Calls over the last 3 months: 120, no data, 150. Latest 150; no data for the previous
     month." — every value in order, then the latest against the one before it."""
     span = f"the last {noun}" if len(points) == 1 else f"the last {len(points)} {noun}s"
@@ -162,6 +176,9 @@ def _series_text(points: Sequence[ChartPoint], *, title, unit, currency, noun) -
         "no data" if p.value is None else fmt.display_value(p.value, unit, currency)
         for p in points
     )
+    if running and points[-1].value is not None:
+        latest = fmt.display_value(points[-1].value, unit, currency)
+        return f"{title} over {span}: {values}. Latest {latest} so far: this {noun} is running."
     return f"{title} over {span}: {values}. {_change_text(points, unit, currency, noun)}"
 
 
