@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: how many periods a rep's trend chart reaches back, the focus period included
 TREND_PERIODS = 12
+#: the trend charts' text size in chart units: legible when a phone shows the chart 300 px wide
+TREND_FONT = 12
 #: what one period of a kind is called in a chart's text ("over the last 4 months")
 _NOUNS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year",
           "fiscal_quarter": "quarter", "fiscal_year": "year"}
@@ -110,12 +112,13 @@ def kpi_trends(site: Site, kpis: Sequence[Kpi], scope: Scope, scope_id: str,
                 [r.actual if r else None for r in results],
                 [r.target if r else None for r in results],
                 title=f"{kpi.name} per {noun}",
-                unit=kpi.unit, name=f"trend-{kpi.id}", currency=site.currency, noun=noun),
+                unit=kpi.unit, name=f"trend-{kpi.id}", currency=site.currency, noun=noun,
+                font_size=TREND_FONT),
         ))
     note = (f"Actual per {noun} as bars, the target as a dashed line, "
             f"{periods[0].label} to {periods[-1].label}.")
     focus = describe_focus(site.focus_period, site.card.as_of)
     if focus.progress != "Closed":
-        note += f" {focus.label} is still running ({focus.progress}): its bar is to date."
+        note += f" {focus.label} is still running, so its bar is to date ({focus.progress})."
     return TrendPanel(title=f"Trend · last {len(periods)} {noun}s", note=note,
                       charts=tuple(charts))

@@ -288,10 +288,12 @@ def trend_chart(
     name: str,
     currency: str = "USD",
     noun: str = "month",
+    font_size: int = TREND_FONT,
 ) -> TrendChart:
     """Actuals as bars and targets as a step line over ``periods`` (oldest first), on an axis
     from 0 (or below, for a negative value) with 1-2-5 gridlines, plus a title, a description
-    and the figures as a table for screen readers."""
+    and the figures as a table for screen readers. ``font_size`` is in the chart's own units
+    (the box is 400 wide): a chart shown narrow, as on a phone, wants larger ones."""
     if not len(periods) == len(actuals) == len(targets):
         raise ValueError(
             f"trend_chart needs one actual and one target per period: got {len(periods)} "
@@ -301,7 +303,7 @@ def trend_chart(
     ticks = nice_ticks(min(shown, default=Decimal(0)), max(shown, default=Decimal(0)),
                        whole=unit in _WHOLE_UNITS)
     tick_labels = [fmt.display_value(t, unit, currency) for t in ticks]
-    left = Decimal(6) + max(_text_width(t, TREND_FONT) for t in tick_labels)
+    left = Decimal(6) + max(_text_width(t, font_size) for t in tick_labels)
     right = Decimal(TREND_WIDTH - _TREND_RIGHT)
     top, bottom = Decimal(_TREND_TOP), Decimal(TREND_HEIGHT - _TREND_BOTTOM)
     low, high = ticks[0], ticks[-1]
@@ -312,7 +314,7 @@ def trend_chart(
     def line(value: Decimal, text: str) -> Gridline:
         y = y_of(value)
         return Gridline(coord(y), coord(left), coord(right),
-                        Label(coord(left - 4), coord(y + Decimal(TREND_FONT) * 35 / 100), text))
+                        Label(coord(left - 4), coord(y + Decimal(font_size) * 35 / 100), text))
 
     slot = (right - left) / max(len(periods), 1)
     zero = y_of(Decimal(0))
@@ -339,7 +341,7 @@ def trend_chart(
             else:
                 steps.pop()  # the same level goes on: one longer H
             steps.append(f"H{coord(start + slot)}")
-    every = _label_step(periods, slot)
+    every = _label_step(periods, slot, font_size)
     x_labels = tuple(
         Label(coord(left + slot * i + slot / 2), coord(bottom + 14), p.short or p.label)
         for i, p in enumerate(periods) if (len(periods) - 1 - i) % every == 0
@@ -352,7 +354,7 @@ def trend_chart(
         title_id=f"{ident}-title",
         desc_id=f"{ident}-desc",
         view_box=f"0 0 {TREND_WIDTH} {TREND_HEIGHT}",
-        font_size=str(TREND_FONT),
+        font_size=str(font_size),
         title=title,
         desc=_trend_desc(periods, actuals, targets, unit, currency, noun),
         gridlines=tuple(line(t, text) for t, text in zip(ticks, tick_labels, strict=True)),
@@ -370,10 +372,10 @@ def trend_chart(
     )
 
 
-def _label_step(periods: Sequence[ChartPeriod], slot: Decimal) -> int:
+def _label_step(periods: Sequence[ChartPeriod], slot: Decimal, font_size: int) -> int:
     """Label every period when the labels fit their slots, else every second (third, …),
     always keeping the latest period labelled."""
-    widest = max((_text_width(p.short or p.label, TREND_FONT) for p in periods), default=0)
+    widest = max((_text_width(p.short or p.label, font_size) for p in periods), default=0)
     every = 1
     while slot * every < widest + 4 and every < len(periods):
         every += 1
