@@ -17,8 +17,8 @@ from kpisync.config.model import Config
 from kpisync.engines.select import EngineSettings, engine_kind, open_engine
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
+from kpisync.site.rules import drill_periods, focus_period
 from kpisync.site.shell import freshness
-from kpisync.site.views import drill_periods, focus_period
 from kpisync.store import Store
 
 
