@@ -406,3 +406,17 @@ def test_figure_meta_line_carries_the_reason():
     figure = Figure("1", "—", "—", "0%", Status("no-target", "No target"),
                     reason="no team tracks this KPI")
     assert figure.meta == "No target · no team tracks this KPI"
+
+
+def test_a_period_before_the_synced_history_says_so_instead_of_a_number():
+    scorecard = sample_scorecard()
+    results = tuple(replace(r, actual=None, attainment=None, on_pace=None, before_history=True)
+                    if (r.kpi_id, r.period_key) == ("calls", "2026-04") else r
+                    for r in scorecard.results)
+    page = org_page(Site(replace(scorecard, results=results), GENERATED))
+    row = next(r for r in page.scope.history.rows if r.link.text == "Calls")
+    april = row.cells[0]
+    assert (april.actual, april.status.label, april.reason) == (
+        "—", "No data", "before the synced history")
+    assert april.meta == "No data · before the synced history"
+    assert row.cells[1].reason == ""

@@ -32,6 +32,8 @@ STATUS_LABELS = {
 }
 #: why a KPI with a target in kpis.yaml shows "No target": no team lists it (teams[].kpis)
 NO_TEAM_REASON = "no team tracks this KPI"
+#: why a figure is "No data" for a period that begins before the synced history
+BEFORE_HISTORY_REASON = "before the synced history"
 PACE_LABELS = {"ahead": "Ahead", "on_pace": "On pace", "behind": "Behind"}
 INDEX_PAGE = "index.html"
 KPIS_PAGE = "kpis.html"

@@ -32,6 +32,7 @@ from kpisync.site.rules import (
     weakest_step,
 )
 from kpisync.site.viewdata import (
+    BEFORE_HISTORY_REASON,
     CSV_EXPORT,
     FAVICON,
     INDEX_PAGE,
@@ -56,6 +57,7 @@ from kpisync.site.viewdata import (
     PeriodHead,
     ScopeView,
     ScoreView,
+    Status,
     TierGroup,
     TrendPoint,
     kpi_anchor,
@@ -172,14 +174,21 @@ class Site:
             bar=fmt.bar_width(result.attainment),
             status=status,
             scored=result.attainment is not None,
-            reason=NO_TEAM_REASON if status.key == "no-target" and kpi.id in self.untracked
-            else "",
+            reason=self.reason(kpi, result, status),
             pace_key=pace_key,
             pace=PACE_LABELS[result.pace] if pace_key else "",
             pace_line=self.pace_line(kpi, result) if pace_key else "",
             href=href,
             sort_value=fmt.export_ratio(result.attainment) or "",
         )
+
+    def reason(self, kpi: Kpi, result: KpiResult, status: Status) -> str:
+        """Why a figure has no attainment, where the status alone would not say."""
+        if result.before_history:
+            return BEFORE_HISTORY_REASON
+        if status.key == "no-target" and kpi.id in self.untracked:
+            return NO_TEAM_REASON
+        return ""
 
     def pace_line(self, kpi: Kpi, result: KpiResult) -> str:
         shown = (("Expected by now", result.expected), ("Projected", result.projected))
