@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 GENERATED = datetime(2026, 6, 17, 13, 30, tzinfo=UTC)
 #: every page of the sample site but 404.html, which no link leads to (the host serves it):
 #: 4 root pages, then per period (4) the org, 2 teams, 5 reps, 1 + 9 leaderboards
-PAGES = 4 + 4 * 18
+PAGES = 4 + 4 * 13 + 3 * 5  # 5 rep pages in 3 periods (focus, previous, YTD)
 
 
 @pytest.fixture(scope="module")

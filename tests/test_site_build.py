@@ -73,7 +73,10 @@ def test_build_writes_every_page_asset_and_export(site):
         f"{key}/{page}"
         for key in ("2026-04", "2026-05", "2026-06", "FY2026-YTD")
         for page in ("index.html", "team/sdr_east/index.html", "team/ae_smb/index.html",
-                     "leaderboards/index.html", *(f"rep/{rep}/index.html" for rep in reps))
+                     "leaderboards/index.html")
+    } | {  # rep pages in the focus period, the one before it and the running year to date
+        f"{key}/rep/{rep}/index.html" for key in ("2026-05", "2026-06", "FY2026-YTD")
+        for rep in reps
     }
     boards = {f"{key}/leaderboards/{kpi}.html" for key in ("2026-04", "2026-05", "2026-06",
                                                             "FY2026-YTD")
@@ -85,7 +88,7 @@ def test_build_writes_every_page_asset_and_export(site):
         "data/scores.csv", "data/scores.json", *per_period, *boards,
     }
     assert (report.out_dir, report.index_path, report.pages, report.files) == (
-        out, out / "index.html", 5 + 4 * 9 + 4 * 9, 5 + 4 * 9 + 4 * 9 + 6
+        out, out / "index.html", 5 + 4 * 4 + 3 * 5 + 4 * 9, 5 + 4 * 4 + 3 * 5 + 4 * 9 + 6
     )
 
 

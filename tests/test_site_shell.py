@@ -132,7 +132,8 @@ def test_a_stale_sync_puts_a_banner_with_the_sync_time_on_every_page(tmp_path):
     fresh = Freshness(GENERATED - timedelta(hours=50))
     build_site(sample_scorecard(), tmp_path / "site", generated_at=GENERATED, freshness=fresh)
     pages = pages_of(tmp_path / "site")
-    assert len(pages) == 5 + 4 * 18  # root pages with 404.html, then 18 per period
+    # root pages with 404.html, 13 per period, 5 rep pages in each of the 3 rep periods
+    assert len(pages) == 5 + 4 * 13 + 3 * 5
     for name, html in pages.items():
         assert '<div class="stale-banner">' in html, name
         assert ("The last sync from Salesforce finished 15 Jun 2026, 07:30 EDT, 2 days 2 hours "

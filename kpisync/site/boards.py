@@ -21,7 +21,6 @@ from kpisync.site.viewdata import (
     leaderboard_path,
     leaderboards_path,
     relative_to,
-    rep_path,
     team_path,
 )
 
@@ -129,7 +128,7 @@ def _board(site: Site, kpi: Kpi, path: str, top: int | None) -> Board:
         team = teams.get(rep.team_id)
         rows.append(BoardRow(
             rank=f"{result.rank_in_org:,}",
-            rep=Link(site.rep_name(rep), rel(rep_path(rep.id, key))),
+            rep=Link(site.rep_name(rep), rel(site.rep_page_path(rep.id))),
             team=Link(team.name, rel(team_path(team.id, key))) if team else None,
             attainment=fmt.display_attainment(result.attainment),
             actual=fmt.display_value(result.actual, kpi.unit, site.currency),

@@ -80,7 +80,7 @@ def team_page(site: Site, team) -> TeamPage:
     members = team_reps(site, team)
     rows = tuple(
         RepRow(
-            link=Link(site.rep_name(rep), rel(rep_path(rep.id, key))),
+            link=Link(site.rep_name(rep), rel(site.rep_page_path(rep.id))),
             inactive=not rep.active,
             role=rep.role or "",
             cells=tuple(site.figure(k, site.focus_period, "rep", rep.id) for k in kpis),
@@ -129,7 +129,8 @@ def rep_page(site: Site, rep) -> RepPage:
         heading=name,
         inactive=not rep.active,
         facts=tuple(facts),
-        scope=site.scope_view(path, kpis, "rep", rep.id, lambda k: rep_path(rep.id, k)),
+        scope=site.scope_view(path, kpis, "rep", rep.id, lambda k: rep_path(rep.id, k),
+                              site.rep_keys),
         reverse_funnel=reverse_funnel_view(site, funnel) if funnel else None,
         trends=kpi_trends(site, kpis, "rep", rep.id, relative_to(path)),
     )

@@ -52,7 +52,7 @@ def period_pages(site: Site) -> Iterator[Page]:
     yield org_path(key), "index.html", org_page(site, org_path(key))
     for team in site.card.teams:
         yield team_path(team.id, key), "team.html", team_page(site, team)
-    if site.rep_pages:
+    if site.has_rep_pages():
         for rep in site.card.reps:
             yield rep_path(rep.id, key), "rep.html", rep_page(site, rep)
             if key == site.home_period.key:

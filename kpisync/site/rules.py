@@ -27,6 +27,16 @@ def drill_periods(scorecard: Scorecard, focus: Period) -> tuple[str, ...]:
     return (focus.key, previous) if previous in known else (focus.key,)
 
 
+def rep_periods(scorecard: Scorecard, focus: Period) -> tuple[str, ...]:
+    """The periods that get rep pages, in the shown order: the drill-through periods (the
+    focus period and the one before it) and every other running period shown (year to date,
+    a running quarter beside the month). A rep page's history table and trend chart cover the
+    earlier periods, so a page per rep and closed period would only repeat them."""
+    wanted = set(drill_periods(scorecard, focus))
+    return tuple(p.key for p in scorecard.periods
+                 if p.key in wanted or (p.shown and p.is_current))
+
+
 #: period kinds that are date ranges rather than calendar periods
 _RANGE_KINDS = ("ytd", "trailing", "custom")
 

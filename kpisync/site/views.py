@@ -27,6 +27,7 @@ from kpisync.site.rules import (
     describe_focus,
     drill_periods,
     focus_period,
+    rep_periods,
     status_of,
     summarise,
     weakest_step,
@@ -64,6 +65,7 @@ from kpisync.site.viewdata import (
     leaderboards_path,
     records_path,
     relative_to,
+    rep_path,
     team_path,
 )
 from kpisync.site.whattakes import weakest_link_note
@@ -91,6 +93,8 @@ class Site:
         #: drill-through needs the records, collected from the store before the build
         self.drill_keys = drill_periods(scorecard, self.focus_period) \
             if records and self.options.drill_through and self.options.rep_pages else ()
+        #: the periods with rep pages; a rep named in any other period links to the home one
+        self.rep_keys = rep_periods(scorecard, self.focus_period) if self.rep_pages else ()
 
     def at(self, period: Period) -> Site:
         """This site about ``period``: its cards, tables and links are that period's."""
@@ -107,14 +111,26 @@ class Site:
         """Leaderboards name reps, so team-level-only publishing has none."""
         return self.options.leaderboards and self.options.rep_pages
 
+    def has_rep_pages(self) -> bool:
+        """Whether this site's period gets rep pages (``rep_keys``)."""
+        return self.focus_period.key in self.rep_keys
+
+    def rep_page_path(self, rep_id: str) -> str:
+        """Where a rep named on this period's pages links: the rep's page in this period when
+        it has rep pages, else in the home period (the nearest that has one)."""
+        key = self.focus_period.key if self.has_rep_pages() else self.home_period.key
+        return rep_path(rep_id, key)
+
     def rep_name(self, rep: Rep) -> str:
         return fmt.initials(rep.name) if self.options.rep_names == "initials" else rep.name
 
-    def period_links(self, path: str, page_of: Callable[[str], str]) -> tuple[Link, ...]:
-        """This page in every shown period: ``page_of`` maps a period key to its path."""
+    def period_links(self, path: str, page_of: Callable[[str], str],
+                     keys: tuple[str, ...] | None = None) -> tuple[Link, ...]:
+        """This page in every shown period (those in ``keys`` when given): ``page_of`` maps a
+        period key to its path."""
         rel = relative_to(path)
         return tuple(Link(p.label, rel(page_of(p.key)), p == self.focus_period)
-                     for p in self.card.shown_periods)
+                     for p in self.card.shown_periods if keys is None or p.key in keys)
 
     # -- shared pieces -------------------------------------------------------------------
     def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = (),
@@ -208,7 +224,8 @@ class Site:
 
     # -- one scope ---------------------------------------------------------------------
     def scope_view(self, path: str, kpis: list[Kpi], scope: Scope, scope_id: str,
-                   page_of: Callable[[str], str] | None = None) -> ScopeView:
+                   page_of: Callable[[str], str] | None = None,
+                   period_keys: tuple[str, ...] | None = None) -> ScopeView:
         rel = relative_to(path)
         period = self.focus_period
         cards = [self.card_for(kpi, scope, scope_id, rel) for kpi in kpis]
@@ -224,7 +241,7 @@ class Site:
             history=self.history(kpis, scope, scope_id, rel),
             cascade=self.cascade(scope, scope_id, kpis),
             score=self.score(scope, scope_id),
-            periods=self.period_links(path, page_of) if page_of else (),
+            periods=self.period_links(path, page_of, period_keys) if page_of else (),
         )
 
     def score(self, scope: Scope, scope_id: str) -> ScoreView | None:
