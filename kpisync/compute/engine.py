@@ -41,7 +41,7 @@ from kpisync.compute.stages import stage_report
 from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError
-from kpisync.plugins import registry
+from kpisync.registry import registry
 
 # (kpi_id, period_key, scope, scope_id) -> actual
 Actuals = dict[tuple[str, str, str, str], Decimal | None]

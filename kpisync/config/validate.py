@@ -14,7 +14,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
-from kpisync.config import readers, targets
+from kpisync.config import plugin_options, readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
@@ -29,6 +29,7 @@ from kpisync.config.required import add_fields, required_fields
 from kpisync.config.scoring import parse_scoring
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
+from kpisync.registry import registry
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_WINDOW = 24
@@ -43,6 +44,8 @@ TOP_KEYS = (
     Key("pacing"),
     Key("stages"),
     Key("scoring"),
+    Key("plugins"),
+    Key("outputs"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -89,6 +92,11 @@ def validate(text: str, file: str) -> Config:
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
+    extensions = registry()
+    plugins = plugin_options.parse_plugins(top["plugins"].value if "plugins" in top else None,
+                                           root, problems, extensions)
+    outputs = plugin_options.parse_outputs(top["outputs"].value, problems, extensions) \
+        if "outputs" in top else plugin_options.default_outputs(extensions)
     if problems or org is None or scoring is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
@@ -99,7 +107,7 @@ def validate(text: str, file: str) -> Config:
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
-        ramp=ramp, pacing=pacing or Pacing(),
+        ramp=ramp, pacing=pacing or Pacing(), outputs=outputs, plugin_options=plugins,
     )
 
 

@@ -17,8 +17,8 @@ import jinja2
 
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
-from kpisync.plugins import registry
 from kpisync.site.definitions import kpis_page
+from kpisync.site.outputs import run_outputs
 from kpisync.site.viewdata import (
     FAVICON,
     INDEX_PAGE,
@@ -154,8 +154,7 @@ def _copy_static(env: jinja2.Environment, root: Path) -> None:
 def _write_exports(scorecard: Scorecard, root: Path, generated_at: datetime) -> None:
     """Every registered output (kpisync's CSV and JSON exports, and plugins') writes into the
     staging directory, so it is published, or not, together with the pages."""
-    for output in registry().outputs.values():
-        output.write(scorecard, root, generated_at)
+    run_outputs(scorecard, root, generated_at)
 
 
 def _write_text(path: Path, text: str) -> None:
