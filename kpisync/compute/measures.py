@@ -2,9 +2,9 @@
 
 Each measure is two small sqlglot builders, a per-record value and its aggregate, so the same
 definition compiles for DuckDB today and PostgreSQL or Spark later. kpisync's own measures are
-registered from here exactly as a plugin's would be (see ``kpisync.registry``). Ratio and formula KPIs
-are not SQL measures: they combine other KPIs' results (see ``kpisync.compute.engine`` and
-``kpisync.compute.formulas``).
+registered from here exactly as a plugin's would be (see ``kpisync.registry``). Ratio and
+formula KPIs are not SQL measures: they combine other KPIs' results (see
+``kpisync.compute.engine`` and ``kpisync.compute.formulas``).
 
 Only counts and sums add up across reps. Median, min and max are order statistics: a team's
 median is the median of all its reps' records, which no combination of the reps' medians gives,

@@ -30,8 +30,8 @@ def read_options(node: Node, path: str, problems: Problems, spec: Options, *,
     any is wrong. ``reserved`` keys (``field``, ``enabled``) are accepted and left out."""
     keys = tuple(Key(o.name, o.required, o.help) for o in spec) + reserved
     if not keys:
-        empty = isinstance(node, MappingNode) and not node.value or \
-            isinstance(node, ScalarNode) and node.tag == yn.NULL
+        empty = (isinstance(node, MappingNode) and not node.value) or \
+            (isinstance(node, ScalarNode) and node.tag == yn.NULL)
         if not empty:
             problems.add(node, path, f"takes no options; got {yn.describe(node)}")
             return None
