@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from kpisync import sobjects
 from kpisync.errors import KpisyncError, PluginError
 from kpisync.sobjects import SObject
 
@@ -40,6 +41,8 @@ LEGACY_ENTRY_POINT_GROUP = "kpisync"
 BUILTINS = "kpisync.builtins"
 #: the plugin name kpisync's own pieces are registered under
 CORE = "core"
+#: the owner of the sources kpis.yaml declares under ``objects:``
+DECLARED = "kpis.yaml"
 
 #: the option types a plugin may declare, and the JSON Schema type each is published as
 OPTION_TYPES = {"string": "string", "integer": "integer", "number": "number",
@@ -199,6 +202,19 @@ class Registry:
         """The options the registering plugin reads from ``plugins: NAME:`` in kpis.yaml."""
         self.plugin_options[self._loading] = tuple(options)
 
+    def declare_objects(self, objects: Mapping[str, SObject]) -> None:
+        """kpis.yaml's ``objects:``, replacing those of the config read before: the sync, the
+        SQL and the field checks then read them exactly like kpisync's own objects."""
+        for key in [key for key, owner in self.owners.items()
+                    if key[0] == "source" and owner == DECLARED]:
+            del self.sources[key[1]], self.owners[key]
+        for sobject in objects.values():
+            if sobject.name in self.sources:
+                raise PluginError(f"kpis.yaml declares the object {sobject.name!r}, which "
+                                  f"{self.owner('source', sobject.name)!r} provides already")
+            self.sources[sobject.name] = sobject
+            self.owners[("source", sobject.name)] = DECLARED
+
     def owner(self, kind: str, name: str) -> str:
         return self.owners.get((kind, name), CORE)
 
@@ -281,6 +297,10 @@ def registry() -> Registry:
 @cache
 def _loaded() -> Registry:
     return load_registry()
+
+
+# resolve_path and the field checks look objects up in the loaded registry
+sobjects.use_catalogue(lambda: registry().sources)
 
 
 @contextmanager

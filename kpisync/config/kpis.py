@@ -27,7 +27,7 @@ from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
 from kpisync.config.targets import target
 from kpisync.registry import registry
-from kpisync.sobjects import MEASURABLE, SOBJECTS, SObject
+from kpisync.sobjects import SObject, catalogue, measurable
 
 KPI_TYPES = ("leading", "lagging")
 MEASURE_EXAMPLES = {
@@ -155,10 +155,10 @@ def _source(node: Node, entries: dict[str, yn.Pair], path: str, problems: Proble
         return None
     if "source" not in entries:
         problems.add(node, path, "missing required key 'source' (one of: "
-                                 f"{', '.join(MEASURABLE)})")
+                                 f"{', '.join(measurable())})")
         return None
-    name = readers.choice(entries["source"].value, yn.join(path, "source"), problems, MEASURABLE)
-    return SOBJECTS[name] if name else None
+    name = readers.choice(entries["source"].value, yn.join(path, "source"), problems, measurable())
+    return catalogue()[name] if name else None
 
 
 def _plugin_additive(name: str) -> bool:

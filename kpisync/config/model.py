@@ -383,6 +383,8 @@ class Config:
     outputs: tuple[OutputSetting, ...] | None = None
     #: each plugin's options (``plugins:``), defaults filled in, keyed by plugin name
     plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the Salesforce objects kpis.yaml declares (``objects:``), as ``kpisync.sobjects.SObject``
+    objects: dict[str, Any] = field(default_factory=dict)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

@@ -21,6 +21,7 @@ from kpisync.config.cohorts import cohort_fields
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
 from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Scoring
+from kpisync.config.objects import parse_objects
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
@@ -36,6 +37,7 @@ MAX_WINDOW = 24
 
 TOP_KEYS = (
     Key("org", True, "name and timezone of the company"),
+    Key("objects"),
     Key("teams", True, "the teams to score, each with its members and KPIs"),
     Key("kpis", True, "the KPI definitions"),
     Key("cascade"),
@@ -72,6 +74,11 @@ def validate(text: str, file: str) -> Config:
     if top is None:
         raise problems.error()
     org = _org(top["org"].value, problems) if "org" in top else None
+    extensions = registry()
+    # declared before the KPIs are read, so that they can use the objects as sources
+    extensions.declare_objects({})  # forget the config read before
+    objects = parse_objects(top["objects"].value, problems) if "objects" in top else {}
+    extensions.declare_objects(objects)
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
@@ -92,7 +99,6 @@ def validate(text: str, file: str) -> Config:
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
-    extensions = registry()
     plugins = plugin_options.parse_plugins(top["plugins"].value if "plugins" in top else None,
                                            root, problems, extensions)
     outputs = plugin_options.parse_outputs(top["outputs"].value, problems, extensions) \
@@ -108,6 +114,7 @@ def validate(text: str, file: str) -> Config:
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), outputs=outputs, plugin_options=plugins,
+        objects=objects,
     )
 
 
