@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from kpisync.sobjects import SObject
+
 if TYPE_CHECKING:
     from kpisync.config.formulas import Formula
 
@@ -383,8 +385,8 @@ class Config:
     outputs: tuple[OutputSetting, ...] | None = None
     #: each plugin's options (``plugins:``), defaults filled in, keyed by plugin name
     plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: the Salesforce objects kpis.yaml declares (``objects:``), as ``kpisync.sobjects.SObject``
-    objects: dict[str, Any] = field(default_factory=dict)
+    #: the Salesforce objects kpis.yaml declares (``objects:``)
+    objects: dict[str, SObject] = field(default_factory=dict)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:
