@@ -38,8 +38,10 @@ ROLES = ("SDR East", "SDR West", "AE SMB", "AE Enterprise")
 GOAL_SECONDS, GOAL_FACTOR, GOAL_MB = 5.0, 3.0, 1024
 
 
-def generate(path: Path, args: argparse.Namespace) -> dict[str, int]:
-    """Raw tables shaped by the store, rows spread over 14 months before AS_OF."""
+def generate(path: Path, args: argparse.Namespace, roles: tuple[str, ...] = ROLES
+             ) -> dict[str, int]:
+    """Raw tables shaped by the store, rows spread over 14 months before AS_OF; the reps
+    spread evenly over ``roles`` (the sample kpis.yaml's teams select by role)."""
     import duckdb
 
     from kpisync.config import load_config
@@ -66,12 +68,12 @@ def generate(path: Path, args: argparse.Namespace) -> dict[str, int]:
     con.execute(
         "INSERT INTO sf_userrole (\"Id\", \"Name\") "
         "SELECT '00E' || (i + 1), r[i + 1] FROM (SELECT ? AS r), range(?) t(i)",
-        [list(ROLES), len(ROLES)],
+        [list(roles), len(roles)],
     )
     con.execute(
         'INSERT INTO sf_user ("Id", "Username", "Name", "IsActive", "UserRoleId") '
         "SELECT '005' || lpad(i::VARCHAR, 12, '0'), 'rep' || i || '@bench.example', "
-        f"'Rep ' || i, i % 50 <> 0, '00E' || (i % {len(ROLES)} + 1) "
+        f"'Rep ' || i, i % 50 <> 0, '00E' || (i % {len(roles)} + 1) "
         f"FROM range({args.reps}) t(i)"
     )
     owner = f"'005' || lpad((random() * {args.reps - 1})::INTEGER::VARCHAR, 12, '0')"

@@ -11,9 +11,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kpisync.compute import Scorecard, compute
+from kpisync.compute.drill import RecordList, drill_records
+from kpisync.compute.model import Period
 from kpisync.config.model import Config
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
+from kpisync.site.shell import freshness
+from kpisync.site.views import drill_periods, focus_period
 from kpisync.store import Store
 
 
@@ -46,8 +50,22 @@ def build(
             raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
                              "`kpisync sync` first")
         scorecard = compute(config, store.connection, as_of or today_in(config))
-    site = build_site(scorecard, out_dir, templates_dir=templates_dir)
+        records = site_records(scorecard, store)
+        synced = freshness(store.states())
+    site = build_site(scorecard, out_dir, templates_dir=templates_dir, records=records,
+                      freshness=synced)
     return BuildReport(scorecard=scorecard, site=site)
+
+
+def site_records(scorecard: Scorecard, store: Store) -> tuple[RecordList, ...]:
+    """The records behind each rep's figures in the periods the site drills into (the running
+    one and the one before); none when kpis.yaml turns drill-through or rep pages off."""
+    options = scorecard.config.site
+    if not (options.drill_through and options.rep_pages) or not scorecard.shown_periods:
+        return ()
+    keys = drill_periods(scorecard, focus_period(scorecard.shown_periods))
+    periods: tuple[Period, ...] = tuple(p for p in scorecard.periods if p.key in keys)
+    return drill_records(scorecard.config, store.connection, scorecard.reps, periods)
 
 
 def unassigned_note(scorecard: Scorecard, shown: int = 5) -> str | None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from kpisync.compute.explain import Explanation, Query, TargetTerm
-
-_PERIOD_NAMES = {"month": "month", "quarter": "quarter", "fiscal_quarter": "fiscal quarter",
-                 "year": "fiscal year"}
+from kpisync.compute.explain import Explanation, Query
+from kpisync.compute.scaling import Part, round_target
+from kpisync.compute.targets import Resolved
 
 
 def render(e: Explanation) -> str:
@@ -28,7 +28,8 @@ def render(e: Explanation) -> str:
 
 
 def _heading(e: Explanation) -> str:
-    who = {"rep": f"rep {e.scope_name} ({e.scope_id}, team {e.team_id})",
+    team = f"team {e.team_id}" if e.team_id else "on no team"
+    who = {"rep": f"rep {e.scope_name} ({e.scope_id}, {team})",
            "team": f"team {e.scope_name} ({e.scope_id})",
            "org": f"the org ({e.scope_name})"}[e.scope]
     p = e.period
@@ -73,29 +74,58 @@ def _actual(e: Explanation) -> str:
 
 
 def _target_lines(e: Explanation) -> list[str]:
-    if e.kpi.target is None or (e.kpi.target.per_rep is None and not e.kpi.target.overrides):
+    if e.kpi.target is None or (e.kpi.target.per_rep is None and not e.kpi.target.overrides
+                                and not e.kpi.target.per_period and not e.kpi.target.periods):
         return ["Target: none (the KPI has no target: per_rep in kpis.yaml)"]
-    if e.target is None:
-        head = "Target: none"
-    elif e.target_is_sum:
-        head = f"Target: {_number(e.target)}, the sum of the reps' targets"
-    elif not e.kpi.measure.additive:
-        head = (f"Target: {_number(e.target)} (averages and ratios keep one target at every "
-                f"scope and period)")
-    else:
-        head = f"Target: {_number(e.target)}"
-    return [head, *(f"  {_term(t, e.target_period)}" for t in e.target_terms)]
+    lines = [f"Target: {_resolution(e.derivation)}"]
+    if e.derivation.value is not None and not e.kpi.measure.additive:
+        lines.append("  (averages and ratios keep one target at every scope and period)")
+    return lines + _steps(e.derivation, "  ")
 
 
-def _term(t: TargetTerm, default_period: str) -> str:
-    if t.per_period is None:
-        return f"{t.who}: none ({t.source})"
-    if t.multiplier == 1 and t.per_period == t.target:
-        return f"{t.who}: {_number(t.per_period)} ({t.source})"
-    name = _PERIOD_NAMES.get(default_period, default_period)
-    plural = "s" if t.multiplier != 1 else ""
-    return (f"{t.who}: {_number(t.per_period)} per {name} ({t.source}) × {t.multiplier} "
-            f"{name}{plural} = {_number(t.target)}")
+def _resolution(r: Resolved) -> str:
+    """A target and where it came from: "30 (default per_rep (kpis.yaml line 12) × 3 months)"."""
+    if r.value is None:
+        return f"none ({r.missing or 'no target'})"
+    return f"{_number(r.value)} ({r.source})" if r.source else _number(r.value)
+
+
+def _steps(r: Resolved, indent: str) -> list[str]:
+    """The addends of a sum (each with its own steps), or the terms of a scaled target."""
+    lines = []
+    for name, addend in r.addends:
+        lines += [f"{indent}{name}: {_resolution(addend)}", *_steps(addend, indent + "  ")]
+    if len(r.parts) == 1 and not _factor(r.parts[0]):
+        return lines  # the whole of one period's target: the source says it all
+    return lines + [f"{indent}{_part(p)}" for p in r.parts]
+
+
+def _part(p: Part) -> str:
+    """"2026-06: 300 (per_rep) × 2/22 business days = 27.2727": a term, to 4 places (the
+    target is their exact sum, rounded once)."""
+    factor = _factor(p)
+    text = f"{p.key}: {_number(p.amount)} ({p.written_as}){factor}"
+    return f"{text} = {_number(round_target(p.value))}" if factor else text
+
+
+def _factor(p: Part) -> str:
+    unit = "calendar days" if p.calendar else "business days"
+    if not p.days:
+        return f" × 0/{p.of_days} {unit}"
+    if len(p.days) == 1:
+        days, share = p.days[0]
+        ramp = f" × {_share_percent(share)}" if share != 1 else ""
+        whole = "" if days == p.of_days else f" × {days}/{p.of_days} {unit}"
+        if ramp and not whole:
+            whole = f" of {days} {unit}"
+        return ramp + whole
+    terms = " + ".join(f"{days} × {_share_percent(share)}" for days, share in p.days)
+    return f" × ({terms})/{p.of_days} {unit}"
+
+
+def _share_percent(share: Fraction) -> str:
+    percent = Decimal(share.numerator * 100) / Decimal(share.denominator)
+    return f"{_number(percent.quantize(Decimal('0.01')))}%"
 
 
 def _attainment(e: Explanation) -> str:
@@ -152,13 +182,25 @@ def as_json(e: Explanation) -> dict[str, Any]:
         "actual": _text(e.actual),
         "target": _text(e.target),
         "attainment": _text(e.attainment),
-        "target_period": e.target_period,
-        "target_is_sum": e.target_is_sum,
-        "target_terms": [
-            {"who": t.who, "per_period": _text(t.per_period), "source": t.source,
-             "multiplier": t.multiplier, "target": _text(t.target)}
-            for t in e.target_terms
+        "derivation": _resolved_json(e.derivation),
+    }
+
+
+def _resolved_json(r: Resolved) -> dict[str, Any]:
+    return {
+        "value": _text(r.value),
+        "source": r.source,
+        "missing": r.missing,
+        "parts": [
+            {"key": p.key, "start": p.start.isoformat(), "end": p.end.isoformat(),
+             "amount": _number(p.amount), "written_as": p.written_as,
+             "days": [[days, _number(Decimal(s.numerator) / Decimal(s.denominator))]
+                      for days, s in p.days],
+             "of_days": p.of_days, "calendar": p.calendar,
+             "value": _number(round_target(p.value))}
+            for p in r.parts
         ],
+        "addends": [{"name": name, **_resolved_json(a)} for name, a in r.addends],
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 from compute_fixtures import ANN, BOB, CAT, MGR, build_store, tiny_config, utc
 
-from kpisync.config.model import CohortStep, Config, Filter, Kpi, Measure
+from kpisync.config.model import CohortStep, Config, DatedMember, Filter, Kpi, Measure
 
 MEETINGS = Kpi(
     id="meetings", name="Meetings held", tier="activities", type="leading", unit="count",
@@ -35,6 +35,16 @@ def cohort_config(within_days: int = 30) -> Config:
 
 def stage_config() -> Config:
     return replace(tiny_config(), stages=STAGES)
+
+
+def with_dated(config: Config, team_id: str, member: DatedMember) -> Config:
+    """``config`` with ``member`` placed on ``team_id`` for its days (a rep who moved)."""
+    teams = tuple(
+        replace(t, members=replace(t.members, dated=(*t.members.dated, member)))
+        if t.id == team_id else t
+        for t in config.teams
+    )
+    return replace(config, teams=teams)
 
 
 EVENTS = [

@@ -9,10 +9,12 @@ the tests.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from kpisync.compute import ranking
 from kpisync.compute.model import (
     CascadeStep,
     KpiResult,
@@ -163,8 +165,25 @@ def sample_scorecard(**org_changes) -> Scorecard:
         for period in PERIODS
         for scope, scope_id, name, members in _all_scopes(config, teams)
     )
+    results = _ranked(results)
     return Scorecard(config=config, as_of=AS_OF, periods=PERIODS, teams=teams, reps=REPS,
                      results=results, cascade=_cascade(config, actuals, teams))
+
+
+def _ranked(results: tuple[KpiResult, ...]) -> tuple[KpiResult, ...]:
+    """The rep results with the engine's own ranks (``ranking.rank_reps``) per KPI and period."""
+    reps = {rep.id: rep for rep in REPS}
+    running = {p.key for p in PERIODS if p.is_current}
+    ranks = {}
+    for kpi_id, period_key in {(r.kpi_id, r.period_key) for r in results}:
+        cell = {r.scope_id: r.attainment for r in results
+                if (r.kpi_id, r.period_key, r.scope) == (kpi_id, period_key, "rep")}
+        for rep_id, rank in ranking.rank_reps(cell, reps, period_key in running).items():
+            ranks[(kpi_id, period_key, rep_id)] = rank
+    return tuple(
+        replace(r, rank_in_team=ranks[key][0], rank_in_org=ranks[key][1])
+        if r.scope == "rep" and (key := (r.kpi_id, r.period_key, r.scope_id)) in ranks else r
+        for r in results)
 
 
 def _all_scopes(config: Config, teams):

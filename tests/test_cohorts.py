@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from cohort_fixtures import build_cohort_store, cohort_config
+from cohort_fixtures import build_cohort_store, cohort_config, with_dated
 from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN, MGR, utc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from kpisync.compute import compute
 from kpisync.compute.cohorts import compile_cohort, share
 from kpisync.compute.engine import table_columns
-from kpisync.config.model import CohortStep, Filter, Kpi, Measure
+from kpisync.config.model import CohortStep, DatedMember, Filter, Kpi, Measure
 from kpisync.errors import ComputeError
 
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -87,6 +87,28 @@ def test_window_length_decides(tmp_path, within_days, rep, expected):
     con = build_cohort_store(tmp_path / "store.duckdb")
     scorecard = compute(cohort_config(within_days), con, AS_OF)
     assert cohort(scorecard, FEB, "rep", rep) == expected
+
+
+@pytest.mark.parametrize(
+    ("scope", "scope_id", "expected"),
+    [
+        # all three of Bob's February meetings, on whichever team: 00U6 converts
+        ("rep", BOB, (3, 1, Decimal("0.3333"))),
+        # Ann's three (00U2 converts) and Bob's 00U3 and 00U4, held before he moved
+        ("team", "sdr", (5, 1, Decimal("0.2"))),
+        # Cat's 00U7 and Bob's 00U6 of Feb 25, both converted
+        ("team", "ae", (2, 2, Decimal(1))),
+        ("org", "org", (7, 3, Decimal("0.4286"))),
+    ],
+    ids=["rep", "old-team", "new-team", "org"],
+)
+def test_a_rep_who_moved_team_is_one_row_and_each_team_counts_its_days(
+        tmp_path, scope, scope_id, expected):
+    # Bob is on SDR (by role) until Feb 14 and on AE from Feb 15
+    moved = DatedMember("username", "bob@tiny.example", date(2026, 2, 15), None, 9)
+    con = build_cohort_store(tmp_path / "store.duckdb")
+    scorecard = compute(with_dated(cohort_config(), "ae", moved), con, AS_OF)
+    assert cohort(scorecard, FEB, scope, scope_id) == expected
 
 
 def test_history_conversions_match_on_their_opportunitys_account(tmp_path):

@@ -120,12 +120,12 @@ def test_every_problem_is_reported_at_once():
         " — did you mean 'America/New_York'?",
         f"  {path}:5:13: org.currency: expected a 3-letter ISO 4217 currency code in capitals"
         " such as USD or EUR, got 'usd' — did you mean 'USD'?",
-        f"  {path}:11:19: teams[0].kpis[1]: 'meetings' is not a defined KPI"
+        f"  {path}:11:19: teams[sdr].kpis[1]: 'meetings' is not a defined KPI"
         " — expected one of: calls, won",
-        f"  {path}:20:5: kpis[0]: unknown key 'taget' — did you mean 'target'?",
-        f"  {path}:30:7: kpis[1].where.CloseDte: Opportunity has no field 'CloseDte'"
+        f"  {path}:20:5: kpis[calls]: unknown key 'taget' — did you mean 'target'?",
+        f"  {path}:30:7: kpis[won].where.CloseDte: Opportunity has no field 'CloseDte'"
         " — did you mean 'CloseDate'?",
-        f"  {path}:32:16: kpis[1].target.per_rep: expected a number, got 'ten'",
+        f"  {path}:32:16: kpis[won].target.per_rep: expected a number, got 'ten'",
     ]
 
 
@@ -134,146 +134,146 @@ def test_every_problem_is_reported_at_once():
 KPI_SNIPPETS = [
     pytest.param(
         "    taget: {per_rep: 3}\n",
-        ["kpis.yaml:17:5: kpis[0]: unknown key 'taget' — did you mean 'target'?"],
+        ["kpis.yaml:17:5: kpis[calls]: unknown key 'taget' — did you mean 'target'?"],
         id="unknown-key-did-you-mean",
     ),
     pytest.param(
         "    colour: red\n",
-        ["kpis.yaml:17:5: kpis[0]: unknown key 'colour' — expected one of: id, name, "
+        ["kpis.yaml:17:5: kpis[calls]: unknown key 'colour' — expected one of: id, name, "
          "description, tier, type, unit, source, measure, where, date, credit, target"],
         id="unknown-key-lists-choices",
     ),
     pytest.param(
         "    name: Calls again\n",
-        ["kpis.yaml:17:5: kpis[0].name: duplicate key 'name' (first at line 11); "
+        ["kpis.yaml:17:5: kpis[calls].name: duplicate key 'name' (first at line 11); "
          "YAML would silently keep only the last one"],
         id="duplicate-yaml-key",
     ),
     pytest.param(
         "    target: {per_rep: ten}\n",
-        ["kpis.yaml:17:23: kpis[0].target.per_rep: expected a number, got 'ten'"],
+        ["kpis.yaml:17:23: kpis[calls].target.per_rep: expected a number, got 'ten'"],
         id="per-rep-not-a-number",
     ),
     pytest.param(
         "    target: {per_rep: -5}\n",
-        ["kpis.yaml:17:23: kpis[0].target.per_rep: expected a number >= 0, got -5"],
+        ["kpis.yaml:17:23: kpis[calls].target.per_rep: expected a number >= 0, got -5"],
         id="per-rep-negative",
     ),
     pytest.param(
         "    target: {per_rep: 5, direction: down}\n",
-        ["kpis.yaml:17:37: kpis[0].target.direction: expected one of: higher, lower; "
+        ["kpis.yaml:17:37: kpis[calls].target.direction: expected one of: higher, lower; "
          "got 'down'"],
         id="bad-direction",
     ),
     pytest.param(
         "    where: {CallDurationInSecond: {gte: 120}}\n",
-        ["kpis.yaml:17:13: kpis[0].where.CallDurationInSecond: Task has no field "
+        ["kpis.yaml:17:13: kpis[calls].where.CallDurationInSecond: Task has no field "
          "'CallDurationInSecond' — did you mean 'CallDurationInSeconds'?"],
         id="field-did-you-mean",
     ),
     pytest.param(
         "    where: {Wibble: 1}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Wibble: Task has no field 'Wibble' "
+        ["kpis.yaml:17:13: kpis[calls].where.Wibble: Task has no field 'Wibble' "
          "(custom fields end in __c)"],
         id="field-unknown-no-suggestion",
     ),
     pytest.param(
         "    where: {Type: 1}\n",
-        ["kpis.yaml:17:19: kpis[0].where.Type: expected a string, got 1: "
+        ["kpis.yaml:17:19: kpis[calls].where.Type: expected a string, got 1: "
          "write '1' in quotes if that is the value"],
         id="picklist-given-a-number",
     ),
     pytest.param(
         "    where: {TaskSubtype: yes}\n",
-        ["kpis.yaml:17:26: kpis[0].where.TaskSubtype: expected a string, got yes, "
+        ["kpis.yaml:17:26: kpis[calls].where.TaskSubtype: expected a string, got yes, "
          "which YAML reads as true/false: write 'yes' in quotes"],
         id="yaml11-boolean-on-string-field",
     ),
     pytest.param(
         "    where: {IsClosed: 'true'}\n",
-        ["kpis.yaml:17:23: kpis[0].where.IsClosed: expected true or false, got 'true'"],
+        ["kpis.yaml:17:23: kpis[calls].where.IsClosed: expected true or false, got 'true'"],
         id="boolean-field-given-text",
     ),
     pytest.param(
         "    where: {CallDurationInSeconds: {gte: '120'}}\n",
-        ["kpis.yaml:17:42: kpis[0].where.CallDurationInSeconds.gte: expected a number, "
+        ["kpis.yaml:17:42: kpis[calls].where.CallDurationInSeconds.gte: expected a number, "
          "got '120'"],
         id="numeric-field-given-text",
     ),
     pytest.param(
         "    where: {CallDurationInSeconds: {matches: [1, 2]}}\n",
-        ["kpis.yaml:17:37: kpis[0].where.CallDurationInSeconds: unknown operator 'matches' "
+        ["kpis.yaml:17:37: kpis[calls].where.CallDurationInSeconds: unknown operator 'matches' "
          "— expected one of: eq, ne, gt, gte, lt, lte, in, not_in, between, is_null, "
          "is_not_null, starts_with, contains"],
         id="unknown-operator",
     ),
     pytest.param(
         "    where: {ActivityDate: {gte: 2026-02-30}}\n",
-        ["kpis.yaml:17:33: kpis[0].where.ActivityDate.gte: cannot read 2026-02-30: "
+        ["kpis.yaml:17:33: kpis[calls].where.ActivityDate.gte: cannot read 2026-02-30: "
          "day is out of range for month"],
         id="impossible-date",
     ),
     pytest.param(
         "    where: {ActivityDate: {gte: 'last month'}}\n",
-        ["kpis.yaml:17:33: kpis[0].where.ActivityDate.gte: expected a date such as "
+        ["kpis.yaml:17:33: kpis[calls].where.ActivityDate.gte: expected a date such as "
          "2026-01-31, got 'last month'"],
         id="date-field-given-text",
     ),
     pytest.param(
         "    where: {CompletedDateTime: {gte: 2026-01-31T09:00:00}}\n",
-        ["kpis.yaml:17:38: kpis[0].where.CompletedDateTime.gte: a date and time needs a "
+        ["kpis.yaml:17:38: kpis[calls].where.CompletedDateTime.gte: a date and time needs a "
          "timezone, such as 2026-01-31T09:00:00Z; got 2026-01-31T09:00:00"],
         id="datetime-without-timezone",
     ),
     pytest.param(
         "    where: {IsClosed: {gt: true}}\n",
-        ["kpis.yaml:17:24: kpis[0].where.IsClosed.gt: IsClosed is a boolean field and "
+        ["kpis.yaml:17:24: kpis[calls].where.IsClosed.gt: IsClosed is a boolean field and "
          "cannot be compared with gt: use eq or ne"],
         id="ordering-a-boolean",
     ),
     pytest.param(
         "    where: {Type: {in: Call}}\n",
-        ["kpis.yaml:17:24: kpis[0].where.Type.in: expected a list, such as [Call, Email]; "
+        ["kpis.yaml:17:24: kpis[calls].where.Type.in: expected a list, such as [Call, Email]; "
          "got 'Call'"],
         id="in-needs-a-list",
     ),
     pytest.param(
         "    where: {Type: {in: []}}\n",
-        ["kpis.yaml:17:24: kpis[0].where.Type.in: expected at least one value in the list"],
+        ["kpis.yaml:17:24: kpis[calls].where.Type.in: expected at least one value in the list"],
         id="in-needs-values",
     ),
     pytest.param(
         "    where: {Type: {is_null: maybe}}\n",
-        ["kpis.yaml:17:29: kpis[0].where.Type.is_null: expected true or false, got 'maybe'"],
+        ["kpis.yaml:17:29: kpis[calls].where.Type.is_null: expected true or false, got 'maybe'"],
         id="is-null-needs-a-boolean",
     ),
     pytest.param(
         "    where: {Subject: }\n",
-        ["kpis.yaml:17:21: kpis[0].where.Subject: expected a value, got nothing — to keep "
+        ["kpis.yaml:17:21: kpis[calls].where.Subject: expected a value, got nothing — to keep "
          "records where the field is empty write {is_null: true}"],
         id="filter-without-value",
     ),
     pytest.param(
         "    where: {Acount.Type: Customer}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Acount.Type: Task has no lookup 'Acount' — did you "
+        ["kpis.yaml:17:13: kpis[calls].where.Acount.Type: Task has no lookup 'Acount' — did you "
          "mean 'Account'? (lookups from Task: Account, Owner)"],
         id="unknown-lookup-suggests-closest",
     ),
     pytest.param(
         "    where: {Owner.Role.Name: SDR}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Owner.Role.Name: Owner (User) has no lookup 'Role' "
+        ["kpis.yaml:17:13: kpis[calls].where.Owner.Role.Name: Owner (User) has no lookup 'Role' "
          "— did you mean 'UserRole'? (lookups from User: Manager, UserRole)"],
         id="unknown-second-lookup-names-the-path",
     ),
     pytest.param(
         "    where: {Owner.UserRole.Name.X: SDR}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Owner.UserRole.Name.X: Owner.UserRole (UserRole) has "
+        ["kpis.yaml:17:13: kpis[calls].where.Owner.UserRole.Name.X: Owner.UserRole (UserRole) has "
          "no lookup 'Name' (kpisync follows no lookup from UserRole)"],
         id="lookup-from-reference-data-without-lookups",
     ),
     pytest.param(
         "    where: {Account.Tpye: Customer}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Account.Tpye: Account has no field 'Tpye' — did you "
+        ["kpis.yaml:17:13: kpis[calls].where.Account.Tpye: Account has no field 'Tpye' — did you "
          "mean 'Type'? (Account fields: AccountSource, AnnualRevenue, BillingCity, "
          "BillingCountry, BillingState, CreatedById, CreatedDate, Id, Industry, IsDeleted, "
          "LastModifiedById, LastModifiedDate, Name, NumberOfEmployees, OwnerId, Ownership, "
@@ -283,7 +283,7 @@ KPI_SNIPPETS = [
     ),
     pytest.param(
         "    where: {Owner.UserRole.Nme: SDR}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Owner.UserRole.Nme: Owner.UserRole (UserRole) has no "
+        ["kpis.yaml:17:13: kpis[calls].where.Owner.UserRole.Nme: Owner.UserRole (UserRole) has no "
          "field 'Nme' — did you mean 'Name'? (UserRole fields: DeveloperName, Id, "
          "LastModifiedDate, Name, ParentRoleId, SystemModstamp, or a custom field ending in "
          "__c)"],
@@ -291,67 +291,67 @@ KPI_SNIPPETS = [
     ),
     pytest.param(
         "    where: {Account.NumberOfEmployees: {gte: many}}\n",
-        ["kpis.yaml:17:46: kpis[0].where.Account.NumberOfEmployees.gte: expected a number, "
+        ["kpis.yaml:17:46: kpis[calls].where.Account.NumberOfEmployees.gte: expected a number, "
          "got 'many'"],
         id="lookup-filter-value-checked-against-final-type",
     ),
     pytest.param(
         "    where: {Owner.IsActive: {gt: true}}\n",
-        ["kpis.yaml:17:30: kpis[0].where.Owner.IsActive.gt: Owner.IsActive is a boolean "
+        ["kpis.yaml:17:30: kpis[calls].where.Owner.IsActive.gt: Owner.IsActive is a boolean "
          "field and cannot be compared with gt: use eq or ne"],
         id="lookup-boolean-is-unordered",
     ),
     pytest.param(
         "    where: {Owner..Name: Ann}\n",
-        ["kpis.yaml:17:13: kpis[0].where.Owner..Name: 'Owner..Name' is not a field API name "
+        ["kpis.yaml:17:13: kpis[calls].where.Owner..Name: 'Owner..Name' is not a field API name "
          "(letters, digits and _, such as CloseDate or Region__c)"],
         id="empty-lookup-segment",
     ),
     pytest.param(
         "    credit: Account.Name\n",
-        ["kpis.yaml:17:13: kpis[0].credit: Task.Account.Name is a string field; credit needs "
+        ["kpis.yaml:17:13: kpis[calls].credit: Task.Account.Name is a string field; credit needs "
          "a user lookup (reference) field"],
         id="credit-through-lookup-needs-a-reference",
     ),
     pytest.param(
         "    date: [ActivityDate]\n",
-        ["kpis.yaml:17:11: kpis[0].date: a list of date fields needs at least two, tried in "
+        ["kpis.yaml:17:11: kpis[calls].date: a list of date fields needs at least two, tried in "
          "order, such as [ActivityDate, CreatedDate]; for one field write date: ActivityDate"],
         id="date-list-of-one",
     ),
     pytest.param(
         "    date: [ActivityDate, ActivityDate]\n",
-        ["kpis.yaml:17:26: kpis[0].date[1]: ActivityDate is already in the list; each date "
+        ["kpis.yaml:17:26: kpis[calls].date[1]: ActivityDate is already in the list; each date "
          "field is tried once"],
         id="date-list-repeats-a-field",
     ),
     pytest.param(
         "    date: [ActivityDate, Subject]\n",
-        ["kpis.yaml:17:26: kpis[0].date[1]: Task.Subject is a string field; date needs a "
+        ["kpis.yaml:17:26: kpis[calls].date[1]: Task.Subject is a string field; date needs a "
          "date or datetime field"],
         id="date-fallback-wrong-type",
     ),
     pytest.param(
         "    date: [ActivityDate, CreatedDat]\n",
-        ["kpis.yaml:17:26: kpis[0].date[1]: Task has no field 'CreatedDat' — did you mean "
+        ["kpis.yaml:17:26: kpis[calls].date[1]: Task has no field 'CreatedDat' — did you mean "
          "'CreatedDate'?"],
         id="date-fallback-misspelt",
     ),
     pytest.param(
         "    date: Subject\n",
-        ["kpis.yaml:17:11: kpis[0].date: Task.Subject is a string field; date needs a date "
+        ["kpis.yaml:17:11: kpis[calls].date: Task.Subject is a string field; date needs a date "
          "or datetime field"],
         id="date-field-wrong-type",
     ),
     pytest.param(
         "    credit: ActivityDate\n",
-        ["kpis.yaml:17:13: kpis[0].credit: Task.ActivityDate is a date field; credit needs "
+        ["kpis.yaml:17:13: kpis[calls].credit: Task.ActivityDate is a date field; credit needs "
          "a user lookup (reference) field"],
         id="credit-field-wrong-type",
     ),
     pytest.param(
         "    credit: Opportunity.OwnerId\n",
-        ["kpis.yaml:17:13: kpis[0].credit: Opportunity.OwnerId is only for "
+        ["kpis.yaml:17:13: kpis[calls].credit: Opportunity.OwnerId is only for "
          "OpportunityHistory; Task records have their own OwnerId"],
         id="parent-owner-on-task",
     ),
@@ -366,7 +366,7 @@ def test_kpi_snippet_problem(snippet, expected):
 def test_sum_over_a_lookup_needs_a_number_field():
     text = BASE.replace("measure: count", "measure: {sum: Account.Name}")
     assert problems(text) == [
-        "kpis.yaml:16:20: kpis[0].measure.sum: Task.Account.Name is a string field; sum "
+        "kpis.yaml:16:20: kpis[calls].measure.sum: Task.Account.Name is a string field; sum "
         "needs a number (int, double, currency or percent) field"]
 
 
@@ -381,104 +381,104 @@ SECOND_KPI_SNIPPETS = [
     pytest.param(
         second_kpi("name: Other", "type: lagging", "unit: count", "source: Task",
                    "measure: count"),
-        ["kpis.yaml:17:5: kpis[1]: missing required key 'tier' "
+        ["kpis.yaml:17:5: kpis[other]: missing required key 'tier' "
          "(one of: results, objectives, activities)"],
         id="missing-required-key",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "measure: count"),
-        ["kpis.yaml:17:5: kpis[1]: missing required key 'source' "
+        ["kpis.yaml:17:5: kpis[other]: missing required key 'source' "
          "(one of: Task, Event, Opportunity, OpportunityHistory)"],
         id="missing-source",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Tasks", "measure: count"),
-        ["kpis.yaml:22:13: kpis[1].source: expected one of: Task, Event, Opportunity, "
+        ["kpis.yaml:22:13: kpis[other].source: expected one of: Task, Event, Opportunity, "
          "OpportunityHistory; got 'Tasks' — did you mean 'Task'?"],
         id="source-did-you-mean",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Opportunity", "measure: {sum: StageName}"),
-        ["kpis.yaml:23:20: kpis[1].measure.sum: Opportunity.StageName is a picklist field; "
+        ["kpis.yaml:23:20: kpis[other].measure.sum: Opportunity.StageName is a picklist field; "
          "sum needs a number (int, double, currency or percent) field"],
         id="sum-of-text",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Opportunity", "measure: sum"),
-        ["kpis.yaml:23:14: kpis[1].measure: sum needs more: write measure: {sum: Amount}"],
+        ["kpis.yaml:23:14: kpis[other].measure: sum needs more: write measure: {sum: Amount}"],
         id="sum-without-field",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Opportunity", "measure: {summ: Amount}"),
-        ["kpis.yaml:23:15: kpis[1].measure: unknown measure 'summ' — did you mean 'sum'?"],
+        ["kpis.yaml:23:15: kpis[other].measure: unknown measure 'summ' — did you mean 'sum'?"],
         id="measure-did-you-mean",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Opportunity", "measure: {sum: Amount, average: Amount}"),
-        ["kpis.yaml:23:14: kpis[1].measure: expected count or one mapping such as "
+        ["kpis.yaml:23:14: kpis[other].measure: expected count or one mapping such as "
          "{sum: Amount}; got 2 entries"],
         id="two-measures",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Opportunity",
                    "measure: {duration: {from: CreatedDate, to: CloseDate}}"),
-        ["kpis.yaml:21:11: kpis[1].unit: a duration is measured in days or minutes, "
+        ["kpis.yaml:21:11: kpis[other].unit: a duration is measured in days or minutes, "
          "got 'count'"],
         id="duration-unit",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Opportunity",
                    "measure: {duration: {from: CreatedDate, to: Amount}}"),
-        ["kpis.yaml:21:11: kpis[1].unit: a duration is measured in days or minutes, "
+        ["kpis.yaml:21:11: kpis[other].unit: a duration is measured in days or minutes, "
          "got 'count'",
-         "kpis.yaml:23:49: kpis[1].measure.duration.to: Opportunity.Amount is a currency "
+         "kpis.yaml:23:49: kpis[other].measure.duration.to: Opportunity.Amount is a currency "
          "field; a duration needs a date or datetime field"],
         id="duration-of-amount",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "measure: {ratio: {numerator: calls, denominator: dials}}"),
-        ["kpis.yaml:22:54: kpis[1].measure.ratio.denominator: 'dials' is not a defined KPI "
+        ["kpis.yaml:22:54: kpis[other].measure.ratio.denominator: 'dials' is not a defined KPI "
          "— did you mean 'calls'?"],
         id="ratio-undefined-part",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "measure: {ratio: {numerator: other, denominator: calls}}"),
-        ["kpis.yaml:22:34: kpis[1].measure.ratio.numerator: 'other' is this KPI itself; "
+        ["kpis.yaml:22:34: kpis[other].measure.ratio.numerator: 'other' is this KPI itself; "
          "a ratio divides two other KPIs"],
         id="ratio-self-reference",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task",
                    "measure: {ratio: {numerator: calls, denominator: calls}}"),
-        ["kpis.yaml:22:5: kpis[1].source: a ratio KPI divides two other KPIs and takes no "
+        ["kpis.yaml:22:5: kpis[other].source: a ratio KPI divides two other KPIs and takes no "
          "source: set it on those KPIs instead"],
         id="ratio-with-source",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: count",
                    "target: {overrides: [{team: sdrs, per_rep: 1}]}"),
-        ["kpis.yaml:24:33: kpis[1].target.overrides[0].team: 'sdrs' is not a defined team "
+        ["kpis.yaml:24:33: kpis[other].target.overrides[0].team: 'sdrs' is not a defined team "
          "— did you mean 'sdr'?"],
         id="override-unknown-team",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: count",
                    "target: {overrides: [{segment: SMB, per_rep: 1}]}"),
-        ["kpis.yaml:24:36: kpis[1].target.overrides[0].segment: 'SMB' is not a segment of "
+        ["kpis.yaml:24:36: kpis[other].target.overrides[0].segment: 'SMB' is not a segment of "
          "any team (there are none)"],
         id="override-unused-segment",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: count",
                    "target: {overrides: [{team: sdr, rep: ann@x.example, per_rep: 1}]}"),
-        ["kpis.yaml:24:38: kpis[1].target.overrides[0]: an override applies to exactly one "
+        ["kpis.yaml:24:38: kpis[other].target.overrides[0]: an override applies to exactly one "
          "of team, segment, region, role or rep; this one also has 'team'"],
         id="override-two-scopes",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: count",
                    "target: {overrides: [{rep: ann, per_rep: 1}]}"),
-        ["kpis.yaml:24:32: kpis[1].target.overrides[0].rep: expected a username (with @) or "
+        ["kpis.yaml:24:32: kpis[other].target.overrides[0].rep: expected a username (with @) or "
          "a user Id (005 followed by 12 or 15 letters and digits), got 'ann'"],
         id="override-rep-shape",
     ),
@@ -496,6 +496,28 @@ SECOND_KPI_SNIPPETS = [
 ]
 
 
+def test_a_kpi_without_an_id_is_named_by_its_place():
+    text = BASE + "".join(f"  {'-' if i == 0 else ' '} {line}\n" for i, line in enumerate(
+        ("name: Other", "tier: results", "type: lagging", "unit: count", "source: Task",
+         "measure: count", "target: {per_rep: ten}")))
+    assert problems(text) == [
+        "kpis.yaml:17:5: kpis[1]: missing required key 'id' (a lowercase id such as calls)",
+        "kpis.yaml:23:23: kpis[1].target.per_rep: expected a number, got 'ten'",
+    ]
+
+
+def test_a_repeated_id_names_the_first_by_id_and_the_repeat_by_its_place():
+    text = second_kpi(*COMPLETE, "source: Task", "measure: count", "target: {per_rep: ten}",
+                      kpi_id="calls").replace("    measure: count\n  - id: calls",
+                                              "    measure: {sum: Subject}\n  - id: calls")
+    assert problems(text) == [
+        "kpis.yaml:16:20: kpis[calls].measure.sum: Task.Subject is a string field; sum needs "
+        "a number (int, double, currency or percent) field",
+        "kpis.yaml:17:9: kpis[1].id: duplicate KPI id 'calls' (first defined at line 10)",
+        "kpis.yaml:24:23: kpis[1].target.per_rep: expected a number, got 'ten'",
+    ]
+
+
 @pytest.mark.parametrize(("text", "expected"), SECOND_KPI_SNIPPETS)
 def test_second_kpi_problem(text, expected):
     assert problems(text) == expected
@@ -506,7 +528,7 @@ def test_ratio_of_a_ratio_is_refused():
         "  - id: third\n" + "".join(f"    {line}\n" for line in COMPLETE) + \
         "    measure: {ratio: {numerator: other, denominator: calls}}\n"
     assert problems(text) == [
-        "kpis.yaml:28:34: kpis[2].measure.ratio.numerator: 'other' is itself a ratio; use "
+        "kpis.yaml:28:34: kpis[third].measure.ratio.numerator: 'other' is itself a ratio; use "
         "KPIs that count, sum, average or time records",
     ]
 
@@ -542,36 +564,36 @@ def test_org_problem(org_tail, expected):
 
 TEAM_SNIPPETS = [
     pytest.param("    members: {roles: [SDR]}\n", "    members: {}\n",
-                 ["kpis.yaml:7:14: teams[0].members: expected at least one rule: roles, "
+                 ["kpis.yaml:7:14: teams[sdr].members: expected at least one rule: roles, "
                   "user_ids, usernames or where"], id="members-without-rules"),
     pytest.param("    members: {roles: [SDR]}\n", "    members: {roles: []}\n",
-                 ["kpis.yaml:7:14: teams[0].members: every rule is empty, so nobody is on "
+                 ["kpis.yaml:7:14: teams[sdr].members: every rule is empty, so nobody is on "
                   "this team: list at least one role, user Id, username or User field"],
                  id="members-all-empty"),
     pytest.param("    members: {roles: [SDR]}\n", "    members: {user_ids: [005ABC]}\n",
-                 ["kpis.yaml:7:26: teams[0].members.user_ids[0]: expected a user Id (005 "
+                 ["kpis.yaml:7:26: teams[sdr].members.user_ids[0]: expected a user Id (005 "
                   "followed by 12 or 15 letters and digits), got '005ABC'"], id="bad-user-id"),
     pytest.param("    members: {roles: [SDR]}\n", "    members: {where: {Departmnt: Sales}}\n",
-                 ["kpis.yaml:7:23: teams[0].members.where.Departmnt: User has no field "
+                 ["kpis.yaml:7:23: teams[sdr].members.where.Departmnt: User has no field "
                   "'Departmnt' — did you mean 'Department'?"], id="member-field-did-you-mean"),
     pytest.param("    members: {roles: [SDR]}\n", "    members: {rols: [SDR]}\n",
-                 ["kpis.yaml:7:14: teams[0].members: expected at least one rule: roles, "
+                 ["kpis.yaml:7:14: teams[sdr].members: expected at least one rule: roles, "
                   "user_ids, usernames or where",
-                  "kpis.yaml:7:15: teams[0].members: unknown key 'rols' — did you mean "
+                  "kpis.yaml:7:15: teams[sdr].members: unknown key 'rols' — did you mean "
                   "'roles'?"], id="members-key-typo"),
     pytest.param("    kpis: [calls]\n", "    kpis: [calls, calls]\n",
-                 ["kpis.yaml:8:19: teams[0].kpis[1]: 'calls' is listed twice (first at "
+                 ["kpis.yaml:8:19: teams[sdr].kpis[1]: 'calls' is listed twice (first at "
                   "line 8)"], id="kpi-listed-twice"),
     pytest.param("    kpis: [calls]\n", "    kpis: [cals]\n",
-                 ["kpis.yaml:8:12: teams[0].kpis[0]: 'cals' is not a defined KPI — did you "
+                 ["kpis.yaml:8:12: teams[sdr].kpis[0]: 'cals' is not a defined KPI — did you "
                   "mean 'calls'?"], id="team-kpi-did-you-mean"),
     pytest.param("    kpis: [calls]\n", "    kpis: []\n",
-                 ["kpis.yaml:8:11: teams[0].kpis: expected at least one KPI id"],
+                 ["kpis.yaml:8:11: teams[sdr].kpis: expected at least one KPI id"],
                  id="team-without-kpis"),
     pytest.param("    kpis: [calls]\n", "    kpis: [calls, a, b, c, d, e, f]\n",
-                 ["kpis.yaml:8:11: teams[0].kpis: a team shows at most 6 KPIs, got 7; 3-4 "
+                 ["kpis.yaml:8:11: teams[sdr].kpis: a team shows at most 6 KPIs, got 7; 3-4 "
                   "keeps a scorecard focused",
-                  *(f"kpis.yaml:8:{col}: teams[0].kpis[{i}]: '{k}' is not a defined KPI — "
+                  *(f"kpis.yaml:8:{col}: teams[sdr].kpis[{i}]: '{k}' is not a defined KPI — "
                     "expected one of: calls"
                     for i, (col, k) in enumerate(zip((19, 22, 25, 28, 31, 34), "abcdef",
                                                      strict=True), start=1))],
@@ -589,6 +611,17 @@ def test_duplicate_team_id_says_where_the_first_is():
                         "    members: {roles: [SDR 2]}\n    kpis: [calls]\nkpis:\n  - id: calls")
     assert problems(text) == [
         "kpis.yaml:9:9: teams[1].id: duplicate team id 'sdr' (first defined at line 5)",
+    ]
+
+
+def test_a_team_with_an_invalid_id_is_named_by_its_place():
+    text = BASE.replace("  - id: sdr\n", "  - id: SDR East\n").replace(
+        "members: {roles: [SDR]}", "members: {roles: []}")
+    assert problems(text) == [
+        "kpis.yaml:5:9: teams[0].id: expected an id of lowercase letters, digits and _ that "
+        "starts with a letter, got 'SDR East' — did you mean 'sdr_east'?",
+        "kpis.yaml:7:14: teams[0].members: every rule is empty, so nobody is on this team: "
+        "list at least one role, user Id, username or User field",
     ]
 
 
@@ -953,8 +986,8 @@ def test_scoring_problem(snippet, expected):
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, objects, "
-                     "teams, kpis, cascade, periods, ramp, pacing, stages, scoring, plugins, "
-                     "outputs; got a list",
+                     "teams, kpis, cascade, periods, ramp, pacing, stages, scoring, site, "
+                     "plugins, outputs; got a list",
                      id="top-level-list"),
     ],
 )
@@ -1007,9 +1040,9 @@ def test_unsupported_yaml_tag_is_named():
 def test_recursive_alias_is_reported_not_looped():
     text = BASE.replace("members: {roles: [SDR]}", "members: &m {roles: [SDR], where: *m}")
     assert problems(text) == [
-        "kpis.yaml:7:18: teams[0].members.where.roles: User has no field 'roles' "
+        "kpis.yaml:7:18: teams[sdr].members.where.roles: User has no field 'roles' "
         "(custom fields end in __c)",
-        "kpis.yaml:7:32: teams[0].members.where.where: User has no field 'where' "
+        "kpis.yaml:7:32: teams[sdr].members.where.where: User has no field 'where' "
         "(custom fields end in __c)",
     ]
 

@@ -70,7 +70,7 @@ def test_until_before_from_is_an_error():
     assert problems(
         sdr="{usernames: [{username: jane@x.example, from: 2026-06-01, until: 2026-05-31}]}"
     ) == [
-        "kpis.yaml:7:79: teams[0].members.usernames[0].until: until 2026-05-31 is before from "
+        "kpis.yaml:7:79: teams[sdr].members.usernames[0].until: until 2026-05-31 is before from "
         "2026-06-01: a membership ends on or after the day it starts",
     ]
 
@@ -89,29 +89,29 @@ def test_until_before_from_is_an_error():
 )
 def test_dates_must_be_days_written_yyyy_mm_dd(written, message):
     assert problems(sdr=f"{{usernames: [{{username: jane@x.example, from: {written}}}]}}") == [
-        f"kpis.yaml:7:60: teams[0].members.usernames[0].from: {message}",
+        f"kpis.yaml:7:60: teams[sdr].members.usernames[0].from: {message}",
     ]
 
 
 def test_dated_entry_needs_the_person_and_known_keys():
     assert problems(sdr="{usernames: [{user: jane@x.example, from: 2026-06-01}]}") == [
-        "kpis.yaml:7:27: teams[0].members.usernames[0]: missing required key 'username' (a "
+        "kpis.yaml:7:27: teams[sdr].members.usernames[0]: missing required key 'username' (a "
         "username, such as jane@northwind.example)",
-        "kpis.yaml:7:28: teams[0].members.usernames[0]: unknown key 'user' — did you mean "
+        "kpis.yaml:7:28: teams[sdr].members.usernames[0]: unknown key 'user' — did you mean "
         "'username'?",
     ]
 
 
 def test_dated_entry_value_is_checked_like_a_plain_one():
     assert problems(sdr="{user_ids: [{id: 005ABC, from: 2026-06-01}]}") == [
-        "kpis.yaml:7:31: teams[0].members.user_ids[0].id: expected a user Id (005 followed by "
+        "kpis.yaml:7:31: teams[sdr].members.user_ids[0].id: expected a user Id (005 followed by "
         "12 or 15 letters and digits), got '005ABC'",
     ]
 
 
 def test_list_item_that_is_neither_a_name_nor_a_mapping_is_an_error():
     assert problems(sdr="{usernames: [42]}") == [
-        "kpis.yaml:7:27: teams[0].members.usernames[0]: expected a username or {username: "
+        "kpis.yaml:7:27: teams[sdr].members.usernames[0]: expected a username or {username: "
         "jane@northwind.example, from: YYYY-MM-DD, until: YYYY-MM-DD}; got 42",
     ]
 
@@ -121,7 +121,7 @@ def test_overlapping_dates_on_two_teams_name_both_lines():
         sdr="{usernames: [{username: jane@x.example, until: 2026-06-30}]}",
         ae="{usernames: [{username: Jane@X.example, from: 2026-06-01}]}",
     ) == [
-        "kpis.yaml:11:27: teams[1].members.usernames[0]: Jane@X.example is on team 'ae' from "
+        "kpis.yaml:11:27: teams[ae].members.usernames[0]: Jane@X.example is on team 'ae' from "
         "2026-06-01, which overlaps team 'sdr' until 2026-06-30 (line 7): one user's dated "
         "memberships must not share a day; end one the day before the next starts",
     ]
@@ -132,7 +132,7 @@ def test_overlap_compares_15_character_ids_with_18_character_ones():
         sdr=f"{{user_ids: [{{id: {JANE_ID[:15]}, from: 2026-01-01, until: 2026-03-31}}]}}",
         ae=f"{{user_ids: [{{id: {JANE_ID}, from: 2026-03-31}}]}}",
     ) == [
-        f"kpis.yaml:11:26: teams[1].members.user_ids[0]: {JANE_ID} is on team 'ae' from "
+        f"kpis.yaml:11:26: teams[ae].members.user_ids[0]: {JANE_ID} is on team 'ae' from "
         "2026-03-31, which overlaps team 'sdr' from 2026-01-01 until 2026-03-31 (line 7): one "
         "user's dated memberships must not share a day; end one the day before the next starts",
     ]

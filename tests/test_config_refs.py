@@ -29,15 +29,15 @@ def first_problem(text: str) -> str:
 def test_unknown_team_kpi_gets_a_did_you_mean(written, suggested):
     text = SAMPLE.replace(SDR_EAST_KPIS, SDR_EAST_KPIS.replace("calls,", f"{written},"), 1)
     assert first_problem(text) == (
-        f"kpis.yaml:33:12: teams[0].kpis[0]: '{written}' is not a defined KPI — did you mean "
-        f"'{suggested}'?"
+        f"kpis.yaml:33:12: teams[sdr_east].kpis[0]: '{written}' is not a defined KPI — did you "
+        f"mean '{suggested}'?"
     )
 
 
 def test_unknown_team_kpi_without_a_close_one_lists_them_all():
     text = SAMPLE.replace(SDR_EAST_KPIS, SDR_EAST_KPIS.replace("calls,", "zzz,"), 1)
     assert first_problem(text) == (
-        "kpis.yaml:33:12: teams[0].kpis[0]: 'zzz' is not a defined KPI — expected one of: "
+        "kpis.yaml:33:12: teams[sdr_east].kpis[0]: 'zzz' is not a defined KPI — expected one of: "
         "average_deal_size, calls, closed_won_revenue, conversations, deals_closed, deals_won, "
         "emails, meetings_booked, meetings_held, opportunities_created, pipeline_created, "
         "sales_cycle_length, win_rate"

@@ -96,47 +96,47 @@ AVERAGE = BASE.replace("    measure: count\n", "    measure: {average: CallDurat
     [
         pytest.param(
             BASE + "    target: {per_rep: 5, per_period: {quartr: 850}}\n",
-            "kpis.yaml:17:39: kpis[0].target.per_period.quartr: unknown period kind 'quartr' "
+            "kpis.yaml:17:39: kpis[calls].target.per_period.quartr: unknown period kind 'quartr' "
             "— did you mean 'quarter'?", id="unknown-kind"),
         pytest.param(
             BASE + "    target: {per_rep: 5, per_period: {ytd: 850}}\n",
-            "kpis.yaml:17:39: kpis[0].target.per_period.ytd: year to date is not set: it is "
+            "kpis.yaml:17:39: kpis[calls].target.per_period.ytd: year to date is not set: it is "
             "scaled from the default period's targets (expected one of: week, month, quarter, "
             "year, fiscal_quarter, fiscal_year)", id="ytd-kind"),
         pytest.param(
             BASE + "    target: {per_rep: 5, per_period: [quarter, 850]}\n",
-            "kpis.yaml:17:38: kpis[0].target.per_period: expected a mapping such as "
+            "kpis.yaml:17:38: kpis[calls].target.per_period: expected a mapping such as "
             "{quarter: 850, week: 70}; got a list", id="kinds-not-a-mapping"),
         pytest.param(
             BASE + "    target: {per_rep: 5, periods: {Q4-2026: 1000}}\n",
-            "kpis.yaml:17:36: kpis[0].target.periods.Q4-2026: 'Q4-2026' is not a period key: "
+            "kpis.yaml:17:36: kpis[calls].target.periods.Q4-2026: 'Q4-2026' is not a period key: "
             "expected one such as 2026-11, 2026-Q4, FY2027-Q3, FY2027, 2026-W45 or a custom "
             "period's id", id="bad-period-key"),
         pytest.param(
             BASE + "    target: {per_rep: 5, periods: {2026-Q4: lots}}\n",
-            "kpis.yaml:17:45: kpis[0].target.periods.2026-Q4: expected a number, got 'lots'",
+            "kpis.yaml:17:45: kpis[calls].target.periods.2026-Q4: expected a number, got 'lots'",
             id="period-amount"),
         pytest.param(
             BASE + "    target: {per_rep: 5, team_totals: {sdrs: 5000}}\n",
-            "kpis.yaml:17:40: kpis[0].target.team_totals.sdrs: 'sdrs' is not a defined team "
+            "kpis.yaml:17:40: kpis[calls].target.team_totals.sdrs: 'sdrs' is not a defined team "
             "— did you mean 'sdr'?", id="team-total-unknown-team"),
         pytest.param(
             AVERAGE + "    target: {per_rep: 5, team_totals: {sdr: 5000}}\n",
-            "kpis.yaml:17:26: kpis[0].target.team_totals: team_totals add up counts and sums; "
+            "kpis.yaml:17:26: kpis[calls].target.team_totals: team_totals add up counts and sums; "
             "for an average or ratio give the team its own target with an override "
             "{team: ..., per_rep: ...}", id="team-total-of-an-average"),
         pytest.param(
             AVERAGE + "    target: {per_rep: 5, ramp: {months: [50]}}\n",
-            "kpis.yaml:17:26: kpis[0].target.ramp: a ramp scales counts and sums; an average "
+            "kpis.yaml:17:26: kpis[calls].target.ramp: a ramp scales counts and sums; an average "
             "or ratio target is the same for new hires", id="ramp-of-an-average"),
         pytest.param(
             BASE + "    target: {per_rep: 5, ramp: {months: [25, 150]}}\n",
-            "kpis.yaml:17:46: kpis[0].target.ramp.months[1]: expected a percentage from 0 to "
+            "kpis.yaml:17:46: kpis[calls].target.ramp.months[1]: expected a percentage from 0 to "
             "100, got 150", id="ramp-over-100"),
         pytest.param(
             BASE + "    target: {per_rep: 5, ramp: {months: [25], "
             "start_dates: {a@x.example: 2026-01-01}}}\n",
-            "kpis.yaml:17:47: kpis[0].target.ramp: start dates are about people, not one KPI: "
+            "kpis.yaml:17:47: kpis[calls].target.ramp: start dates are about people, not one KPI: "
             "set them once, in the top-level ramp.start_dates", id="start-dates-in-a-kpi"),
         pytest.param(
             BASE + "ramp:\n  start_dates: {ann@x.example: 2026-09-01}\n",
@@ -156,12 +156,12 @@ AVERAGE = BASE.replace("    measure: count\n", "    measure: {average: CallDurat
             id="tolerance-too-wide"),
         pytest.param(
             BASE + "    target: {per_rep: 5, overrides: [{role: 7, per_rep: 1}]}\n",
-            "kpis.yaml:17:45: kpis[0].target.overrides[0].role: expected a string, got 7: "
+            "kpis.yaml:17:45: kpis[calls].target.overrides[0].role: expected a string, got 7: "
             "write '7' in quotes if that is the value", id="role-not-a-name"),
         pytest.param(
             BASE + "    target: {per_rep: 5, overrides: [{role: SDR, per_rep: 1, "
             "per_period: {decade: 3}}]}\n",
-            "kpis.yaml:17:75: kpis[0].target.overrides[0].per_period.decade: unknown period "
+            "kpis.yaml:17:75: kpis[calls].target.overrides[0].per_period.decade: unknown period "
             "kind 'decade' — expected one of: week, month, quarter, year, fiscal_quarter, "
             "fiscal_year", id="override-unknown-kind"),
     ],

@@ -20,7 +20,9 @@ from kpisync.compute.measures import BUILTIN_MEASURES
 from kpisync.compute.period_keys import resolve_period
 from kpisync.compute.sql import compile_kpi
 from kpisync.config import load_config
+from kpisync.config.model import DatedMember, Ramp, Target, TargetOverride
 from kpisync.errors import ComputeError
+from kpisync.explain_text import render
 
 TINY_YAML = Path(__file__).resolve().parent / "fixtures" / "config" / "tiny.yaml"
 TASK_COLUMNS = {"OwnerId": "string", "TaskSubtype": "string", "CallDurationInSeconds": "number",
@@ -103,8 +105,8 @@ def test_a_period_outside_the_window_scales_the_target(con):
     assert (e.period.start, e.period.end, e.period.is_current) == (
         date(2026, 1, 1), date(2026, 3, 31), True)
     assert (e.actual, e.target) == (Decimal(3), Decimal(30))
-    assert [(t.per_period, t.multiplier, t.target) for t in e.target_terms] == [
-        (Decimal(10), 3, Decimal(30))]
+    assert [(p.key, p.amount, p.value) for p in e.derivation.parts] == [
+        ("2026-01", Decimal(10), 10), ("2026-02", Decimal(10), 10), ("2026-03", Decimal(10), 10)]
 
 
 @pytest.mark.parametrize(
@@ -150,8 +152,7 @@ Records counted for calls: 2 (Id, local day, value, rep)
   00T2  2026-02-04  1  Ann
 
 Actual: 2, the number of records
-Target: 10
-  Ann: 10 (target.per_rep)
+Target: 10 (default per_rep (kpis.yaml line 34))
 Attainment: actual ÷ target = 2 ÷ 10 = 20%
 """
 
@@ -171,9 +172,9 @@ Records counted for conversations: 2 (Id, local day, value, rep)
   … and 1 more (--limit shows more)
 
 Actual: 2, the number of records
-Target: 8, the sum of the reps' targets
-  Ann: 3 (target.per_rep)
-  Bob: 5 (override rep bob@tiny.example)
+Target: 8 (sum of 2 reps' targets)
+  Ann: 3 (default per_rep (kpis.yaml line 51))
+  Bob: 5 (rep bob@tiny.example override (kpis.yaml line 53))
   Dan: none (inactive)
 Attainment: actual ÷ target = 2 ÷ 8 = 25%
 """
@@ -194,11 +195,13 @@ Records counted for revenue: 2 (Id, local day, value, rep)
   006B  2026-03-02  250.5  Cat
 
 Actual: 1250.5, the sum of their values
-Target: 3000, the sum of the reps' targets
-  Ann: none (team sdr does not track revenue)
-  Bob: none (team sdr does not track revenue)
-  Dan: none (team sdr does not track revenue)
-  Cat: 1000 per month (target.per_rep) × 3 months = 3000
+Target: 3000 (sum of 1 team's targets)
+  SDR: none (team sdr does not track revenue)
+  AE: 3000 (sum of 1 rep's targets)
+    Cat: 3000 (default per_rep (kpis.yaml line 78) × 3 months)
+      2026-01: 1000 (per_rep)
+      2026-02: 1000 (per_rep)
+      2026-03: 1000 (per_rep)
 Attainment: actual ÷ target = 1250.5 ÷ 3000 = 41.68%
 """
 
@@ -225,8 +228,8 @@ Records counted for deals_closed: 2 (Id, local day, value, rep)
   006C  2026-03-04  1  Cat
 
 Actual: deals_won ÷ deals_closed × 100 = 1 ÷ 2 × 100 = 50
-Target: 50 (averages and ratios keep one target at every scope and period)
-  Cat: 50 (target.per_rep)
+Target: 50 (default per_rep (kpis.yaml line 108))
+  (averages and ratios keep one target at every scope and period)
 Attainment: actual ÷ target = 50 ÷ 50 = 100%
 """
 
@@ -236,8 +239,8 @@ def test_explain_lower_is_better_inverts_attainment(store):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-4:] == [
         "Actual: 11, the average of their values",
-        "Target: 20 (averages and ratios keep one target at every scope and period)",
-        "  Cat: 20 (target.per_rep)",
+        "Target: 20 (default per_rep (kpis.yaml line 134))",
+        "  (averages and ratios keep one target at every scope and period)",
         "Attainment: target ÷ actual (lower is better) = 20 ÷ 11 = 181.82%",
     ]
 
@@ -245,10 +248,9 @@ def test_explain_lower_is_better_inverts_attainment(store):
 def test_explain_ratio_with_zero_denominator_has_no_value(store):
     result = run(store, "win_rate", "--rep", "Ann", "--period", "2026-03")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-4:] == [
+    assert result.output.splitlines()[-3:] == [
         "Actual: none (deals_won ÷ deals_closed × 100, and deals_closed is 0)",
-        "Target: none",
-        "  Ann: none (team sdr does not track win_rate)",
+        "Target: none (team sdr does not track win_rate)",
         "Attainment: none (no target)",
     ]
 
@@ -260,8 +262,14 @@ def test_explain_json(store):
     assert (data["actual"], data["target"], data["attainment"]) == ("1", "4", "0.25")
     assert data["queries"][0]["records"] == [
         {"id": "00TA", "day": "2026-01-15", "value": 1, "rep": "Cat"}]
-    assert data["target_terms"] == [{"who": "Cat", "per_period": "4", "source": "override team ae",
-                                     "multiplier": 1, "target": "4"}]
+    cat_january = {"value": "4", "source": "team ae override (kpis.yaml line 36)",
+                   "missing": None, "addends": [],
+                   "parts": [{"key": "2026-01", "start": "2026-01-01", "end": "2026-01-31",
+                              "amount": "4", "written_as": "per_rep", "days": [[22, "1"]],
+                              "of_days": 22, "calendar": False, "value": "4"}]}
+    assert data["derivation"] == {"value": "4", "source": "sum of 1 rep's targets",
+                                  "missing": None, "parts": [],
+                                  "addends": [{"name": "Cat", **cat_january}]}
 
 
 @pytest.mark.parametrize(
@@ -313,3 +321,97 @@ def test_explain_without_a_store_creates_none(tmp_path):
         f"Error: there is no store at {tmp_path / 'none.duckdb'}: run `kpisync sync` first, or "
         "point --store (or KPISYNC_STORE) at the store the sync wrote\n")
     assert not (tmp_path / "none.duckdb").exists()
+
+
+# -- the target's derivation is the TargetBook's --------------------------------------------
+def target_lines(config, con, kpi_id, period_key, **who) -> list[str]:
+    """The Target lines explain prints, after checking its target is the scorecard's (for the
+    window's periods)."""
+    e = explain(config, con, kpi_id, period_key=period_key, as_of=AS_OF, **who)
+    if period_key in (FEB, MAR, "FY2026-YTD"):
+        scope, scope_id = (("rep", e.scope_id) if "rep" in who else
+                           ("team", who["team"]) if "team" in who else ("org", "org"))
+        cell = compute(config, con, AS_OF).result(kpi_id, period_key, scope, scope_id)
+        assert (e.target, e.derivation.source) == (cell.target, cell.target_source)
+    lines = render(e).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Target:"))
+    return [render(e).splitlines()[0], *lines[start:-1]]
+
+
+FEB, MAR = "2026-02", "2026-03"
+
+
+def with_calls_target(config, target):
+    return replace(config, kpis=tuple(replace(k, target=target) if k.id == "calls" else k
+                                      for k in config.kpis))
+
+
+def test_explain_names_the_segment_override_and_each_month_it_adds_up(con):
+    smb = TargetOverride("segment", "SMB", Decimal(3), line=41)
+    config = replace(tiny_config(), kpis=tuple(
+        replace(k, target=Target(Decimal(2), overrides=(smb,))) if k.id == "opps_created"
+        else k for k in tiny_config().kpis))
+    # year to date counts March in full: three monthly targets of 3
+    assert target_lines(config, con, "opps_created", "FY2026-YTD", rep="Cat")[1:] == [
+        "Target: 9 (segment SMB override (kpis.yaml line 41) × 3 months)",
+        "  2026-01: 3 (per_rep)",
+        "  2026-02: 3 (per_rep)",
+        "  2026-03: 3 (per_rep)",
+    ]
+
+
+def test_explain_shows_a_new_hires_ramp_day_by_day(con):
+    # Ann starts on Wednesday 4 March at 50 %: 2 of March's 22 business days before her first
+    # day carry nothing, the other 20 half: 10 × 10/22 = 4.5455
+    ramp = Ramp(months=(Decimal(50),), start_dates=(("ann@tiny.example", date(2026, 3, 4)),))
+    config = replace(tiny_config(), ramp=ramp)
+    assert target_lines(config, con, "calls", MAR, rep="Ann")[1:] == [
+        "Target: 4.5455 (default per_rep; new-hire ramp from 2026-03-04)",
+        "  2026-03: 10 (per_rep) × (2 × 0% + 20 × 50%)/22 business days = 4.5455",
+    ]
+    assert target_lines(config, con, "calls", MAR, team="sdr")[1:] == [
+        "Target: 14.5455 (sum of 2 reps' targets)",
+        "  Ann: 4.5455 (default per_rep; new-hire ramp from 2026-03-04)",
+        "    2026-03: 10 (per_rep) × (2 × 0% + 20 × 50%)/22 business days = 4.5455",
+        "  Bob: 10 (default per_rep)",
+        "  Dan: none (inactive)",
+    ]
+
+
+def test_explain_of_a_past_period_uses_the_team_the_rep_was_on_at_its_end(con):
+    # Bob is on SDR (by role) until he joins AE on 1 March: February's target is SDR's
+    # override, March's AE's
+    moved = DatedMember("username", "bob@tiny.example", date(2026, 3, 1), None, 9)
+    config = with_calls_target(tiny_config(), Target(Decimal(10), overrides=(
+        TargetOverride("team", "sdr", Decimal(8), line=42),
+        TargetOverride("team", "ae", Decimal(4), line=43))))
+    teams = tuple(replace(t, members=replace(t.members, dated=(moved,))) if t.id == "ae" else t
+                  for t in config.teams)
+    config = replace(config, teams=teams)
+    feb = target_lines(config, con, "calls", FEB, rep="Bob")
+    assert feb[0].startswith("calls (Calls) for rep Bob (005B, team sdr), 2026-02")
+    assert feb[1:] == ["Target: 8 (team sdr override (kpis.yaml line 42))"]
+    mar = target_lines(config, con, "calls", MAR, rep="Bob")
+    assert mar[0].startswith("calls (Calls) for rep Bob (005B, team ae), 2026-03")
+    assert mar[1:] == ["Target: 4 (team ae override (kpis.yaml line 43))"]
+    assert target_lines(config, con, "calls", FEB, team="sdr")[1:] == [
+        "Target: 16 (sum of 2 reps' targets)",
+        "  Ann: 8 (team sdr override (kpis.yaml line 42))",
+        "  Dan: none (inactive)",
+        # listed with his team of the as-of day, AE, but placed on SDR for February
+        "  Bob: 8 (team sdr override (kpis.yaml line 42))",
+    ]
+    assert target_lines(config, con, "calls", FEB, team="ae")[1:] == [
+        "Target: 4 (sum of 1 rep's targets)",
+        "  Cat: 4 (team ae override (kpis.yaml line 43))",
+    ]
+
+
+def test_explain_prorates_a_week_by_the_business_days_of_each_month(con):
+    # Mon 29 Dec 2025 to Sun 4 Jan 2026: 3 of December's 23 business days and 2 of January's
+    # 22: 10 × 3/23 + 10 × 2/22 = 560/253 = 2.2134
+    assert target_lines(tiny_config(), con, "calls", "2026-W01", rep="Ann")[1:] == [
+        "Target: 2.2134 (default per_rep, prorated by business days)",
+        "  2025-12: 10 (per_rep) × 3/23 business days = 1.3043",
+        "  2026-01: 10 (per_rep) × 2/22 business days = 0.9091",
+    ]

@@ -22,186 +22,186 @@ def third_kpi(*lines: str) -> str:
 PROBLEMS = [
     pytest.param(
         BASE + "    where: {CallDurationInSeconds: {between: [300, 60]}}\n",
-        ["kpis.yaml:17:46: kpis[0].where.CallDurationInSeconds.between: the low end 300 is "
+        ["kpis.yaml:17:46: kpis[calls].where.CallDurationInSeconds.between: the low end 300 is "
          "above the high end 60: write [low, high]"],
         id="between-reversed",
     ),
     pytest.param(
         BASE + "    where: {ActivityDate: {between: [2026-01-01]}}\n",
-        ["kpis.yaml:17:37: kpis[0].where.ActivityDate.between: expected two values [low, "
+        ["kpis.yaml:17:37: kpis[calls].where.ActivityDate.between: expected two values [low, "
          "high], such as [60, 300]; got 1"],
         id="between-one-value",
     ),
     pytest.param(
         BASE + "    where: {CallDurationInSeconds: {between: 60}}\n",
-        ["kpis.yaml:17:46: kpis[0].where.CallDurationInSeconds.between: expected a list, "
+        ["kpis.yaml:17:46: kpis[calls].where.CallDurationInSeconds.between: expected a list, "
          "such as [60, 300]; got 60"],
         id="between-not-a-list",
     ),
     pytest.param(
         BASE + "    where: {IsClosed: {between: [false, true]}}\n",
-        ["kpis.yaml:17:24: kpis[0].where.IsClosed.between: IsClosed is a boolean field and "
+        ["kpis.yaml:17:24: kpis[calls].where.IsClosed.between: IsClosed is a boolean field and "
          "cannot be compared with between: use eq or ne"],
         id="between-a-boolean",
     ),
     pytest.param(
         BASE + "    where: {Score__c: {between: [1, high]}}\n",
-        ["kpis.yaml:17:33: kpis[0].where.Score__c.between: 1 and 'high' cannot be compared: "
+        ["kpis.yaml:17:33: kpis[calls].where.Score__c.between: 1 and 'high' cannot be compared: "
          "give two numbers, two dates or two texts"],
         id="between-uncomparable",
     ),
     pytest.param(
         BASE + "    where: {CallDurationInSeconds: {starts_with: '12'}}\n",
-        ["kpis.yaml:17:37: kpis[0].where.CallDurationInSeconds.starts_with: "
+        ["kpis.yaml:17:37: kpis[calls].where.CallDurationInSeconds.starts_with: "
          "CallDurationInSeconds is an int field; starts_with looks into text fields "
          "(string, picklist, textarea, ...)"],
         id="starts-with-a-number-field",
     ),
     pytest.param(
         BASE + "    where: {Subject: {contains: 50}}\n",
-        ["kpis.yaml:17:33: kpis[0].where.Subject.contains: expected the text to look for, "
+        ["kpis.yaml:17:33: kpis[calls].where.Subject.contains: expected the text to look for, "
          "got 50: write '50' in quotes if that is the value"],
         id="contains-needs-text",
     ),
     pytest.param(
         BASE + "    where: {Subject: {is_not_null: yes please}}\n",
-        ["kpis.yaml:17:36: kpis[0].where.Subject.is_not_null: expected true or false, got "
+        ["kpis.yaml:17:36: kpis[calls].where.Subject.is_not_null: expected true or false, got "
          "'yes please'"],
         id="is-not-null-needs-a-boolean",
     ),
     pytest.param(
         BASE + "    where: {any: {Subject: x}}\n",
-        ["kpis.yaml:17:18: kpis[0].where.any: expected a list, such as "
+        ["kpis.yaml:17:18: kpis[calls].where.any: expected a list, such as "
          "[{CallDurationInSeconds: {gte: 120}}, {CallDisposition: Connected}]; got a mapping"],
         id="group-needs-a-list",
     ),
     pytest.param(
         BASE + "    where: {any: []}\n",
-        ["kpis.yaml:17:18: kpis[0].where.any: expected at least one condition in the list, "
+        ["kpis.yaml:17:18: kpis[calls].where.any: expected at least one condition in the list, "
          "such as [{CallDurationInSeconds: {gte: 120}}, {CallDisposition: Connected}]"],
         id="group-needs-items",
     ),
     pytest.param(
         BASE + "    where:\n      any:\n        - CallDurationInSeconds: {gte: 120}\n"
         "        - Subjekt: Demo\n",
-        ["kpis.yaml:20:11: kpis[0].where.any[1].Subjekt: Task has no field 'Subjekt' — did "
+        ["kpis.yaml:20:11: kpis[calls].where.any[1].Subjekt: Task has no field 'Subjekt' — did "
          "you mean 'Subject'?"],
         id="group-item-broken",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: {median: Subject}"),
-        ["kpis.yaml:23:23: kpis[1].measure.median: Task.Subject is a string field; median "
+        ["kpis.yaml:23:23: kpis[other].measure.median: Task.Subject is a string field; median "
          "needs a number (int, double, currency or percent) field"],
         id="median-of-text",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: {max: ActivityDate}"),
-        ["kpis.yaml:23:20: kpis[1].measure.max: Task.ActivityDate is a date field; max "
+        ["kpis.yaml:23:20: kpis[other].measure.max: Task.ActivityDate is a date field; max "
          "needs a number (int, double, currency or percent) field"],
         id="max-of-date",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "source: Task", "measure: min"),
-        ["kpis.yaml:23:14: kpis[1].measure: min needs more: write measure: {min: Amount}"],
+        ["kpis.yaml:23:14: kpis[other].measure: min needs more: write measure: {min: Amount}"],
         id="min-needs-field",
     ),
     pytest.param(
         second_kpi(*COMPLETE,
                    'measure: {formula: "calls / (target(calls) - calls"}'),
-        ["kpis.yaml:22:33: kpis[1].measure.formula: cannot read the formula: '(' was never "
+        ["kpis.yaml:22:33: kpis[other].measure.formula: cannot read the formula: '(' was never "
          "closed — a formula uses numbers, KPI ids, target(kpi_id), + - * / and parentheses"],
         id="formula-syntax",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "calls * * 2"}'),
-        ["kpis.yaml:22:33: kpis[1].measure.formula: cannot read the formula: invalid syntax "
+        ["kpis.yaml:22:33: kpis[other].measure.formula: cannot read the formula: invalid syntax "
          "— a formula uses numbers, KPI ids, target(kpi_id), + - * / and parentheses"],
         id="formula-syntax-trailing",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "calls / target(cals)"}'),
-        ["kpis.yaml:22:40: kpis[1].measure.formula: 'cals' is not a defined KPI — did you "
+        ["kpis.yaml:22:40: kpis[other].measure.formula: 'cals' is not a defined KPI — did you "
          "mean 'calls'?"],
         id="formula-unknown-kpi",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "other + calls"}'),
-        ["kpis.yaml:22:25: kpis[1].measure.formula: 'other' is this KPI itself; a formula "
+        ["kpis.yaml:22:25: kpis[other].measure.formula: 'other' is this KPI itself; a formula "
          "combines other KPIs"],
         id="formula-itself",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "calls ** 2"}'),
-        ["kpis.yaml:22:25: kpis[1].measure.formula: the operator '**' is not allowed — a "
+        ["kpis.yaml:22:25: kpis[other].measure.formula: the operator '**' is not allowed — a "
          "formula uses numbers, KPI ids, target(kpi_id), + - * / and parentheses"],
         id="formula-power",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "max(calls, 1)"}'),
-        ["kpis.yaml:22:25: kpis[1].measure.formula: a function call is not allowed — a "
+        ["kpis.yaml:22:25: kpis[other].measure.formula: a function call is not allowed — a "
          "formula uses numbers, KPI ids, target(kpi_id), + - * / and parentheses"],
         id="formula-function",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "measure: {formula: \"calls + 'a'\"}"),
-        ["kpis.yaml:22:33: kpis[1].measure.formula: the value 'a' is not allowed — a "
+        ["kpis.yaml:22:33: kpis[other].measure.formula: the value 'a' is not allowed — a "
          "formula uses numbers, KPI ids, target(kpi_id), + - * / and parentheses"],
         id="formula-text",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "target(calls, 2)"}'),
-        ["kpis.yaml:22:25: kpis[1].measure.formula: target() takes one KPI id, such as "
+        ["kpis.yaml:22:25: kpis[other].measure.formula: target() takes one KPI id, such as "
          "target(closed_won_revenue)"],
         id="formula-target-args",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "Calls + 1"}'),
-        ["kpis.yaml:22:25: kpis[1].measure.formula: 'Calls' is not a KPI id (lowercase "
+        ["kpis.yaml:22:25: kpis[other].measure.formula: 'Calls' is not a KPI id (lowercase "
          "letters, digits and _)"],
         id="formula-bad-id",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "calls.value"}'),
-        ["kpis.yaml:22:25: kpis[1].measure.formula: 'calls.value' is not allowed — a "
+        ["kpis.yaml:22:25: kpis[other].measure.formula: 'calls.value' is not allowed — a "
          "formula uses numbers, KPI ids, target(kpi_id), + - * / and parentheses"],
         id="formula-attribute",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: [calls]}'),
-        ["kpis.yaml:22:24: kpis[1].measure.formula: expected a formula of numbers, KPI ids, "
+        ["kpis.yaml:22:24: kpis[other].measure.formula: expected a formula of numbers, KPI ids, "
          "target(kpi_id), + - * / and parentheses, got a list"],
         id="formula-not-text",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "calls * 2"}',
                    "where: {Subject: x}"),
-        ["kpis.yaml:23:5: kpis[1].where: a formula KPI combines other KPIs and takes no "
+        ["kpis.yaml:23:5: kpis[other].where: a formula KPI combines other KPIs and takes no "
          "where: set it on those KPIs instead"],
         id="formula-takes-no-where",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "calls * 2"}')
         + third_kpi(*COMPLETE, "measure: {ratio: {numerator: other, denominator: calls}}"),
-        ["kpis.yaml:28:34: kpis[2].measure.ratio.numerator: 'other' is a formula; use KPIs "
+        ["kpis.yaml:28:34: kpis[third].measure.ratio.numerator: 'other' is a formula; use KPIs "
          "that count, sum, average or time records (or write the division as a formula)"],
         id="formula-in-ratio",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: "third + 1"}')
         + third_kpi(*COMPLETE, "measure: {formula: other * 2}"),
-        ["kpis.yaml:22:24: kpis[1].measure.formula: the formula of 'other' depends on "
+        ["kpis.yaml:22:24: kpis[other].measure.formula: the formula of 'other' depends on "
          "itself (other → third → other); a formula can only use KPIs that do not use it"],
         id="formula-cycle",
     ),
     pytest.param(
         second_kpi(*COMPLETE, 'measure: {formula: calls / dials}'),
-        ["kpis.yaml:22:32: kpis[1].measure.formula: 'dials' is not a defined KPI — did you "
+        ["kpis.yaml:22:32: kpis[other].measure.formula: 'dials' is not a defined KPI — did you "
          "mean 'calls'?"],
         id="formula-plain-column",
     ),
     pytest.param(
         second_kpi(*COMPLETE, "measure: {formula: 'calls / dials'}"),
-        ["kpis.yaml:22:33: kpis[1].measure.formula: 'dials' is not a defined KPI — did you "
+        ["kpis.yaml:22:33: kpis[other].measure.formula: 'dials' is not a defined KPI — did you "
          "mean 'calls'?"],
         id="formula-single-quoted",
     ),

@@ -66,14 +66,24 @@ def files_under(root: Path) -> set[str]:
 
 def test_build_writes_every_page_asset_and_export(site):
     out, report = site
+    reps = [rep.id for rep in sample_scorecard().reps]
+    per_period = {
+        f"{key}/{page}"
+        for key in ("2026-04", "2026-05", "2026-06", "FY2026-YTD")
+        for page in ("index.html", "team/sdr_east/index.html", "team/ae_smb/index.html",
+                     "leaderboards/index.html", *(f"rep/{rep}/index.html" for rep in reps))
+    }
+    boards = {f"{key}/leaderboards/{kpi}.html" for key in ("2026-04", "2026-05", "2026-06",
+                                                            "FY2026-YTD")
+              for kpi in ("calls", "conversations", "meetings", "opps_created", "pipeline",
+                          "win_rate", "cycle", "deals_won", "revenue")}
     assert files_under(out) == {
-        "index.html", "kpis.html", "assets/style.css", "assets/favicon.svg",
-        "data/scores.csv", "data/scores.json",
-        "teams/sdr_east.html", "teams/ae_smb.html",
-        *(f"reps/{rep.id}.html" for rep in sample_scorecard().reps),
+        "index.html", "kpis.html", "periods.html", "reps.html", "404.html",
+        "assets/style.css", "assets/favicon.svg", "assets/sort.js", "assets/filter.js",
+        "data/scores.csv", "data/scores.json", *per_period, *boards,
     }
     assert (report.out_dir, report.index_path, report.pages, report.files) == (
-        out, out / "index.html", 9, 13
+        out, out / "index.html", 5 + 4 * 9 + 4 * 9, 5 + 4 * 9 + 4 * 9 + 6
     )
 
 
@@ -82,7 +92,8 @@ def test_every_link_resolves_to_a_produced_file_and_anchor(site):
     pages = sorted(out.rglob("*.html"))
     for page in pages:
         parsed = parse(page)
-        assert parsed.srcs == [], page
+        for src in parsed.srcs:
+            assert (page.parent / src).resolve().parent == (out / "assets").resolve(), page
         for href in parsed.hrefs:
             parts = urlsplit(href)
             assert not parts.scheme and not parts.netloc, f"{page}: external link {href}"
@@ -119,10 +130,10 @@ def test_table_headers_have_scope(site):
 
 def test_hostile_rep_names_are_escaped_as_text(site):
     out, _ = site
-    team = (out / "teams" / "sdr_east.html").read_text(encoding="utf-8")
+    team = (out / "2026-06" / "team" / "sdr_east" / "index.html").read_text(encoding="utf-8")
     assert "Sam &lt;Sales&gt; &amp; &#34;Co&#34; Lee" in team
     assert "<Sales>" not in team
-    assert HOSTILE_NAME in "".join(parse(out / "teams" / "sdr_east.html").text)
+    assert HOSTILE_NAME in "".join(parse(out / "2026-06/team/sdr_east/index.html").text)
     assert EMOJI_NAME in team
 
 
@@ -137,7 +148,7 @@ def test_hostile_org_name_is_escaped_in_title(tmp_path):
 
 def test_inactive_rep_is_marked(site):
     out, _ = site
-    text = " ".join(parse(out / "reps" / f"{DANA}.html").text)
+    text = " ".join(parse(out / "2026-06" / "rep" / DANA / "index.html").text)
     assert "inactive" in text
 
 
@@ -162,9 +173,9 @@ def test_kpi_definitions_describe_measure_and_filters(site):
 def test_stale_pages_are_removed_on_rebuild(tmp_path):
     out = tmp_path / "site"
     build_site(sample_scorecard(), out, generated_at=GENERATED)
-    (out / "reps" / "old-rep.html").write_text("stale", encoding="utf-8")
+    (out / "2026-06" / "rep" / "old-rep.html").write_text("stale", encoding="utf-8")
     build_site(sample_scorecard(), out, generated_at=GENERATED)
-    assert not (out / "reps" / "old-rep.html").exists()
+    assert not (out / "2026-06" / "rep" / "old-rep.html").exists()
 
 
 def leftovers(parent: Path) -> list[str]:

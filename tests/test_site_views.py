@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from scorecards import AS_OF, DANA, PERIODS, SAM, sample_config, sample_scorecard
 
-from kpisync.compute.model import KpiResult, Period
+from kpisync.compute.model import KpiResult, Period, Scorecard
 from kpisync.config.model import Filter, Kpi, Measure, Target, TargetOverride
+from kpisync.site import build_site
 from kpisync.site import formatting as fmt
 from kpisync.site.definitions import filter_words, measure_words, override_lines, target_words
 from kpisync.site.viewdata import Figure, Status, page_name, relative_to
@@ -284,6 +286,38 @@ def test_card_without_target_says_so():
     )
 
 
+def untracked_deals_won() -> Scorecard:
+    """The sample as compute makes it: deals_won has a target, but no team lists it, so no
+    scope has a target for it."""
+    scorecard = sample_scorecard()
+    results = tuple(replace(r, target=None, attainment=None, on_pace=None)
+                    if r.kpi_id == "deals_won" else r for r in scorecard.results)
+    return replace(scorecard, results=results)
+
+
+def test_no_target_says_no_team_tracks_a_kpi_whose_target_nothing_uses():
+    page = Site(untracked_deals_won(), GENERATED).org_page()
+    card = next(c for c in page.scope.tiers[0].cards if c.kpi_id == "deals_won")
+    assert (card.target_line, card.figure.status.key, card.figure.reason) == (
+        "No target", "no-target", "no team tracks this KPI")
+    row = next(r for r in page.scope.history.rows if r.link.text == "Deals won")
+    assert [cell.meta for cell in row.cells] == ["No target · no team tracks this KPI"] * 4
+
+
+def test_no_target_gives_no_reason_for_a_kpi_without_a_target():
+    card = Site(untracked_deals_won(), GENERATED).org_page().scope.tiers[0].cards[1]
+    assert (card.kpi_id, card.figure.status.key, card.figure.reason) == (
+        "deals_closed", "no-target", "")
+
+
+def test_the_reason_is_printed_next_to_the_status(tmp_path):
+    build_site(untracked_deals_won(), tmp_path, generated_at=GENERATED)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert ('<span class="status status-no-target">No target</span>\n'
+            '    <span class="status-reason muted">no team tracks this KPI</span>') in index
+    assert index.count("no team tracks this KPI") == 1 + 4  # the card and its history row
+
+
 def test_lower_is_better_kpi_is_noted_on_its_card():
     card = Site(sample_scorecard(), GENERATED).org_page().scope.tiers[1].cards[3]
     assert (card.kpi_id, card.direction_note) == ("cycle", "Lower is better")
@@ -319,10 +353,11 @@ def test_team_cascade_shows_only_steps_between_kpis_the_team_tracks():
 def test_team_page_lists_reps_with_inactive_marked():
     scorecard = sample_scorecard()
     page = Site(scorecard, GENERATED).team_page(scorecard.teams[0])
+    # by name, the order a reader expects before any sorting
     assert [(r.link.href, r.inactive) for r in page.reps] == [
-        (f"../reps/{SAM}.html", False),
-        ("../reps/0055g00000A1zOeAAB.html", False),
-        (f"../reps/{DANA}.html", True),
+        (f"../../rep/{DANA}/index.html", True),
+        (f"../../rep/{SAM}/index.html", False),
+        ("../../rep/0055g00000A1zOeAAB/index.html", False),
     ]
     assert [k.text for k in page.kpi_heads] == [
         "Calls", "Conversations", "Meetings held", "Opportunities created"
@@ -363,3 +398,9 @@ def test_footer_shows_generation_time_in_the_org_timezone():
 def test_figure_meta_line(attainment, status, expected):
     figure = Figure("1", "2", attainment, "0%", Status(*status), scored=attainment != "—")
     assert figure.meta == expected
+
+
+def test_figure_meta_line_carries_the_reason():
+    figure = Figure("1", "—", "—", "0%", Status("no-target", "No target"),
+                    reason="no team tracks this KPI")
+    assert figure.meta == "No target · no team tracks this KPI"

@@ -6,13 +6,15 @@ Prospecting, Qualification, Proposal, Closed Won. Local days are New York days.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from cohort_fixtures import build_stage_store, stage_config
+from cohort_fixtures import build_stage_store, stage_config, with_dated
 from compute_fixtures import ANN, AS_OF, CAT, build_store, tiny_config
 
 from kpisync.compute import compute
+from kpisync.config.model import DatedMember
 from kpisync.errors import ComputeError
 
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -141,3 +143,46 @@ def test_missing_history_says_to_sync(tmp_path):
         "the stage analysis (stages in kpis.yaml) reads OpportunityHistory.Id, which the store "
         "does not have: run `kpisync sync` to fetch the fields kpis.yaml now needs"
     )
+
+
+@pytest.fixture(scope="module")
+def moved_report(tmp_path_factory):
+    """Cat on SDR from Feb 1 to Feb 11, on AE (by username) before and after."""
+    on_sdr = DatedMember("username", "cat@tiny.example", date(2026, 2, 1), date(2026, 2, 11), 9)
+    con = build_stage_store(tmp_path_factory.mktemp("moved") / "store.duckdb")
+    return compute(with_dated(stage_config(), "sdr", on_sdr), con, AS_OF).stages
+
+
+@pytest.mark.parametrize(
+    ("stage", "scope", "scope_id", "expected"),
+    [
+        # Cat's own figures are whole: as in test_hand_computed_stage_conversion
+        ("Prospecting", "rep", CAT, ("Qualification", 3, 2, Decimal("0.6667"))),
+        ("Proposal", "rep", CAT, ("Closed Won", 2, 2, Decimal(1))),
+        # on SDR: 006B entered Prospecting on Feb 10 and advanced; 006A entered Proposal on
+        # Feb 8 and won
+        ("Prospecting", "team", "sdr", ("Qualification", 1, 1, Decimal(1))),
+        ("Proposal", "team", "sdr", ("Closed Won", 1, 1, Decimal(1))),
+        # back on AE: 006C (lost) and 006D (qualified on Mar 5); 006B's Proposal of Feb 20
+        ("Prospecting", "team", "ae", ("Qualification", 2, 1, Decimal("0.5"))),
+        ("Proposal", "team", "ae", ("Closed Won", 1, 1, Decimal(1))),
+    ],
+)
+def test_a_rep_who_moved_team_has_one_row_and_each_team_its_days(moved_report, stage, scope,
+                                                                   scope_id, expected):
+    assert conversion(moved_report, stage, FEB, scope, scope_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("scope", "scope_id", "expected"),
+    [
+        ("rep", CAT, (3, Decimal("950.50"), 1, Decimal(1000), 0, Decimal(0))),
+        # 006B created on Feb 10 and 006A won on Feb 11, Cat's last day on SDR
+        ("team", "sdr", (1, Decimal("250.50"), 1, Decimal(1000), 0, Decimal(0))),
+        # 006C and 006D (no amount) created on Feb 12 and Feb 28
+        ("team", "ae", (2, Decimal(700), 0, Decimal(0), 0, Decimal(0))),
+    ],
+)
+def test_a_movers_pipeline_is_split_by_team_and_whole_for_the_rep(moved_report, scope,
+                                                                  scope_id, expected):
+    assert flow(moved_report, FEB, scope, scope_id) == expected

@@ -35,7 +35,7 @@ from target_fixtures import (
 
 from kpisync.compute.model import Period
 from kpisync.compute.scaling import Entry, round_target, scaled
-from kpisync.compute.targets import attainment, resolve_group, resolve_rep
+from kpisync.compute.targets import TargetBook, attainment, resolve_group, resolve_rep
 from kpisync.config.model import Org, Ramp, Target
 
 D = Decimal
@@ -331,3 +331,17 @@ def test_weekly_default_period_with_sunday_weeks_prorates_the_straddling_week():
     assert rep(calls(Target(D(70))), ANN, JUNE, org=org).value == D(315)
     named = Target(D(70), periods=(("wk-2026-06-28", D(100)),))
     assert rep(calls(named), ANN, JUNE, org=org).value == D(330)
+
+
+def test_one_book_gives_a_mover_each_period_the_override_of_that_periods_team():
+    # Ann is on SDR at the end of June and on AE at the end of July: June's target is SDR's
+    # override, July's AE's, from one TargetBook asked in either order
+    kpi = calls(Target(D(300), overrides=(override("team", "sdr", 200, 40),
+                                          override("team", "ae", 400, 41))))
+    book = TargetBook(config(kpi))
+    on_sdr, on_ae = replace(ANN, team_id="sdr"), replace(ANN, team_id="ae")
+    assert book.rep(kpi, on_ae, JULY).value == D(400)
+    assert book.rep(kpi, on_sdr, JUNE).value == D(200)
+    assert book.rep(kpi, on_sdr, JUNE).source == "team sdr override (kpis.yaml line 40)"
+    # and the same period asked for as placed on another team is that team's
+    assert book.rep(kpi, on_sdr, JULY).value == D(200)

@@ -10,7 +10,6 @@ rows (KPIs x periods x scopes, a few thousand at most).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -24,7 +23,7 @@ from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
 from kpisync.compute.funnel import reverse_funnels
 from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
-from kpisync.compute.pacing import Progress, pacing
+from kpisync.compute.pacing import pacing
 from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     DIALECT,
@@ -308,12 +307,9 @@ def _scopes(
     config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep], period: Period, as_of: date
 ):
     """Who each result is for. A rep's target comes from the team they are on at the period's
-    end (``placed_in``): the rep, as placed, stands for them; None when on no team that day."""
-    placed = [
-        (rep, None if team_id is None else rep if team_id == rep.team_id
-         else replace(rep, team_id=team_id))
-        for rep, team_id in membership.placed_in(reps, period, as_of)
-    ]
+    end (``membership.as_placed``): the rep, as placed, stands for them; None when on no team
+    that day."""
+    placed = membership.as_placed(reps, period, as_of)
     for rep, as_placed in placed:
         yield "rep", rep.id, rep.name, as_placed, None
     members = [p for _, p in placed if p is not None]
@@ -340,11 +336,13 @@ class _Cells:
         for period in self.periods:
             cells = [self._cell(kpi, period, scope) for scope in self.scopes[period.key]]
             ranks = ranking.rank_reps(
-                {c["scope_id"]: c["attainment"] for c in cells if c["scope"] == "rep"},
+                {c["scope_id"]: c["attainment"] for c in cells
+                 if c["scope"] == "rep" and c["attainment"] is not None},
                 self.reps, running=period.is_current)
-            found += [KpiResult(**cell, rank_in_team=ranks.get(cell["scope_id"], _UNRANKED)[0],
-                                rank_in_org=ranks.get(cell["scope_id"], _UNRANKED)[1])
-                      if cell["scope"] == "rep" else KpiResult(**cell) for cell in cells]
+            found += [KpiResult(**cell, rank_in_team=ranks[cell["scope_id"]][0],
+                                rank_in_org=ranks[cell["scope_id"]][1])
+                      if cell["scope"] == "rep" and cell["scope_id"] in ranks
+                      else KpiResult(**cell) for cell in cells]
         return found
 
     def _cell(self, kpi: Kpi, period: Period, scope) -> dict:
@@ -353,35 +351,26 @@ class _Cells:
         before_history = (kpi.id, period.key) in self.gaps
         if actual is None and kpi.measure.additive and not before_history:
             actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
+        cell = dict(kpi_id=kpi.id, period_key=period.key, scope=scope_kind, scope_id=scope_id,
+                    scope_name=scope_name, actual=normalize(actual),
+                    before_history=before_history)
         if scope_kind == "rep":
-            resolved = (self.book.rep(kpi, who, period) if who is not None
-                        else targets.Resolved(None))
+            if who is None or not self.book.tracks(kpi, who):
+                # most rep cells: a KPI the rep's team does not score, so only the actual
+                return cell | dict(target=None, attainment=None)
+            resolved = self.book.rep(kpi, who, period)
         else:
             resolved = self.book.group(kpi, who, period, team)
         target = resolved.value
-        # closed periods (most cells) have no pace to work out
-        progress = (pacing(self.config, kpi, period, self.as_of, actual, target)
-                    if period.is_current else _NO_PROGRESS)
-        return dict(
-            kpi_id=kpi.id,
-            period_key=period.key,
-            scope=scope_kind,
-            scope_id=scope_id,
-            scope_name=scope_name,
-            actual=normalize(actual),
-            target=normalize(target),
-            attainment=targets.attainment(kpi, actual, target),
-            on_pace=progress.on_pace,
-            target_source=resolved.source,
-            expected=normalize(progress.expected),
-            pace=progress.pace,
-            projected=normalize(progress.projected),
-            before_history=before_history,
-        )
+        cell |= dict(target=normalize(target), attainment=targets.attainment(kpi, actual, target),
+                     target_source=resolved.source)
+        if period.is_current:  # closed periods (most cells) have no pace to work out
+            progress = pacing(self.config, kpi, period, self.as_of, actual, target)
+            cell |= dict(on_pace=progress.on_pace, expected=normalize(progress.expected),
+                         pace=progress.pace, projected=normalize(progress.projected))
+        return cell
 
 
-_UNRANKED = (None, None)
-_NO_PROGRESS = Progress()
 
 
 def normalize(value: Decimal | None) -> Decimal | None:

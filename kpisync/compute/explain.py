@@ -4,14 +4,16 @@ and attainment were derived, for one KPI, scope and period (``kpisync explain``)
 Explain runs the engine's own steps (``load_members``, ``load_periods``, ``evaluate``,
 ``ratio``) over the one period asked for, so the actual it shows is the scorecard's by
 construction; the records come from the same facts query the KPI query aggregates, joined to
-the same members and periods. Targets are derived with ``compute.targets``, term by term.
+the same members and periods. The target is the engine's too: the same ``TargetBook`` call
+on the reps as the engine places them for the period (each on the team they were on at its
+end), and what explain prints of it are the steps that call recorded (``targets.Resolved``).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from kpisync.compute import engine, targets
+from kpisync.compute import engine, membership, targets
 from kpisync.compute.measures import SqlMeasure
 from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scope
 from kpisync.compute.period_keys import resolve_period
@@ -31,7 +33,7 @@ from kpisync.compute.sql import (
     credited_query,
     facts_query,
 )
-from kpisync.config.model import Config, Kpi, Team
+from kpisync.config.model import Config, Kpi
 from kpisync.config.problems import suggestion
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
@@ -65,26 +67,14 @@ class Query:
 
 
 @dataclass(frozen=True)
-class TargetTerm:
-    """One term of a target: a rep's per-period target (or, for averages and ratios, the
-    scope's), the line of ``target:`` it came from, and the periods it is multiplied by."""
-
-    who: str
-    per_period: Decimal | None
-    #: ``target.per_rep``, ``override team ae``, ``inactive``, ``team sdr does not track revenue``
-    source: str
-    multiplier: int
-    target: Decimal | None
-
-
-@dataclass(frozen=True)
 class Explanation:
     kpi: Kpi
     period: Period
     scope: Scope
     scope_id: str
     scope_name: str
-    #: the rep's team, for a rep
+    #: for a rep, the team that carries their target for the period: the one they were on at
+    #: its end (on the as-of day while it runs); None when on no team that day
     team_id: str | None
     #: the KPI's own query, or a ratio's numerator and denominator queries
     queries: tuple[Query, ...]
@@ -92,11 +82,8 @@ class Explanation:
     actual: Decimal | None
     target: Decimal | None
     attainment: Decimal | None
-    #: the terms of the target; several when a team's or the org's target is a sum over reps
-    target_terms: tuple[TargetTerm, ...]
-    target_is_sum: bool
-    #: the period kind targets are stated per (``org.default_period``)
-    target_period: str
+    #: how the target was derived, exactly as the scorecard's TargetBook resolved it
+    derivation: targets.Resolved
 
 
 def explain(
@@ -117,9 +104,10 @@ def explain(
     kpi = find_kpi(config, kpi_id)
     columns = engine.table_columns(con)
     reps = engine.scored_reps(config, con, columns, as_of)
-    ask = _Ask(config, con, columns, resolve_period(config.org, period_key, as_of),
-               *_scope(config, reps, rep, team), names={r.id: r.name for r in reps},
-               limit=limit)
+    period = resolve_period(config.org, period_key, as_of)
+    ask = _Ask(config, con, columns, period,
+               *_scope(config, membership.as_placed(reps, period, as_of), rep, team),
+               names={r.id: r.name for r in reps}, limit=limit, as_of=as_of)
 
     engine.load_members(con, reps)
     engine.load_periods(con, (ask.period,))
@@ -131,19 +119,17 @@ def explain(
         actuals.update(engine.ratio(kpi, actuals, config))
 
     actual = _actual(ask, kpi, actuals)
-    target = _target(ask, kpi)
-    terms, is_sum = _target_terms(ask, kpi)
+    derivation = _target(ask, kpi)
+    target = derivation.value
     return Explanation(
         kpi=kpi, period=ask.period, scope=ask.scope, scope_id=ask.scope_id,
         scope_name=ask.scope_name,
-        team_id=ask.members[0].team_id if ask.scope == "rep" else None,
+        team_id=ask.members[0].team_id if ask.scope == "rep" and ask.members else None,
         queries=tuple(_query(ask, part, actuals) for part in parts),
         actual=engine.normalize(actual),
         target=engine.normalize(target),
         attainment=targets.attainment(kpi, actual, target),
-        target_terms=terms,
-        target_is_sum=is_sum,
-        target_period=config.org.default_period,
+        derivation=derivation,
     )
 
 
@@ -158,11 +144,13 @@ class _Ask:
     scope: Scope
     scope_id: str
     scope_name: str
-    #: the reps whose records and targets make up the scope
+    #: the reps whose targets make up the scope, as placed for the period (a rep on no team at
+    #: the period's end: no one)
     members: list[Rep]
     #: every scored rep's name, by Id
     names: dict[str, str]
     limit: int
+    as_of: date
 
 
 def find_kpi(config: Config, kpi_id: str) -> Kpi:
@@ -192,18 +180,21 @@ def find_rep(reps: list[Rep], text: str) -> Rep:
     raise ComputeError(f"no rep '{text}' on any team (by name, username or Id){hint}")
 
 
-def _scope(config: Config, reps: list[Rep], rep: str | None, team: str | None
-           ) -> tuple[Scope, str, str, list[Rep]]:
-    """The scope asked for: its kind, id and name, and the reps that make it up."""
+def _scope(config: Config, placed: list[tuple[Rep, Rep | None]], rep: str | None,
+           team: str | None) -> tuple[Scope, str, str, list[Rep]]:
+    """The scope asked for: its kind, id and name, and the reps that make it up, each as
+    placed for the period (``membership.as_placed``), as the engine's scopes are."""
+    members = [p for _, p in placed if p is not None]
     if rep is not None:
-        found = find_rep(reps, rep)
-        return "rep", found.id, found.name, [found]
+        found = find_rep([r for r, _ in placed], rep)
+        as_placed = next(p for r, p in placed if r.id == found.id)
+        return "rep", found.id, found.name, [as_placed] if as_placed else []
     if team is not None:
         ids = [t.id for t in config.teams]
         if team not in ids:
             raise ComputeError(f"unknown team '{team}'{suggestion(team, ids)}")
-        return "team", team, config.team(team).name, [r for r in reps if r.team_id == team]
-    return "org", ORG_SCOPE_ID, config.org.name, reps
+        return "team", team, config.team(team).name, [r for r in members if r.team_id == team]
+    return "org", ORG_SCOPE_ID, config.org.name, members
 
 
 def _parts(config: Config, kpi: Kpi) -> tuple[Kpi, ...]:
@@ -244,21 +235,8 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
     """The scope's records in the loaded period, joined as the KPI query joins them: the first
     ``limit`` (Id, day, value, rep Id) by day then Id, and how many there are in all."""
     params = Params()
-    facts = facts_query(kpi, measure=measure, columns=ask.columns,
-                        timezone=ask.config.org.timezone, params=params, extra_fields=("Id",))
-    # credited: each record with its rep and team on its day; the org's unassigned records
-    # (no rep) show their owner's Id instead
-    c, p = (exp.to_identifier(a) for a in ("c", "p"))
-    joined = (
-        exp.select()
-        .with_("facts", as_=facts)
-        .with_("credited", as_=credited_query(("Id",)))
-        .from_(exp.to_table("credited").as_(c))
-        .join(exp.to_table(PERIODS_TABLE).as_(p),
-              on=exp.Between(this=exp.column("day", table=c),
-                             low=exp.column("period_start", table=p),
-                             high=exp.column("period_end", table=p)))
-    )
+    joined = records_query(kpi, measure, ask.columns, ask.config.org.timezone, params)
+    c = exp.to_identifier("c")
     if ask.scope != "org":
         column = "rep_id" if ask.scope == "rep" else "team_id"
         joined = joined.where(exp.column(column, table=c).eq(params.bind(ask.scope_id)))
@@ -276,60 +254,35 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
     return ask.con.execute(listing.sql(dialect=DIALECT), params.values).fetchall(), count
 
 
-def _target(ask: _Ask, kpi: Kpi) -> Decimal | None:
-    """The scope's target, by the very calls the scorecard makes."""
+def records_query(kpi: Kpi, measure: SqlMeasure, columns: Mapping[str, Mapping[str, str]],
+                  timezone: str, params: Params, extra_fields: tuple[str, ...] = ("Id",)
+                  ) -> exp.Select:
+    """The KPI's records in the loaded periods, joined as the KPI query joins them, with no
+    columns selected yet: ``c`` is each record credited to its rep and team on its day (the
+    org's unassigned records have no rep, their owner in ``owner_id``) with ``extra_fields``,
+    ``p`` the period it falls in. Explain and the site's drill-through list records from it."""
+    facts = facts_query(kpi, measure=measure, columns=columns, timezone=timezone,
+                        params=params, extra_fields=extra_fields)
+    c, p = (exp.to_identifier(a) for a in ("c", "p"))
+    return (
+        exp.select()
+        .with_("facts", as_=facts)
+        .with_("credited", as_=credited_query(extra_fields))
+        .from_(exp.to_table("credited").as_(c))
+        .join(exp.to_table(PERIODS_TABLE).as_(p),
+              on=exp.Between(this=exp.column("day", table=c),
+                             low=exp.column("period_start", table=p),
+                             high=exp.column("period_end", table=p)))
+    )
+
+
+def _target(ask: _Ask, kpi: Kpi) -> targets.Resolved:
+    """The scope's target and its derivation, by the very call the scorecard makes."""
+    book = targets.TargetBook(ask.config)
     if ask.scope == "rep":
-        return targets.rep_target(ask.config, kpi, ask.members[0], ask.period)
+        if not ask.members:
+            day = min(ask.period.end, ask.as_of)
+            return targets.Resolved(None, missing=f"on no team on {day}")
+        return book.rep(kpi, ask.members[0], ask.period)
     team = ask.config.team(ask.scope_id) if ask.scope == "team" else None
-    return targets.group_target(ask.config, kpi, ask.members, ask.period, team)
-
-
-def _target_terms(ask: _Ask, kpi: Kpi) -> tuple[tuple[TargetTerm, ...], bool]:
-    """The terms the target is made of, and whether it is their sum (counts and sums of a team
-    or the org) rather than one number."""
-    config = ask.config
-    if kpi.target is None:
-        return (), False
-    multiplier = targets.period_multiplier(config, kpi, ask.period)
-    if ask.scope == "rep" or kpi.measure.additive:
-        terms = tuple(_rep_term(config, kpi, rep, multiplier) for rep in ask.members)
-        return terms, ask.scope != "rep"
-    if ask.scope == "org":
-        per_rep = kpi.target.per_rep
-        return (TargetTerm(config.org.name, per_rep, "target.per_rep", 1, per_rep),), False
-    team = config.team(ask.scope_id)
-    if kpi.id not in team.kpis:
-        return (TargetTerm(team.name, None, f"team {team.id} does not track {kpi.id}", 1,
-                           None),), False
-    per_period = targets.per_rep_target(kpi, team, None)
-    return (TargetTerm(team.name, per_period, target_source(kpi, team, None), 1, per_period),
-            ), False
-
-
-def _rep_term(config: Config, kpi: Kpi, rep: Rep, multiplier: int) -> TargetTerm:
-    team = config.team(rep.team_id)
-    if kpi.id not in team.kpis:
-        return TargetTerm(rep.name, None, f"team {team.id} does not track {kpi.id}", multiplier,
-                          None)
-    if not rep.active:
-        return TargetTerm(rep.name, None, "inactive", multiplier, None)
-    per_period = targets.per_rep_target(kpi, team, rep)
-    total = None if per_period is None else per_period * multiplier
-    return TargetTerm(rep.name, engine.normalize(per_period), target_source(kpi, team, rep),
-                      multiplier, engine.normalize(total))
-
-
-def target_source(kpi: Kpi, team: Team, rep: Rep | None) -> str:
-    """Which line of ``target:`` gives ``rep`` (a typical rep of ``team`` when None) its
-    per-period target: ``target.per_rep`` or ``override <scope> <match>``.
-
-    Asks ``targets.per_rep_target`` itself, one override at a time, so the matching rules stay
-    in one place; two matching overrides with the same number give the same target, so naming
-    either is true."""
-    assert kpi.target is not None
-    value = targets.per_rep_target(kpi, team, rep)
-    for override in kpi.target.overrides:
-        alone = replace(kpi, target=replace(kpi.target, per_rep=None, overrides=(override,)))
-        if override.per_rep == value and targets.per_rep_target(alone, team, rep) is not None:
-            return f"override {override.scope} {override.match}"
-    return "target.per_rep"
+    return book.group(kpi, ask.members, ask.period, team)

@@ -3,6 +3,9 @@
 A KPI query (compute/sql.py) groups its facts the same way; these queries group facts of
 their own (base events, stage entries, opportunities) and read the rows back into the same
 scopes. Each row of ``by_scope`` says by its ``grp`` column which grouping set it belongs to.
+
+As in a KPI query, a rep's row holds all their facts in the period (one row, whatever teams
+they were on), and a team's row the facts of the days its reps were on it.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from sqlglot import exp
 from kpisync.compute.model import ORG_SCOPE_ID, Rep, Scope, TeamInfo
 from kpisync.compute.sql import MEMBERS_TABLE, PERIODS_TABLE
 
-# GROUPING(team_id, rep_id) of by_scope's sets (the KPI query's own sets differ: compute/sql.py)
-GROUP_REP, GROUP_TEAM, GROUP_ORG = 0, 1, 3
+# GROUPING(team_id, rep_id) of by_scope's sets, (period, rep), (period, team) and (period): a
+# bit is set for each column the set leaves out (the KPI query's own sets: compute/sql.py)
+GROUP_REP, GROUP_TEAM, GROUP_ORG = 0b10, 0b01, 0b11
 
 #: the alias of the grouped facts in ``by_scope``: aggregates refer to their columns through it
 FACTS = exp.to_identifier("f")
@@ -34,8 +38,9 @@ def by_scope(
     day: str = "day",
 ) -> exp.Select:
     """``SELECT period_key, team_id, rep_id, grp, *keys, *aggregates`` over the CTE ``facts``
-    (with columns ``rep_id`` and ``day``), each fact credited to its rep's team and put in
-    every loaded period containing its day."""
+    (with columns ``rep_id`` and ``day``), each fact credited to its rep's team on its day and
+    put in every loaded period containing its day. Rep rows have no team_id, team rows no
+    rep_id: a rep who moved team in the period is one rep row, and each team counts its days."""
     m, p = exp.to_identifier("m"), exp.to_identifier("p")
     team, rep = exp.column("team_id", table=m), exp.column("rep_id", table=m)
     period = exp.column("period_key", table=p)
@@ -59,7 +64,7 @@ def by_scope(
                            high=exp.column("period_end", table=p)),
         )
         .group_by(exp.GroupingSets(expressions=[
-            grouping_set(period, team, rep), grouping_set(period, team), grouping_set(period),
+            grouping_set(period, rep), grouping_set(period, team), grouping_set(period),
         ]))
     )
 

@@ -13,6 +13,7 @@ of days go to DuckDB as the members table, which each KPI query joins on rep and
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -128,6 +129,15 @@ def placed_in(reps: Iterable[Rep], period: Period, as_of: date) -> list[tuple[Re
     period's last day, or on ``as_of`` while the period runs; None when on no team that day."""
     day = min(period.end, as_of)
     return [(rep, rep.team_on(day)) for rep in reps]
+
+
+def as_placed(reps: Iterable[Rep], period: Period, as_of: date
+              ) -> list[tuple[Rep, Rep | None]]:
+    """Each rep, and the rep as placed for ``period`` (``team_id`` the team of ``placed_in``)
+    or None when on no team that day: what ``TargetBook`` takes."""
+    return [(rep, None if team_id is None else rep if team_id == rep.team_id
+             else replace(rep, team_id=team_id))
+            for rep, team_id in placed_in(reps, period, as_of)]
 
 
 def member_rows(reps: Iterable[Rep]) -> list[tuple[str, str, date, date]]:

@@ -23,18 +23,19 @@ attainment.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from kpisync.compute import ramp as ramps
 from kpisync.compute.model import Period, Rep
 from kpisync.compute.scaling import (
     Entry,
-    default_periods,
+    Part,
     explicit_source,
     round_target,
-    scaled,
+    scaled_parts,
     target_span,
 )
 from kpisync.config.model import Config, Kpi, Org, TargetOverride, Team
@@ -44,10 +45,19 @@ _SPECIFICITY = {"rep": 0, "role": 1, "team": 2, "segment": 3, "region": 4}
 
 @dataclass(frozen=True)
 class Resolved:
-    """A target and, for people, where it came from."""
+    """A target and, for people, where it came from; and the steps that made it, which
+    ``kpisync explain`` prints (so explain cannot tell another story than the engine's). Two
+    resolutions are equal when their value and source are."""
 
     value: Decimal | None
     source: str | None = None
+    #: why there is no target: "inactive", "team sdr does not track revenue"
+    missing: str | None = field(default=None, compare=False)
+    #: a count or sum target's terms, one per default period (or the explicit target), adding
+    #: up exactly to the value before it was rounded
+    parts: tuple[Part, ...] = field(default=(), compare=False)
+    #: a sum's addends, by name: a team's reps, the org's teams (with no target too)
+    addends: tuple[tuple[str, Resolved], ...] = field(default=(), compare=False)
 
 
 def entry_for(kpi: Kpi, team: Team | None, rep: Rep | None) -> Entry | None:
@@ -84,22 +94,6 @@ def _is_rep(match: str, rep: Rep) -> bool:
     return match[:15] == rep.id[:15]
 
 
-def per_rep_target(kpi: Kpi, team: Team, rep: Rep | None) -> Decimal | None:
-    """The per-default-period target for one rep of ``team`` (a typical rep when None)."""
-    entry = entry_for(kpi, team, rep)
-    return None if entry is None else entry.per_rep
-
-
-def period_multiplier(config: Config, kpi: Kpi, period: Period) -> int:
-    """How many default periods ``period`` touches (1 for averages and ratios): the factor of a
-    plain ``per_rep`` target for periods made of whole default periods. ``resolve_rep`` is the
-    rule itself (business-day proration, explicit targets, ramp) and says how it got there."""
-    if not kpi.measure.additive:
-        return 1
-    start, end = target_span(period, config.org)
-    return len(default_periods(config.org, start, end))
-
-
 # -- one compute's targets ------------------------------------------------------------------
 class TargetBook:
     """The targets of one compute. Each rep's target for a KPI and period is worked out once;
@@ -110,27 +104,38 @@ class TargetBook:
         self._team_of = {team.id: team for team in config.teams}
         self._reps: dict[tuple, Resolved] = {}
         self._teams: dict[tuple, Resolved] = {}
-        self._entries: dict[tuple[str, str], tuple[Entry | None, ramps.Schedule | None]] = {}
+        #: by KPI, rep and the team the rep is placed on: a mover's overrides follow the team
+        self._entries: dict[tuple[str, str, str],
+                            tuple[Entry | None, ramps.Schedule | None]] = {}
         #: reps sharing an entry (and a ramp start) share its scaled target
         self._scaled: dict[tuple, Resolved] = {}
 
     def rep(self, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
-        key = (kpi.id, rep.id, *_period_id(period))
+        """The target of ``rep`` as placed for ``period`` (``rep.team_id`` is the team that
+        carries it: see ``membership.placed_in``)."""
+        key = (kpi.id, rep.id, rep.team_id, period.key, period.start, period.end)
         if key not in self._reps:
             self._reps[key] = self._rep(kpi, rep, period)
         return self._reps[key]
 
+    def tracks(self, kpi: Kpi, rep: Rep) -> bool:
+        """Whether the team ``rep`` is placed on lists ``kpi``: if not, the rep has no target
+        for it, whatever kpis.yaml's overrides say."""
+        return kpi.id in self._team_of[rep.team_id].kpis
+
     def _rep(self, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
         config = self.config
         team = self._team_of[rep.team_id]
-        if not rep.active or kpi.id not in team.kpis:
-            return Resolved(None)
-        if (kpi.id, rep.id) not in self._entries:
-            self._entries[(kpi.id, rep.id)] = (entry_for(kpi, team, rep),
-                                               ramps.schedule(config, kpi, rep))
-        entry, schedule = self._entries[(kpi.id, rep.id)]
+        if not self.tracks(kpi, rep):
+            return _untracked(team.id, kpi.id)
+        if not rep.active:
+            return _INACTIVE
+        placed = (kpi.id, rep.id, team.id)
+        if placed not in self._entries:
+            self._entries[placed] = (entry_for(kpi, team, rep), ramps.schedule(config, kpi, rep))
+        entry, schedule = self._entries[placed]
         if entry is None:
-            return Resolved(None)
+            return Resolved(None, missing="the KPI has no target")
         if not kpi.measure.additive:
             return _fixed(entry, period)
         # an entry's label names it uniquely within its KPI; a KPI's ramp months are fixed
@@ -147,18 +152,18 @@ class TargetBook:
             return Resolved(None)
         if not kpi.measure.additive:
             if team is not None and kpi.id not in team.kpis:
-                return Resolved(None)
+                return _untracked(team.id, kpi.id)
             entry = entry_for(kpi, team, None)
-            return Resolved(None) if entry is None else _fixed(entry, period)
+            if entry is None:
+                return Resolved(None, missing="the KPI has no target")
+            return _fixed(entry, period)
         members = list(reps)
         if team is not None:
             return self._team(kpi, members, period, team)
-        totals = [self._team(kpi, [r for r in members if r.team_id == t.id], period, t)
-                  for t in self.config.teams]
-        values = [t.value for t in totals if t.value is not None]
-        if not values:
-            return Resolved(None)
-        return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "team"))
+        totals = tuple((t.name, self._team(kpi, [r for r in members if r.team_id == t.id],
+                                           period, t))
+                       for t in self.config.teams)
+        return _sum(totals, "team")
 
     def _team(self, kpi: Kpi, members: list[Rep], period: Period, team: Team) -> Resolved:
         key = (kpi.id, team.id, *_period_id(period))
@@ -170,15 +175,12 @@ class TargetBook:
                     ) -> Resolved:
         assert kpi.target is not None
         if kpi.id not in team.kpis:
-            return Resolved(None)
+            return _untracked(team.id, kpi.id)
         explicit = dict(kpi.target.team_totals).get(team.id)
         if explicit is not None:
-            entry = Entry(explicit, (), (), "explicit team total (team_totals)")
+            entry = Entry(explicit, (), (), "explicit team total (team_totals)", "team_totals")
             return _rounded(self.config.org, entry, period, None)
-        values = [v for v in (self.rep(kpi, r, period).value for r in members) if v is not None]
-        if not values:
-            return Resolved(None)
-        return Resolved(sum(values, Decimal(0)), _sum_of(len(values), "rep"))
+        return _sum(tuple((r.name, self.rep(kpi, r, period)) for r in members), "rep")
 
 
 def resolve_rep(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
@@ -201,12 +203,31 @@ def group_target(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
 
 def _rounded(org: Org, entry: Entry, period: Period, schedule: ramps.Schedule | None
              ) -> Resolved:
-    value, how = scaled(org, entry, period, schedule)
-    if value is None:
-        return Resolved(None)
+    found = scaled_parts(org, entry, period, schedule)
+    if found.value is None:
+        return Resolved(None, missing=f"the {entry.label} has no target for {period.key}")
+    how = found.how
     if schedule and _ramped(schedule, org, period):
         how += f"; {schedule.describe()}"
-    return Resolved(round_target(value), how)
+    return Resolved(round_target(found.value), how, parts=found.parts)
+
+
+def _sum(addends: tuple[tuple[str, Resolved], ...], what: str) -> Resolved:
+    """The sum of the addends that have a target (a team's reps, the org's teams)."""
+    values = [r.value for _, r in addends if r.value is not None]
+    if not values:
+        missing = "no rep has a target" if what == "rep" else "no team has a target"
+        return Resolved(None, missing=missing, addends=addends)
+    return Resolved(sum(values, Decimal(0)), _sum_of(len(values), what), addends=addends)
+
+
+@cache
+def _untracked(team_id: str, kpi_id: str) -> Resolved:
+    # shared: most (KPI, rep) cells of a compute are KPIs the rep's team does not track
+    return Resolved(None, missing=f"team {team_id} does not track {kpi_id}")
+
+
+_INACTIVE = Resolved(None, missing="inactive")
 
 
 def _period_id(period: Period) -> tuple[str, date, date]:
@@ -224,7 +245,9 @@ def _fixed(entry: Entry, period: Period) -> Resolved:
                          (period.kind, entry.for_kind(period.kind))):
         if amount is not None:
             return Resolved(amount, explicit_source(name, entry))
-    return Resolved(entry.per_rep, entry.label if entry.per_rep is not None else None)
+    if entry.per_rep is None:
+        return Resolved(None, missing=f"the {entry.label} has no target for {period.key}")
+    return Resolved(entry.per_rep, entry.label)
 
 
 def _ramped(schedule: ramps.Schedule, org: Org, period: Period) -> bool:

@@ -26,6 +26,7 @@ from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
 from kpisync.config.targets import target
+from kpisync.config.units import TIME_UNITS, check_unit
 from kpisync.registry import registry
 from kpisync.sobjects import SObject, catalogue, measurable
 
@@ -46,7 +47,6 @@ MEASURE_EXAMPLES = {
 NUMERIC_MEASURES = ("sum", "average", "median", "min", "max")
 #: measures computed from other KPIs' results: no records of their own
 COMPUTED_MEASURES = ("ratio", "formula")
-DURATION_UNITS = ("days", "minutes")
 #: OpportunityHistory rows have no owner: they credit the owner of their opportunity
 PARENT_OWNER = "Opportunity.OwnerId"
 _NOT_FOR_RATIO = ("source", "where", "date", "credit")
@@ -102,9 +102,12 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
     if "measure" in entries:
         measure = _measure(entries["measure"].value, yn.join(path, "measure"), problems,
                            sobject, kpi_id, refs)
-    if declared == "duration" and unit is not None and unit not in DURATION_UNITS:
+    if declared == "duration" and unit is not None and unit not in TIME_UNITS:
         problems.add(entries["unit"].value, yn.join(path, "unit"),
                      f"a duration is measured in days or minutes, got '{unit}'")
+    if measure is not None and unit is not None:
+        check_unit(unit, measure, entries["unit"].value, yn.join(path, "unit"), problems,
+                   sobject)
     filters: tuple[Filter | FilterGroup, ...] = ()
     date_field = credit_field = None
     date_fallbacks: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ are ``Decimal`` so that a sales leader's figures are never rounded through a flo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from kpisync.sobjects import SObject
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kpisync.config.formulas import Formula
+    from kpisync.config.problems import ConfigWarning
 
 PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]
@@ -241,6 +244,17 @@ class Pacing:
 
 
 @dataclass(frozen=True)
+class Publishing:
+    """Where and how fresh the published site is (``site: stale_after, base_url``)."""
+
+    #: older than this since the last finished sync, every page shows a banner; None: never
+    stale_after: timedelta | None = timedelta(hours=36)
+    #: the site's address on its host, ending in "/" ("/scorecards/" or "https://h/sc/");
+    #: None: the site never writes an absolute URL (every link is relative)
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Target:
     """What good looks like, per rep, per ``Org.default_period``, with explicit targets for
     other period kinds and named periods."""
@@ -295,6 +309,15 @@ class Kpi:
     @property
     def direction(self) -> Direction:
         return self.target.direction if self.target else "higher"
+
+
+def target_unused(kpi: Kpi, teams: Iterable[Team]) -> bool:
+    """Whether ``kpi`` has a target that no scope can ever show: a count's or sum's targets
+    belong to the reps of the teams that list it (``teams[].kpis``), and the org's is their
+    total, so with no such team there is none. (An average's or ratio's target is one figure
+    for everyone and still shows at the org.)"""
+    return kpi.target is not None and kpi.measure.additive \
+        and not any(kpi.id in team.kpis for team in teams)
 
 
 CohortMatchKind = Literal["account", "who", "fields"]
@@ -352,6 +375,24 @@ class Scoring:
         return dict(self.weights).get(tier, Decimal(0))
 
 
+#: how the site writes rep names: as in Salesforce, or initials only ("D. W.")
+REP_NAME_STYLES: tuple[str, ...] = ("full", "initials")
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """What the published site shows (``site:`` in kpis.yaml, see docs/config.md)."""
+
+    leaderboards: bool = True
+    drill_through: bool = True
+    #: False: team-level pages only; no rep page, no rep name in any page or export
+    rep_pages: bool = True
+    #: "full" or "initials"
+    rep_names: str = "full"
+    #: the org's https:// address; drill-through records link to ``<salesforce_url>/<Id>``
+    salesforce_url: str | None = None
+
+
 @dataclass(frozen=True)
 class OutputSetting:
     """One output a build writes, as kpis.yaml's ``outputs:`` enables it."""
@@ -381,6 +422,11 @@ class Config:
     #: the new-hire ramp for every count and sum target (a KPI's own ``ramp`` replaces it)
     ramp: Ramp | None = None
     pacing: Pacing = field(default_factory=Pacing)
+    #: what is valid but almost surely not meant (a target nothing uses); ``kpisync validate``
+    #: prints them, nothing fails on them
+    warnings: tuple[ConfigWarning, ...] = ()
+    site: SiteOptions = field(default_factory=SiteOptions)
+    publishing: Publishing = field(default_factory=Publishing)
     #: the outputs a build writes, each with its options (``outputs:``, see docs/plugins.md)
     outputs: tuple[OutputSetting, ...] | None = None
     #: each plugin's options (``plugins:``), defaults filled in, keyed by plugin name

@@ -2,25 +2,38 @@
 
 Admins edit kpis.yaml in pull requests with nobody to ask, so validation never stops at the
 first problem: it records each one here and carries on, and ``ConfigError`` lists them all in
-file order.
+file order. A *warning* is something valid that is almost certainly not what the admin meant (a
+target nothing uses): it is kept on the ``Config`` and printed by ``kpisync validate``, and never
+fails validation.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from yaml.nodes import Node
 
 from kpisync.errors import ConfigError, ConfigProblem
 
 
+@dataclass(frozen=True)
+class ConfigWarning(ConfigProblem):
+    """A located warning, as a problem is located: ``file:line:column: warning: path: message``.
+    """
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: warning: {self.path}: {self.message}"
+
+
 class Problems:
-    """The problems found so far in one file."""
+    """The problems (and warnings) found so far in one file."""
 
     def __init__(self, file: str):
         self.file = file
         self._found: list[ConfigProblem] = []
+        self._warnings: list[ConfigWarning] = []
 
     def add(self, node: Node, path: str, message: str) -> None:
         """A problem with ``node`` (a key or a value), at the place it starts."""
@@ -30,6 +43,14 @@ class Problems:
         problem = ConfigProblem(self.file, line, column, path, message)
         if problem not in self._found:  # an aliased node would report the same thing twice
             self._found.append(problem)
+
+    def warn(self, node: Node, path: str, message: str) -> None:
+        """A warning about ``node``: reported, but the file stays valid."""
+        self._warnings.append(ConfigWarning(self.file, node.start_mark.line + 1,
+                                            node.start_mark.column + 1, path, message))
+
+    def warnings(self) -> tuple[ConfigWarning, ...]:
+        return tuple(sorted(self._warnings, key=lambda w: (w.line, w.column)))
 
     def __bool__(self) -> bool:
         return bool(self._found)

@@ -20,7 +20,17 @@ from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
-from kpisync.config.model import PERIOD_KINDS, Config, Org, Pacing, Scoring
+from kpisync.config.model import (
+    PERIOD_KINDS,
+    Config,
+    Org,
+    Pacing,
+    Publishing,
+    Scoring,
+    SiteOptions,
+    Team,
+    target_unused,
+)
 from kpisync.config.objects import parse_objects
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
@@ -28,6 +38,7 @@ from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
 from kpisync.config.scoring import parse_scoring
+from kpisync.config.site import parse_site
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
 from kpisync.registry import registry
@@ -46,6 +57,7 @@ TOP_KEYS = (
     Key("pacing"),
     Key("stages"),
     Key("scoring"),
+    Key("site"),
     Key("plugins"),
     Key("outputs"),
 )
@@ -87,6 +99,8 @@ def validate(text: str, file: str) -> Config:
         else ParsedCascade()
     cohorts = cascade.cohorts
     scoring = parse_scoring(top["scoring"].value, problems) if "scoring" in top else Scoring()
+    site, publishing = (parse_site(top["site"].value, problems) if "site" in top
+                        else (SiteOptions(), Publishing()))
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
@@ -103,17 +117,20 @@ def validate(text: str, file: str) -> Config:
                                            root, problems, extensions)
     outputs = plugin_options.parse_outputs(top["outputs"].value, problems, extensions) \
         if "outputs" in top else plugin_options.default_outputs(extensions)
-    if problems or org is None or scoring is None:
+    if problems or org is None or scoring is None or site is None or publishing is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
     team_models = tuple(p.team for p in teams)
+    _unused_targets(kpis, team_models, problems)
     required = add_fields(required_fields(kpi_models, team_models),
                           cohort_fields(cohorts, known), STAGE_FIELDS if stages else {})
     return Config(
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
-        ramp=ramp, pacing=pacing or Pacing(), outputs=outputs, plugin_options=plugins,
+        ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
+        publishing=publishing,
+        outputs=outputs, plugin_options=plugins,
         objects=objects,
     )
 
@@ -127,7 +144,8 @@ def _list(top: dict[str, yn.Pair], key: str, problems: Problems, parse) -> list:
         return []
     if not items:
         problems.add(node, key, f"expected at least one {key[:-1].replace('kpi', 'KPI')}")
-    parsed = (parse(item, yn.join(key, index), problems) for index, item in enumerate(items))
+    paths = yn.entry_paths(key, items, readers.IDENTIFIER.match)
+    parsed = (parse(item, path, problems) for item, path in zip(items, paths, strict=True))
     return [p for p in parsed if p is not None]
 
 
@@ -199,6 +217,18 @@ def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems:
                          f"{yn.line_of(first[model.id])})")
         else:
             first[model.id] = item.id_node
+
+
+def _unused_targets(kpis: list[ParsedKpi], teams: tuple[Team, ...], problems: Problems
+                    ) -> None:
+    """Warn about a count's or sum's target that no team lists the KPI for: valid, but the
+    overview would say "No target" with nothing in the file saying why."""
+    for parsed in kpis:
+        if target_unused(parsed.kpi, teams):
+            key = next(k for k, _ in parsed.node.value if getattr(k, "value", None) == "target")
+            problems.warn(key, f"{parsed.path}.target",
+                          "no team lists this KPI in teams[].kpis, so the target is never "
+                          "used; add it to a team's kpis or remove the target")
 
 
 def _defined(kpis: list[ParsedKpi], teams: list[ParsedTeam]) -> Defined:

@@ -208,10 +208,37 @@ def _tagged(node: Node, usual: str) -> str:
 
 
 def join(path: str, key: str | int) -> str:
-    """``kpis[2]`` + ``target`` → ``kpis[2].target``; ``roles`` + 1 → ``roles[1]``."""
+    """``kpis[calls]`` + ``target`` → ``kpis[calls].target``; ``roles`` + 1 → ``roles[1]``."""
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
+
+
+def entry_paths(path: str, items: list[Node], valid_id) -> list[str]:
+    """The path of each entry of a list of ``- id: ...`` mappings: ``kpis[calls]``, named by
+    its id, because an admin finds "calls" in the file and has to count to find "the third".
+    An entry whose id is missing, invalid (``valid_id`` says) or already taken by an earlier
+    entry falls back to its index, ``kpis[2]``, so every path names exactly one entry."""
+    taken: set[str] = set()
+    paths = []
+    for index, item in enumerate(items):
+        written = _own_id(item)
+        if written is not None and valid_id(written) and written not in taken:
+            taken.add(written)
+            paths.append(f"{path}[{written}]")
+        else:
+            paths.append(join(path, index))
+    return paths
+
+
+def _own_id(node: Node) -> str | None:
+    """The text of a mapping's first ``id:`` written as a plain string, if it has one."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "id":
+            return value.value if isinstance(value, ScalarNode) and value.tag == STR else None
+    return None
 
 
 def is_date(value: object) -> bool:

@@ -15,24 +15,19 @@ from pathlib import Path
 
 import jinja2
 
+from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
-from kpisync.site.definitions import kpis_page
 from kpisync.site.outputs import run_outputs
-from kpisync.site.viewdata import (
-    FAVICON,
-    INDEX_PAGE,
-    KPIS_PAGE,
-    STYLESHEET,
-    Frame,
-    Link,
-    rep_path,
-    team_path,
-)
+from kpisync.site.pages import site_pages
+from kpisync.site.shell import PLAIN_SHELL, Freshness, ShellMaker, allow_inline_scripts
+from kpisync.site.viewdata import FAVICON, INDEX_PAGE, STYLESHEET
 from kpisync.site.views import Site
 
 #: copied verbatim (not rendered) from the template directories
 STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON}
+#: where the scripts go: every ``*.js`` file of the template directories, loaded by every page
+SCRIPTS_DIR = "assets"
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,7 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
             raise SiteError(f"template directory {templates_dir} does not exist")
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.FileSystemLoader(str(template_dir())))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -72,6 +67,8 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["shell"] = PLAIN_SHELL  # the build passes each page's own
+    return env
 
 
 def build_site(
@@ -80,12 +77,19 @@ def build_site(
     *,
     templates_dir: Path | None = None,
     generated_at: datetime | None = None,
+    records: tuple[RecordList, ...] = (),
+    freshness: Freshness | None = None,
 ) -> SiteReport:
     """Write the whole site for ``scorecard`` to ``out_dir``, replacing what was there.
 
     ``out_dir`` must be absent, empty or a previous kpisync site (it has an index.html):
-    anything else is refused rather than deleted. Raises ``SiteError`` when a template fails
-    or the files cannot be written; the previous site is then left untouched.
+    anything else is refused rather than deleted. ``records`` are the drill-through lists
+    (``kpisync.compute.drill``). Raises ``SiteError`` when a template fails or the files cannot
+    be written; the previous site is then left untouched.
+
+    ``freshness`` (from the store's sync state) puts the sync time in every page's header and
+    the stale-data banner on every page once it is older than kpis.yaml's ``site.stale_after``;
+    without it neither is shown.
     """
     out_dir = Path(out_dir)
     generated_at = generated_at or datetime.now(UTC)
@@ -98,8 +102,12 @@ def build_site(
     except OSError as exc:
         raise SiteError(f"cannot write the site to {out_dir}: {exc}") from exc
     try:
-        pages = _render_pages(env, Site(scorecard, generated_at), staging)
-        _copy_static(env, staging)
+        scripts = _scripts(env)
+        shells = ShellMaker(scorecard.config, tuple(scripts.values()), generated_at, freshness)
+        site = Site(scorecard, generated_at, records=records,
+                    synced_at=freshness.synced_at if freshness else None)
+        pages = _render_pages(env, site, shells, staging)
+        _copy_static(env, {**STATIC_FILES, **scripts}, staging)
         _write_exports(scorecard, staging, generated_at)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         _swap_in(staging, target)
@@ -124,29 +132,28 @@ def _check_replaceable(target: Path) -> None:
         )
 
 
-def _render_pages(env: jinja2.Environment, site: Site, root: Path) -> int:
+def _scripts(env: jinja2.Environment) -> dict[str, str]:
+    """Template-directory name -> site path of every script, in name order (so that the pages
+    list them the same way in every build)."""
+    names = env.list_templates(filter_func=lambda name: name.endswith(".js") and "/" not in name)
+    return {name: f"{SCRIPTS_DIR}/{name}" for name in sorted(names)}
+
+
+def _render_pages(env: jinja2.Environment, site: Site, shells: ShellMaker, root: Path) -> int:
     """Write every page; returns how many."""
-    scorecard = site.card
-    pages = [
-        (INDEX_PAGE, "index.html", site.org_page()),
-        (KPIS_PAGE, "kpis.html", kpis_page(scorecard.config, _kpis_frame(site))),
-    ]
-    pages += [(team_path(t.id), "team.html", site.team_page(t)) for t in scorecard.teams]
-    pages += [(rep_path(r.id), "rep.html", site.rep_page(r)) for r in scorecard.reps]
-    for path, template, view in pages:
-        html = env.get_template(template).render(page=view)
+    count = 0
+    for path, template, view in site_pages(site):
+        shell = shells.shell(path)
+        html = env.get_template(template).render(page=view, shell=shell)
+        html = allow_inline_scripts(html, shell.csp, script_files=bool(shell.scripts))
         _write_text(root / path, html)
-    return len(pages)
+        count += 1
+    return count
 
 
-def _kpis_frame(site: Site) -> Frame:
-    home = Link(site.config.org.name, INDEX_PAGE)
-    return site.frame(KPIS_PAGE, "KPI definitions", (home,))
-
-
-def _copy_static(env: jinja2.Environment, root: Path) -> None:
+def _copy_static(env: jinja2.Environment, files: dict[str, str], root: Path) -> None:
     """Static files come through the loader too, so an override directory can restyle."""
-    for name, path in STATIC_FILES.items():
+    for name, path in files.items():
         source, _, _ = env.loader.get_source(env, name)
         _write_text(root / path, source)
 

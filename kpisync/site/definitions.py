@@ -32,13 +32,6 @@ _PERIOD_WORDS = {
     "fiscal_quarter": "fiscal quarter",
     "fiscal_year": "fiscal year",
 }
-_UNIT_WORDS = {
-    "count": "Count",
-    "currency": "Currency",
-    "percent": "Percent",
-    "days": "Days",
-    "minutes": "Minutes",
-}
 
 
 @dataclass(frozen=True)
@@ -83,7 +76,7 @@ def definition(kpi: Kpi, config: Config) -> KpiDefinition:
     facts = (
         Fact("Tier", TIER_LABELS.get(kpi.tier, kpi.tier)),
         Fact("Type", kpi.type.capitalize()),
-        Fact("Unit", _UNIT_WORDS.get(kpi.unit, kpi.unit)),
+        Fact("Unit", fmt.UNIT_WORDS.get(kpi.unit, kpi.unit)),
         Fact("Source", kpi.source or "Computed from other KPIs"),
         Fact("Measure", measure_words(kpi, names)),
         # date: [ActivityDate, CreatedDate] reads "ActivityDate, else CreatedDate"

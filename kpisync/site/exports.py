@@ -58,6 +58,8 @@ def score_rows(scorecard: Scorecard) -> Iterator[dict[str, str | bool | None]]:
         )
 
     shown = [r for r in scorecard.results if r.period_key in periods]
+    if not config.site.rep_pages:  # team-level publishing names no rep, here neither
+        shown = [r for r in shown if r.scope != "rep"]
     for result in sorted(shown, key=order):
         period = periods[result.period_key]
         unit = kpis[result.kpi_id].unit if result.kpi_id in kpis else "count"
@@ -67,7 +69,9 @@ def score_rows(scorecard: Scorecard) -> Iterator[dict[str, str | bool | None]]:
             "period_end": period.end.isoformat(),
             "scope": result.scope,
             "scope_id": result.scope_id,
-            "scope_name": result.scope_name,
+            "scope_name": fmt.initials(result.scope_name)
+            if result.scope == "rep" and config.site.rep_names == "initials"
+            else result.scope_name,
             "actual": fmt.export_value(result.actual, unit),
             "target": fmt.export_value(result.target, unit),
             "attainment": fmt.export_ratio(result.attainment),

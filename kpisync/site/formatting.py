@@ -16,6 +16,9 @@ MISSING = "—"
 #: currencies written with a leading symbol; every other ISO code follows the number
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
+#: a KPI's unit in words, for definitions and column heads
+UNIT_WORDS = {"count": "Count", "currency": "Currency", "percent": "Percent", "days": "Days",
+              "minutes": "Minutes"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ONE = Decimal(1)
 _PLACES = {0: Decimal(1), 1: Decimal("0.1"), 2: Decimal("0.01"), 4: Decimal("0.0001")}
@@ -52,6 +55,14 @@ def display_value(value: Decimal | None, unit: str, currency: str = "USD") -> st
     return _grouped(value, 0 if value == value.to_integral_value() else 2)
 
 
+def as_decimal(value) -> Decimal | None:
+    """A value read from the store (an int, a float from DuckDB, a Decimal) as a Decimal,
+    through its text so a float does not bring binary noise along."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
 def display_money(value: Decimal, currency: str) -> str:
     """Whole currency units: a scorecard compares thousands, cents are noise on it."""
     amount = _grouped(abs(value), 0)
@@ -74,6 +85,19 @@ def display_rate(rate: Decimal | None) -> str:
     if rate is None:
         return MISSING
     return f"{_grouped(rate * 100, 1)}%"
+
+
+def display_weight(percent: Decimal | None) -> str:
+    """A percentage given in percent (a tier weight of 50, a cap of 150): "50%"."""
+    return MISSING if percent is None else f"{_grouped(percent, 0)}%"
+
+
+def initials(name: str) -> str:
+    """"Dana Whitfield" → "D. W.": the first letter or digit of each word, for sites shown
+    where reps should not be named; a name with none (all emoji) becomes "?"."""
+    letters = [next((c for c in word if c.isalnum()), "") for word in name.split()]
+    letters = [c.upper() for c in letters if c]
+    return " ".join(f"{c}." for c in letters) or "?"
 
 
 def bar_width(attainment: Decimal | None) -> str:

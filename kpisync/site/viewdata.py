@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
 
 TIER_LABELS = {"results": "Results", "objectives": "Objectives", "activities": "Activities"}
@@ -26,8 +27,14 @@ STATUS_LABELS = {
     "no-target": "No target",
     "no-data": "No data",
 }
+#: why a KPI with a target in kpis.yaml shows "No target": no team lists it (teams[].kpis)
+NO_TEAM_REASON = "no team tracks this KPI"
+PACE_LABELS = {"ahead": "Ahead", "on_pace": "On pace", "behind": "Behind"}
 INDEX_PAGE = "index.html"
 KPIS_PAGE = "kpis.html"
+PERIODS_PAGE = "periods.html"
+REPS_PAGE = "reps.html"
+NOT_FOUND_PAGE = "404.html"
 STYLESHEET = "assets/style.css"
 FAVICON = "assets/favicon.svg"
 CSV_EXPORT = "data/scores.csv"
@@ -62,13 +69,27 @@ class Figure:
     status: Status
     #: whether there is an attainment to show (a target and an actual)
     scored: bool = False
+    #: why the status is what it is, when the file alone would not say: "no team tracks this
+    #: KPI" for a target nothing uses; empty otherwise
+    reason: str = ""
+    #: a running period's pace, "ahead", "on-pace" or "behind" (css suffix), "" otherwise
+    pace_key: str = ""
+    #: "Ahead", "On pace", "Behind"; "" for a closed period or before any business day
+    pace: str = ""
+    #: "Expected by now 170 · Projected 300" for a running period with a target, else ""
+    pace_line: str = ""
+    #: the drill-through page listing the records behind ``actual``; "" when there is none
+    href: str = ""
+    #: the exact attainment as sortable text ("0.8750"), "" without one (sort.js reads it)
+    sort_value: str = ""
 
     @property
     def meta(self) -> str:
-        """The small line under a table cell's actual: "87% · Behind", or just "No target"."""
+        """The small line under a table cell's actual: "87% · Behind", or just "No target"
+        ("No target · no team tracks this KPI" with a reason)."""
         if self.scored:
             return f"{self.attainment} · {self.status.label}"
-        return self.status.label
+        return f"{self.status.label} · {self.reason}" if self.reason else self.status.label
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,18 @@ class KpiCard:
     #: on a rep's page, which target applied: "Target source: segment Enterprise override
     #: (kpis.yaml line 72)"; empty elsewhere
     target_source: str = ""
+    #: chart slot: this KPI over the periods of the focus period's kind up to it, oldest
+    #: first, as exact numbers for a chart module to draw (templates print none of them)
+    trend: tuple[TrendPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period_key: str
+    label: str
+    actual: Decimal | None
+    target: Decimal | None
+    attainment: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -160,6 +193,34 @@ class Cascade:
     steps: tuple[CascadeStepView, ...]
     #: one sentence naming the weakest step, or "" when there is none to name
     weakest_note: str
+    #: "SDR East" or "Acme & Co": whose cascade this is, for two shown side by side
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    """The tier-weighted scorecard score: "87%", and "Results 90%" per weighted tier."""
+
+    value: str
+    tiers: tuple[Fact, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class FunnelLine:
+    kpi_name: str
+    needed: str
+    #: "at 25.0% (your rate)", "at 22.5% (the team's rate)"; "" for the goal's own step
+    rate: str
+
+
+@dataclass(frozen=True)
+class ReverseFunnelView:
+    """"To reach $200,000 of Revenue at your rates: 41 Opportunities created, ..."."""
+
+    sentence: str
+    lines: tuple[FunnelLine, ...]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -177,6 +238,10 @@ class ScopeView:
     tiers: tuple[TierGroup, ...]
     history: History
     cascade: Cascade | None
+    #: the scope's scorecard score for the focus period; None when compute has none
+    score: ScoreView | None = None
+    #: links to this same page in every period with pages, the shown one marked current
+    periods: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +261,8 @@ class RepRow:
     inactive: bool
     role: str
     cells: tuple[Figure, ...]
+    #: the name as sortable text (casefolded)
+    sort_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +277,8 @@ class OrgPage:
     heading: str
     scope: ScopeView
     teams: tuple[TeamRow, ...]
+    #: "Data synced 17 Jun 2026, 06:00 EDT"; "" when the store does not say
+    synced: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +289,10 @@ class TeamPage:
     scope: ScopeView
     kpi_heads: tuple[Link, ...]
     reps: tuple[RepRow, ...]
+    #: the org's cascade over the same steps, shown beside the team's
+    org_cascade: Cascade | None = None
+    #: False when kpis.yaml publishes team-level pages only: no rep table at all
+    show_reps: bool = True
 
 
 @dataclass(frozen=True)
@@ -229,6 +302,7 @@ class RepPage:
     inactive: bool
     facts: tuple[Fact, ...]
     scope: ScopeView
+    reverse_funnel: ReverseFunnelView | None = None
 
 
 def page_name(identifier: str) -> str:
@@ -244,12 +318,34 @@ def page_name(identifier: str) -> str:
     return f"{cleaned}-{digest}"
 
 
-def team_path(team_id: str) -> str:
-    return f"teams/{page_name(team_id)}.html"
+def period_dir(period_key: str) -> str:
+    return page_name(period_key)
 
 
-def rep_path(rep_id: str) -> str:
-    return f"reps/{page_name(rep_id)}.html"
+def org_path(period_key: str) -> str:
+    """The org page of one period: ``2026-Q3/index.html``, a stable URL for that period."""
+    return f"{period_dir(period_key)}/{INDEX_PAGE}"
+
+
+def team_path(team_id: str, period_key: str) -> str:
+    return f"{period_dir(period_key)}/team/{page_name(team_id)}/{INDEX_PAGE}"
+
+
+def rep_path(rep_id: str, period_key: str) -> str:
+    return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/{INDEX_PAGE}"
+
+
+def records_path(rep_id: str, kpi_id: str, period_key: str) -> str:
+    """The drill-through page of one rep's figure: ``2026-06/rep/<Id>/records-calls.html``."""
+    return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/records-{page_name(kpi_id)}.html"
+
+
+def leaderboards_path(period_key: str) -> str:
+    return f"{period_dir(period_key)}/leaderboards/{INDEX_PAGE}"
+
+
+def leaderboard_path(kpi_id: str, period_key: str) -> str:
+    return f"{period_dir(period_key)}/leaderboards/{page_name(kpi_id)}.html"
 
 
 def kpi_anchor(kpi_id: str) -> str:
@@ -259,11 +355,15 @@ def kpi_anchor(kpi_id: str) -> str:
 def relative_to(page: str):
     """A function turning a root-relative path into one relative to ``page``, so the site works
     from file:// and from any sub-path of a static host."""
-    prefix = "../" * page.count("/")
+    here = page.split("/")[:-1]
 
     def rel(target: str) -> str:
         path, _, fragment = target.partition("#")
-        href = prefix + quote(path)
+        parts = path.split("/")
+        shared = 0  # directories the two paths share: "records-calls.html", not "../../../.."
+        while shared < len(here) and shared < len(parts) - 1 and here[shared] == parts[shared]:
+            shared += 1
+        href = "../" * (len(here) - shared) + quote("/".join(parts[shared:]))
         return f"{href}#{fragment}" if fragment else href
 
     return rel

@@ -8,13 +8,16 @@ override restyle the site without re-implementing any of it.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpisync import __version__
-from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Scope, Scorecard
-from kpisync.config.model import Kpi
+from kpisync.compute.drill import RecordList, drillable
+from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scope, Scorecard
+from kpisync.config.model import Kpi, target_unused
 from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import (
     CSV_EXPORT,
@@ -22,6 +25,10 @@ from kpisync.site.viewdata import (
     INDEX_PAGE,
     JSON_EXPORT,
     KPIS_PAGE,
+    NO_TEAM_REASON,
+    PACE_LABELS,
+    PERIODS_PAGE,
+    REPS_PAGE,
     STATUS_LABELS,
     STYLESHEET,
     TIER_BLURBS,
@@ -41,36 +48,87 @@ from kpisync.site.viewdata import (
     RepPage,
     RepRow,
     ScopeView,
+    ScoreView,
     Status,
     SummaryCount,
     TeamPage,
     TeamRow,
     TierGroup,
+    TrendPoint,
     kpi_anchor,
+    leaderboards_path,
+    org_path,
+    records_path,
     relative_to,
     rep_path,
     team_path,
 )
+from kpisync.site.whattakes import reverse_funnel_view, weakest_link_note
 
 
 class Site:
-    """The scorecard plus the few facts every page needs; builds one page view at a time."""
+    """The scorecard plus the few facts every page needs; builds one page view at a time,
+    about ``focus_period`` (``at(period)`` gives the same site about another period)."""
 
-    def __init__(self, scorecard: Scorecard, generated_at: datetime):
+    def __init__(self, scorecard: Scorecard, generated_at: datetime, *,
+                 records: tuple[RecordList, ...] = (), synced_at: datetime | None = None):
         self.card = scorecard
         self.config = scorecard.config
+        self.options = self.config.site
         self.currency = self.config.org.currency
         self.focus_period = focus_period(scorecard.shown_periods)
+        #: the period whose pages the top-level index and "Find a rep" link to
+        self.home_period = self.focus_period
         self.ytd_period = next((p for p in scorecard.shown_periods if p.kind == "ytd"), None)
         self.generated_at = _in_zone(generated_at, self.config.org.timezone)
+        #: KPIs whose target no team uses, so "No target" can say why
+        self.untracked = frozenset(k.id for k in self.config.kpis
+                                   if target_unused(k, self.config.teams))
+        self.synced_at = _in_zone(synced_at, self.config.org.timezone) if synced_at else None
+        self.records = {(r.kpi_id, r.period_key, r.rep_id): r for r in records}
+        #: drill-through needs the records, collected from the store before the build
+        self.drill_keys = drill_periods(scorecard, self.focus_period) \
+            if records and self.options.drill_through and self.options.rep_pages else ()
+
+    def at(self, period: Period) -> Site:
+        """This site about ``period``: its cards, tables and links are that period's."""
+        other = copy.copy(self)
+        other.focus_period = period
+        return other
+
+    @property
+    def rep_pages(self) -> bool:
+        return self.options.rep_pages
+
+    @property
+    def leaderboards(self) -> bool:
+        """Leaderboards name reps, so team-level-only publishing has none."""
+        return self.options.leaderboards and self.options.rep_pages
+
+    def rep_name(self, rep: Rep) -> str:
+        return fmt.initials(rep.name) if self.options.rep_names == "initials" else rep.name
+
+    def period_links(self, path: str, page_of: Callable[[str], str]) -> tuple[Link, ...]:
+        """This page in every shown period: ``page_of`` maps a period key to its path."""
+        rel = relative_to(path)
+        return tuple(Link(p.label, rel(page_of(p.key)), p == self.focus_period)
+                     for p in self.card.shown_periods)
 
     # -- shared pieces -------------------------------------------------------------------
     def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = ()) -> Frame:
         rel = relative_to(path)
         org = self.config.org.name
+        key = self.focus_period.key
         nav = [Link("Overview", rel(INDEX_PAGE), path == INDEX_PAGE)]
         for team in self.card.teams:
-            nav.append(Link(team.name, rel(team_path(team.id)), path == team_path(team.id)))
+            team_page = team_path(team.id, key)
+            nav.append(Link(team.name, rel(team_page), path == team_page))
+        if self.leaderboards:
+            nav.append(Link("Leaderboards", rel(leaderboards_path(key)),
+                            path.startswith(leaderboards_path(key).rsplit("/", 1)[0])))
+        if self.rep_pages:
+            nav.append(Link("Find a rep", rel(REPS_PAGE), path == REPS_PAGE))
+        nav.append(Link("Periods", rel(PERIODS_PAGE), path == PERIODS_PAGE))
         nav.append(Link("KPI definitions", rel(KPIS_PAGE), path == KPIS_PAGE))
         return Frame(
             title=f"{title} · {org}" if title != org else f"{org} · Sales scorecard",
@@ -92,18 +150,42 @@ class Site:
         except KeyError:
             return None
 
-    def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str) -> Figure:
+    def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
+               rel: Callable[[str], str] | None = None) -> Figure:
+        """One cell. With ``rel``, a rep's figure in a drill-through period links to the
+        records behind it."""
         result = self.result(kpi.id, period, scope, scope_id)
         if result is None:
             return Figure(fmt.MISSING, fmt.MISSING, fmt.MISSING, "0%", status_of(None, period))
+        status = status_of(result, period)
+        href = ""
+        if rel is not None and scope == "rep" and self.has_records(kpi, period.key):
+            href = rel(records_path(scope_id, kpi.id, period.key))
+        pace_key = result.pace.replace("_", "-") if period.is_current and result.pace else ""
         return Figure(
             actual=fmt.display_value(result.actual, kpi.unit, self.currency),
             target=fmt.display_value(result.target, kpi.unit, self.currency),
             attainment=fmt.display_attainment(result.attainment),
             bar=fmt.bar_width(result.attainment),
-            status=status_of(result, period),
+            status=status,
             scored=result.attainment is not None,
+            reason=NO_TEAM_REASON if status.key == "no-target" and kpi.id in self.untracked
+            else "",
+            pace_key=pace_key,
+            pace=PACE_LABELS[result.pace] if pace_key else "",
+            pace_line=self.pace_line(kpi, result) if pace_key else "",
+            href=href,
+            sort_value=fmt.export_ratio(result.attainment) or "",
         )
+
+    def pace_line(self, kpi: Kpi, result: KpiResult) -> str:
+        shown = (("Expected by now", result.expected), ("Projected", result.projected))
+        return " · ".join(f"{label} {fmt.display_value(value, kpi.unit, self.currency)}"
+                          for label, value in shown if value is not None)
+
+    def has_records(self, kpi: Kpi, period_key: str) -> bool:
+        """Whether this KPI and period get drill-through pages (its records are listed)."""
+        return period_key in self.drill_keys and drillable(kpi)
 
     def kpi_link(self, kpi: Kpi, rel) -> Link:
         return Link(kpi.name, rel(f"{KPIS_PAGE}#{kpi_anchor(kpi.id)}"))
@@ -113,7 +195,8 @@ class Site:
         return [by_id[i] for i in kpi_ids if i in by_id]
 
     # -- one scope ---------------------------------------------------------------------
-    def scope_view(self, path: str, kpis: list[Kpi], scope: Scope, scope_id: str) -> ScopeView:
+    def scope_view(self, path: str, kpis: list[Kpi], scope: Scope, scope_id: str,
+                   page_of: Callable[[str], str] | None = None) -> ScopeView:
         rel = relative_to(path)
         period = self.focus_period
         cards = [self.card_for(kpi, scope, scope_id, rel) for kpi in kpis]
@@ -128,11 +211,26 @@ class Site:
             tiers=tiers,
             history=self.history(kpis, scope, scope_id, rel),
             cascade=self.cascade(scope, scope_id, kpis),
+            score=self.score(scope, scope_id),
+            periods=self.period_links(path, page_of) if page_of else (),
         )
+
+    def score(self, scope: Scope, scope_id: str) -> ScoreView | None:
+        score = self.card.score_for(self.focus_period.key, scope, scope_id)
+        if score is None or score.value is None:
+            return None
+        weights = dict(self.config.scoring.weights)
+        tiers = tuple(Fact(f"{TIER_LABELS.get(t, t)} ({fmt.display_weight(weights.get(t))})",
+                           fmt.display_attainment(v))
+                      for t, v in score.by_tier if weights.get(t))
+        return ScoreView(
+            value=fmt.display_attainment(score.value), tiers=tiers,
+            note=f"Each KPI's attainment is capped at {fmt.display_weight(self.config.scoring.cap)}"
+                 " and each tier weighs as set in kpis.yaml; 100% is on target everywhere.")
 
     def card_for(self, kpi: Kpi, scope: Scope, scope_id: str, rel) -> KpiCard:
         ytd = self.ytd_period
-        figure = self.figure(kpi, self.focus_period, scope, scope_id)
+        figure = self.figure(kpi, self.focus_period, scope, scope_id, rel)
         result = self.result(kpi.id, self.focus_period, scope, scope_id)
         has_target = result is not None and result.target is not None
         return KpiCard(
@@ -148,7 +246,20 @@ class Site:
             ytd=self.figure(kpi, ytd, scope, scope_id) if ytd else None,
             target_source=f"Target source: {result.target_source}"
             if scope == "rep" and has_target and result.target_source else "",
+            trend=self.trend(kpi, scope, scope_id),
         )
+
+    def trend(self, kpi: Kpi, scope: Scope, scope_id: str) -> tuple[TrendPoint, ...]:
+        focus = self.focus_period
+        points = []
+        for period in self.card.shown_periods:
+            if period.kind != focus.kind or period.start > focus.start:
+                continue
+            result = self.result(kpi.id, period, scope, scope_id)
+            points.append(TrendPoint(
+                period.key, period.label, result.actual if result else None,
+                result.target if result else None, result.attainment if result else None))
+        return tuple(points)
 
     def history(self, kpis: list[Kpi], scope: Scope, scope_id: str, rel) -> History:
         periods = self.card.shown_periods
@@ -160,7 +271,7 @@ class Site:
             rows=tuple(
                 HistoryRow(
                     self.kpi_link(kpi, rel),
-                    tuple(self.figure(kpi, p, scope, scope_id) for p in periods),
+                    tuple(self.figure(kpi, p, scope, scope_id, rel) for p in periods),
                 )
                 for kpi in kpis
             ),
@@ -178,7 +289,12 @@ class Site:
         ]
         if not steps:
             return None
-        weakest = weakest_step([s.rate for s in steps])
+        link = self.card.weakest_link(period.key, scope, scope_id) if scope != "org" else None
+        if link is not None:
+            weakest = next((i for i, s in enumerate(steps)
+                            if (s.from_kpi, s.to_kpi) == (link.step, link.to_kpi)), None)
+        else:
+            weakest = None if scope != "org" else weakest_step([s.rate for s in steps])
         units = {k.id: k.unit for k in self.config.kpis}
         views = tuple(
             CascadeStepView(
@@ -196,13 +312,23 @@ class Site:
             for index, step in enumerate(steps)
         )
         note = ""
-        if weakest is not None:
+        if link is not None and weakest is not None:
+            note = weakest_link_note(link, views[weakest], scope)
+        elif weakest is not None:
             step = views[weakest]
             note = (
                 f"Weakest step: {step.from_name} → {step.to_name}, "
                 f"converting at {step.rate}."
             )
-        return Cascade(period_label=period.label, steps=views, weakest_note=note)
+        return Cascade(period_label=period.label, steps=views, weakest_note=note,
+                       title=self.scope_title(scope, scope_id))
+
+    def scope_title(self, scope: Scope, scope_id: str) -> str:
+        if scope == "org":
+            return self.config.org.name
+        if scope == "team":
+            return next((t.name for t in self.card.teams if t.id == scope_id), scope_id)
+        return next((self.rep_name(r) for r in self.card.reps if r.id == scope_id), scope_id)
 
     def kpi_name(self, kpi_id: str) -> str:
         try:
@@ -211,16 +337,18 @@ class Site:
             return kpi_id
 
     # -- pages -------------------------------------------------------------------------
-    def org_page(self) -> OrgPage:
-        path = INDEX_PAGE
+    def org_page(self, path: str = INDEX_PAGE) -> OrgPage:
+        """The org page: at the root for the home period, else at ``org_path(key)``."""
         rel = relative_to(path)
         org = self.config.org.name
         teams = tuple(self.team_row(team, rel) for team in self.card.teams)
+        synced = f"Data synced {fmt.display_datetime(self.synced_at)}" if self.synced_at else ""
         return OrgPage(
             frame=self.frame(path, org),
             heading=org,
-            scope=self.scope_view(path, list(self.config.kpis), "org", ORG_SCOPE_ID),
+            scope=self.scope_view(path, list(self.config.kpis), "org", ORG_SCOPE_ID, org_path),
             teams=teams,
+            synced=synced,
         )
 
     def team_row(self, team, rel) -> TeamRow:
@@ -230,7 +358,7 @@ class Site:
         scored = [s for s in statuses if s.key not in ("no-target", "no-data")]
         on_track = sum(1 for s in scored if s.key in ("met", "on-pace"))
         return TeamRow(
-            link=Link(team.name, rel(team_path(team.id))),
+            link=Link(team.name, rel(team_path(team.id, self.focus_period.key))),
             segment=team.segment or fmt.MISSING,
             region=team.region or fmt.MISSING,
             reps=f"{len(team.rep_ids):,}",
@@ -243,54 +371,84 @@ class Site:
             on_track=f"{on_track} of {len(scored)}" if scored else fmt.MISSING,
         )
 
+    def team_reps(self, team) -> list[Rep]:
+        """The team's reps by name: a readable order before any sorting script runs."""
+        reps = {r.id: r for r in self.card.reps}
+        members = [reps[i] for i in team.rep_ids if i in reps]
+        return sorted(members, key=lambda r: (self.rep_name(r).casefold(), r.id))
+
     def team_page(self, team) -> TeamPage:
-        path = team_path(team.id)
+        key = self.focus_period.key
+        path = team_path(team.id, key)
         rel = relative_to(path)
         kpis = self.kpis_of(team.kpi_ids)
-        reps = {r.id: r for r in self.card.reps}
+        members = self.team_reps(team)
         rows = tuple(
             RepRow(
-                link=Link(rep.name, rel(rep_path(rep.id))),
+                link=Link(self.rep_name(rep), rel(rep_path(rep.id, key))),
                 inactive=not rep.active,
                 role=rep.role or "",
                 cells=tuple(self.figure(k, self.focus_period, "rep", rep.id) for k in kpis),
+                sort_name=self.rep_name(rep).casefold(),
             )
-            for rep in (reps[i] for i in team.rep_ids if i in reps)
-        )
+            for rep in members
+        ) if self.rep_pages else ()
         facts = (
             Fact("Segment", team.segment or fmt.MISSING),
             Fact("Region", team.region or fmt.MISSING),
-            Fact("Reps", f"{len(rows):,}"),
+            Fact("Reps", f"{len(members):,}"),
         )
+        scope = self.scope_view(path, kpis, "team", team.id,
+                                lambda k: team_path(team.id, k))
         return TeamPage(
             frame=self.frame(path, team.name, (Link(self.config.org.name, INDEX_PAGE),)),
             heading=team.name,
             facts=facts,
-            scope=self.scope_view(path, kpis, "team", team.id),
+            scope=scope,
             kpi_heads=tuple(self.kpi_link(k, rel) for k in kpis),
             reps=rows,
+            org_cascade=self.cascade("org", ORG_SCOPE_ID, kpis) if scope.cascade else None,
+            show_reps=self.rep_pages,
         )
 
     def rep_page(self, rep) -> RepPage:
-        path = rep_path(rep.id)
+        key = self.focus_period.key
+        path = rep_path(rep.id, key)
         team = next((t for t in self.card.teams if t.id == rep.team_id), None)
         crumbs = [Link(self.config.org.name, INDEX_PAGE)]
         if team is not None:
-            crumbs.append(Link(team.name, team_path(team.id)))
-        facts = (
+            crumbs.append(Link(team.name, team_path(team.id, key)))
+        facts = [
             Fact("Team", team.name if team else fmt.MISSING),
             Fact("Role", rep.role or fmt.MISSING),
             Fact("Salesforce user", rep.username),
             Fact("Status", "Active" if rep.active else "Inactive"),
-        )
+        ]
+        if self.options.rep_names == "initials":
+            del facts[2]  # a username names the rep
         kpis = self.kpis_of(team.kpi_ids) if team else []
+        funnel = self.card.reverse_funnel(key, "rep", rep.id)
+        name = self.rep_name(rep)
         return RepPage(
-            frame=self.frame(path, rep.name, tuple(crumbs)),
-            heading=rep.name,
+            frame=self.frame(path, name, tuple(crumbs)),
+            heading=name,
             inactive=not rep.active,
-            facts=facts,
-            scope=self.scope_view(path, kpis, "rep", rep.id),
+            facts=tuple(facts),
+            scope=self.scope_view(path, kpis, "rep", rep.id, lambda k: rep_path(rep.id, k)),
+            reverse_funnel=reverse_funnel_view(self, funnel) if funnel else None,
         )
+
+
+def drill_periods(scorecard: Scorecard, focus: Period) -> tuple[str, ...]:
+    """The periods whose rep figures link to their records: the focus period and the one
+    before it, when the scorecard computed that one (shown or as a comparison)."""
+    known = {p.key for p in scorecard.periods}
+    previous = focus.previous_key
+    if previous is None:  # a hand-built scorecard: the shown period of the kind just before
+        earlier = [p for p in scorecard.shown_periods
+                   if p.kind == focus.kind and p.end < focus.start]
+        previous = max(earlier, key=lambda p: p.end).key if earlier else None
+    return (focus.key, previous) if previous in known else (focus.key,)
 
 
 #: period kinds that are date ranges rather than calendar periods

@@ -232,6 +232,11 @@ class Store:
         row = self._execute(state.select_query(), [sobject]).fetchone()
         return None if row is None else state.from_row(sobject, row)
 
+    def states(self) -> list[SyncState]:
+        """The sync state of every object ever synced, by object name."""
+        rows = self._execute(state.select_all_query()).fetchall()
+        return [state.from_row(row[0], row[1:]) for row in rows]
+
     def save_state(self, sync_state: SyncState) -> None:
         """Record ``sync_state`` (``updated_at`` is set to now). Call it inside the same
         ``transaction()`` as the page it checkpoints."""

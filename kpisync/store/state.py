@@ -101,15 +101,25 @@ def migrations(version: int) -> list[exp.Expression]:
     return statements
 
 
-def select_query() -> exp.Select:
-    """One object's row; bind the object's name."""
+def _selected() -> list[exp.Expression]:
+    """Every column but ``sobject``, in table order."""
     def column(name: str) -> exp.Expression:
         if name in _TIMESTAMPS:  # fetched naive in UTC: an aware TIMESTAMPTZ would need pytz
             return exp.AtTimeZone(this=exp.column(name), zone=exp.Literal.string("UTC"))
         return exp.column(name)
 
-    return (exp.select(*(column(name) for name, _ in _COLUMNS[1:])).from_(STATE_TABLE)
+    return [column(name) for name, _ in _COLUMNS[1:]]
+
+
+def select_query() -> exp.Select:
+    """One object's row; bind the object's name."""
+    return (exp.select(*_selected()).from_(STATE_TABLE)
             .where(exp.column("sobject").eq(exp.Placeholder())))
+
+
+def select_all_query() -> exp.Select:
+    """Every object's row, ``sobject`` first, in object-name order."""
+    return exp.select(exp.column("sobject"), *_selected()).from_(STATE_TABLE).order_by("sobject")
 
 
 def from_row(sobject: str, row: Sequence[Any]) -> SyncState:

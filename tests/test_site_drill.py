@@ -1,0 +1,105 @@
+"""Drill-through: the records behind a rep's figure, from the store through compute, and the
+pages that list them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from compute_fixtures import AS_OF, build_store, tiny_config
+from scorecards import SAM, sample_scorecard
+
+from kpisync.compute import compute
+from kpisync.compute.drill import DrillRecord, RecordList, drill_records
+from kpisync.compute.explain import explain
+from kpisync.site.records import records_page
+from kpisync.site.viewdata import records_path
+from kpisync.site.views import Site
+
+GENERATED = datetime(2026, 6, 17, 13, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    con = build_store(tmp_path_factory.mktemp("drill") / "store.duckdb")
+    yield con
+    con.close()
+
+
+def test_drill_records_are_explains_records_and_add_up_to_the_scorecard(con):
+    config = tiny_config()
+    card = compute(config, con, AS_OF)
+    focus = next(p for p in card.periods if p.is_current and p.kind == "month")
+    lists = drill_records(config, con, card.reps, (focus,))
+    assert lists, "the tiny org has records in the running month"
+    for listed in lists:
+        kpi = config.kpi(listed.kpi_id)
+        result = card.result(kpi.id, focus.key, "rep", listed.rep_id)
+        assert listed.total == len(listed.records)
+        folded = sum((Decimal(str(r.value)) for r in listed.records), Decimal(0))
+        if kpi.measure.kind in ("count", "sum"):
+            assert folded == result.actual, (kpi.id, listed.rep_id)
+        shown = explain(config, con, kpi.id, period_key=focus.key, as_of=AS_OF,
+                        rep=listed.rep_id)
+        assert [r.id for r in listed.records] == [r.id for r in shown.queries[0].records]
+
+
+def test_drill_records_stop_at_the_limit_but_count_them_all(con):
+    config = tiny_config()
+    card = compute(config, con, AS_OF)
+    focus = next(p for p in card.periods if p.is_current and p.kind == "month")
+    full = {(r.kpi_id, r.rep_id): r for r in drill_records(config, con, card.reps, (focus,))}
+    cut = drill_records(config, con, card.reps, (focus,), limit=1)
+    for listed in cut:
+        assert len(listed.records) == min(1, listed.total)
+        assert listed.total == full[(listed.kpi_id, listed.rep_id)].total
+        assert listed.records[0] == full[(listed.kpi_id, listed.rep_id)].records[0]
+
+
+def sam_calls(total=2) -> RecordList:
+    return RecordList("calls", "2026-06", SAM, (
+        DrillRecord("00T000000000001AAA", date(2026, 6, 2), "Call <Acme>", None, 1),
+        DrillRecord("00T000000000002AAA", date(2026, 6, 3), None, None, 1),
+    ), total)
+
+
+def test_rep_figures_link_to_their_records_in_the_running_and_previous_period():
+    card = sample_scorecard()
+    site = Site(card, GENERATED, records=(sam_calls(),))
+    assert site.drill_keys == ("2026-06", "2026-05")
+    sam = next(r for r in card.reps if r.id == SAM)
+    page = site.rep_page(sam)
+    calls = next(c for t in page.scope.tiers for c in t.cards if c.kpi_id == "calls")
+    assert calls.figure.href == "records-calls.html"
+    row = next(r for r in page.scope.history.rows if r.link.text == "Calls")
+    assert [f.href for f in row.cells] == [
+        "", "../../../2026-05/rep/0055g00000A1sAmAAB/records-calls.html",
+        "records-calls.html", ""]
+
+
+def test_records_page_lists_date_name_and_salesforce_link():
+    card = sample_scorecard()
+    config = replace(card.config, site=replace(card.config.site,
+                                               salesforce_url="https://acme.my.salesforce.com"))
+    site = Site(replace(card, config=config), GENERATED, records=(sam_calls(total=3),))
+    sam = next(r for r in card.reps if r.id == SAM)
+    june = next(p for p in card.periods if p.key == "2026-06")
+    page = records_page(site, sam, config.kpi("calls"), june,
+                        records_path(SAM, "calls", "2026-06"))
+    assert [(r.date, r.name, r.href) for r in page.rows] == [
+        ("2 Jun 2026", "Call <Acme>", "https://acme.my.salesforce.com/00T000000000001AAA"),
+        ("3 Jun 2026", "00T000000000002AAA", "https://acme.my.salesforce.com/00T000000000002AAA"),
+    ]
+    assert page.summary == "3 records counted; the first 2 by date are listed."
+    assert (page.show_amount, page.value_label) == (False, "")
+    actual = card.result("calls", "2026-06", "rep", SAM).actual
+    assert ("Scorecard figure", f"{actual:,}") in [(f.label, f.value) for f in page.facts]
+
+
+def test_drill_through_switched_off_links_nothing():
+    card = sample_scorecard()
+    config = replace(card.config, site=replace(card.config.site, drill_through=False))
+    site = Site(replace(card, config=config), GENERATED, records=(sam_calls(),))
+    assert site.drill_keys == ()
