@@ -64,7 +64,7 @@ def test_next_config_without_the_object_forgets_it():
     parse_config(CONFIG)
     assert problems(CONFIG.replace("objects:\n  Lead:\n    fields: {Status: picklist, "
                                    "ConvertedDate: date}\n", ""))[0] == (
-        "kpis.yaml:13:13: kpis[0].source: expected one of: Task, Event, Opportunity, "
+        "kpis.yaml:13:13: kpis[leads_converted].source: expected one of: Task, Event, Opportunity, "
         "OpportunityHistory; got 'Lead'")
 
 
@@ -74,8 +74,8 @@ def test_declared_fields_are_type_checked_like_the_core_ones():
     assert problems(text) == [
         "kpis.yaml:4:47: objects.Lead.fields.ConvertedDate: unknown field type 'dat' — did "
         "you mean 'date'?",
-        "kpis.yaml:19:11: kpis[0].date: Lead.Status is a picklist field; date needs a date or "
-        "datetime field",
+        "kpis.yaml:19:11: kpis[leads_converted].date: Lead.Status is a picklist field; date "
+        "needs a date or datetime field",
     ]
 
 

@@ -215,24 +215,26 @@ def test_plugin_measure_options_are_validated(example):
     text = TINY_YAML.replace("{capped_sum: {field: Amount, cap: 500}}",
                              "{capped_sum: {field: Amount, cap: lots, limit: 3}}")
     assert problems(text) == [
-        "kpis.yaml:29:48: kpis[1].measure.capped_sum.cap: expected a number, got 'lots'",
-        "kpis.yaml:29:54: kpis[1].measure.capped_sum: unknown key 'limit' — expected one of: "
-        "cap, field",
+        "kpis.yaml:29:48: kpis[capped_revenue].measure.capped_sum.cap: expected a number, "
+        "got 'lots'",
+        "kpis.yaml:29:54: kpis[capped_revenue].measure.capped_sum: unknown key 'limit' — "
+        "expected one of: cap, field",
     ]
 
 
 def test_plugin_measure_checks_its_field_type(example):
     text = TINY_YAML.replace("field: Amount, cap", "field: StageName, cap")
     assert problems(text) == [
-        "kpis.yaml:29:35: kpis[1].measure.capped_sum.field: Opportunity.StageName is a "
-        "picklist field; capped_sum needs a number (int, double, currency or percent) field",
+        "kpis.yaml:29:35: kpis[capped_revenue].measure.capped_sum.field: "
+        "Opportunity.StageName is a picklist field; capped_sum needs a number (int, double, "
+        "currency or percent) field",
     ]
 
 
 def test_misspelt_plugin_measure_suggests_it(example):
     text = TINY_YAML.replace("capped_sum:", "caped_sum:")
     assert problems(text)[0] == (
-        "kpis.yaml:29:15: kpis[1].measure: unknown measure 'caped_sum' — did you mean "
+        "kpis.yaml:29:15: kpis[capped_revenue].measure: unknown measure 'caped_sum' — did you mean "
         "'capped_sum'?")
 
 
