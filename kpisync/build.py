@@ -14,10 +14,11 @@ from kpisync.compute import Scorecard, compute
 from kpisync.compute.drill import RecordList, drill_records
 from kpisync.compute.model import Period
 from kpisync.config.model import Config
+from kpisync.engines.select import EngineSettings, engine_kind, open_engine
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
+from kpisync.site.rules import drill_periods, focus_period
 from kpisync.site.shell import freshness
-from kpisync.site.views import drill_periods, focus_period
 from kpisync.store import Store
 
 
@@ -43,15 +44,26 @@ def build(
     *,
     as_of: date | None = None,
     templates_dir: Path | None = None,
+    engine: EngineSettings | None = None,
 ) -> BuildReport:
-    """Compute every KPI from the store at ``store_path`` and write the site to ``out_dir``."""
-    with Store.open(store_path, create=False) as store:
-        if not store.columns("User"):
-            raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
-                             "`kpisync sync` first")
-        scorecard = compute(config, store.connection, as_of or today_in(config))
-        records = site_records(scorecard, store)
-        synced = freshness(store.states())
+    """Compute every KPI from the store at ``store_path`` (or on ``engine``, else on
+    kpis.yaml's ``engine:``) and write the site to ``out_dir``. On another engine than the
+    DuckDB store the site has no drill-through records and no sync time: both are read from
+    the store."""
+    settings = engine or config.engine
+    records: tuple[RecordList, ...] = ()
+    synced = None
+    if settings is None or engine_kind(settings.url) == "duckdb":
+        with Store.open(store_path, create=False) as store:
+            if not store.columns("User"):
+                raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
+                                 "`kpisync sync` first")
+            scorecard = compute(config, store.connection, as_of or today_in(config))
+            records = site_records(scorecard, store)
+            synced = freshness(store.states())
+    else:
+        with open_engine(settings, store_path) as on:
+            scorecard = compute(config, on, as_of or today_in(config))
     site = build_site(scorecard, out_dir, templates_dir=templates_dir, records=records,
                       freshness=synced)
     return BuildReport(scorecard=scorecard, site=site)

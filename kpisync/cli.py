@@ -257,18 +257,38 @@ def sync(config_path: Path, store_path: Path, env_file: Path | None, dry_run: bo
 @click.option("--templates", "templates_dir", default=None,
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="A directory of templates (and style.css) overriding kpisync's own.")
+@click.option("--engine", "engine_url", default=None, metavar="URL",
+              help="Compute on this engine instead of the store, e.g. "
+                   "postgresql://host/db (password from PGPASSWORD); overrides kpis.yaml's "
+                   "engine.")
 @reports_errors
 def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
-          templates_dir: Path | None) -> None:
+          templates_dir: Path | None, engine_url: str | None) -> None:
     """Compute every KPI from the store and write the static site."""
     from kpisync.build import build as build_site
     from kpisync.config import load_config
 
     config = load_config(config_path)
     report = build_site(config, store_path, out_dir, as_of=_as_date(as_of),
-                        templates_dir=templates_dir)
+                        templates_dir=templates_dir, engine=_engine_option(engine_url))
     click.echo(f"Wrote {report.site.pages} pages to {report.index_path}")
     _note_unassigned(report)
+
+
+def _engine_option(url: str | None):
+    """``--engine URL`` as engine settings; a usage error for a URL kpisync cannot use."""
+    if url is None:
+        return None
+    from kpisync.engines.select import EngineSettings, credentials_problem, engine_kind
+
+    try:
+        engine_kind(url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--engine") from None
+    problem = credentials_problem(url)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--engine")
+    return EngineSettings(url=url)
 
 
 def _note_unassigned(report) -> None:

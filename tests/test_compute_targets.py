@@ -15,6 +15,7 @@ from compute_fixtures import ANN, AS_OF, BOB, CAT, DAN, build_store, tiny_config
 from kpisync.compute import compute
 from kpisync.config.model import Ramp
 from kpisync.site.build import environment
+from kpisync.site.page_views import rep_page, team_page
 from kpisync.site.views import Site
 
 FEB, MAR, YTD = "2026-02", "2026-03", "FY2026-YTD"
@@ -91,7 +92,7 @@ def test_store_without_created_date_has_no_start_dates(scorecard):
 def test_rep_page_shows_the_target_source(scorecard):
     site = Site(scorecard, GENERATED)
     cat = next(r for r in scorecard.reps if r.id == CAT)
-    page = site.rep_page(cat)
+    page = rep_page(site, cat)
     calls = next(c for t in page.scope.tiers for c in t.cards if c.kpi_id == "calls")
     assert calls.target_source == "Target source: team ae override"
     html = environment().get_template("rep.html").render(page=page)
@@ -100,5 +101,5 @@ def test_rep_page_shows_the_target_source(scorecard):
 
 def test_team_page_shows_no_target_source(scorecard):
     team = next(t for t in scorecard.teams if t.id == "sdr")
-    page = Site(scorecard, GENERATED).team_page(team)
+    page = team_page(Site(scorecard, GENERATED), team)
     assert {c.target_source for t in page.scope.tiers for c in t.cards} == {""}

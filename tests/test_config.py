@@ -987,7 +987,7 @@ def test_scoring_problem(snippet, expected):
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, objects, "
                      "teams, kpis, cascade, periods, ramp, pacing, stages, scoring, site, "
-                     "plugins, outputs; got a list",
+                     "engine, plugins, outputs; got a list",
                      id="top-level-list"),
     ],
 )
@@ -1231,6 +1231,7 @@ def test_sample_with_a_line_replaced_raises_only_config_error(index, replacement
 def test_docs_describe_every_key():
     from kpisync.config.cascade import CASCADE_KEYS, GOAL_KEYS
     from kpisync.config.cohorts import COHORT_KEYS, MATCH_KEYS
+    from kpisync.config.engine import ENGINE_KEYS
     from kpisync.config.kpis import KPI_KEYS
     from kpisync.config.scoring import SCORING_KEYS, WEIGHT_KEYS
     from kpisync.config.targets import OVERRIDE_KEYS, PACING_KEYS, RAMP_KEYS, TARGET_KEYS
@@ -1241,5 +1242,5 @@ def test_docs_describe_every_key():
     keys = {k.name for group in (TOP_KEYS, ORG_KEYS, TEAM_KEYS, MEMBER_KEYS, KPI_KEYS,
                                  TARGET_KEYS, OVERRIDE_KEYS, RAMP_KEYS, PACING_KEYS,
                                  CASCADE_KEYS, GOAL_KEYS, COHORT_KEYS, MATCH_KEYS,
-                                 SCORING_KEYS, WEIGHT_KEYS) for k in group}
+                                 SCORING_KEYS, WEIGHT_KEYS, ENGINE_KEYS) for k in group}
     assert sorted(k for k in keys if f"`{k}`" not in docs) == []

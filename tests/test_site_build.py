@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -117,7 +119,8 @@ def test_every_page_has_lang_title_one_h1_and_a_skip_link(site):
         parsed = parse(page)
         assert ("html", {"lang": "en"}) in parsed.attrs, page
         assert parsed.tags.count("h1") == 1, page
-        assert parsed.tags.count("title") == 1, page
+        head = parsed.tags[:parsed.tags.index("body")]  # charts have titles of their own
+        assert head.count("title") == 1, page
         assert parsed.hrefs[2] == "#main" and "main" in parsed.ids, page
 
 
@@ -368,3 +371,23 @@ def test_serving_on_a_busy_port_is_an_error(site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_charts_are_inline_svg_that_parses_as_xml_with_ids_unique_per_page(site):
+    out, _ = site
+    svg = "{http://www.w3.org/2000/svg}"
+    pages = {"index.html": ("chart-spark", "chart-funnel"),
+             "2026-06/team/sdr_east/index.html": ("chart-spark", "chart-funnel"),
+             f"2026-06/rep/{DANA}/index.html": ("chart-spark", "chart-funnel", "chart-trend")}
+    for name, kinds in pages.items():
+        html = (out / name).read_text(encoding="utf-8")
+        # the charts; the attainment bars are small svgs of their own
+        charts = [ET.fromstring(m) for m in re.findall(r'<svg\b[^>]*class="chart\b.*?</svg>',
+                                                        html, re.S)]
+        classes = {c for chart in charts for c in chart.get("class").split()}
+        assert set(kinds) <= classes, name
+        for chart in charts:
+            assert chart.tag == f"{svg}svg" and chart.get("role") == "img"
+            assert chart.find(f"{svg}title").text, name  # every chart names itself
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

@@ -141,6 +141,21 @@ def test_sparkline_with_no_data_draws_nothing_and_says_so():
     assert s.text == "Calls over the last 2 months: no data."
 
 
+def test_sparkline_of_a_running_period_dashes_only_the_segment_into_it():
+    points = [ChartPoint(m, D(v)) for m, v in zip(MONTHS, (0, 5, 10), strict=False)]
+    s = sparkline(points, title="Calls", unit="count", name="calls", running=True)
+    assert (s.path, s.running_path, s.dots) == ("M3 29L60 16", "M60 16L117 3", ())
+    assert s.text == ("Calls over the last 3 months: 0, 5, 10. "
+                      "Latest 10 so far: this month is running.")
+
+
+def test_sparkline_of_a_running_period_after_a_gap_is_a_dot():
+    points = [ChartPoint(m, v) for m, v in zip(MONTHS, (D(10), None, D(20)), strict=False)]
+    s = sparkline(points, title="Calls", unit="count", name="calls", running=True)
+    assert (s.path, s.running_path) == ("", "")
+    assert s.dots == (Point("3", "29"), Point("117", "3"))
+
+
 def test_sparkline_marks_the_latest_known_value_when_the_last_period_is_empty():
     assert spark(1, 2, None).last == Point("60", "3")
 

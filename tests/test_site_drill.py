@@ -14,6 +14,7 @@ from scorecards import SAM, sample_scorecard
 from kpisync.compute import compute
 from kpisync.compute.drill import DrillRecord, RecordList, drill_records
 from kpisync.compute.explain import explain
+from kpisync.site.page_views import rep_page
 from kpisync.site.records import records_page
 from kpisync.site.viewdata import records_path
 from kpisync.site.views import Site
@@ -70,7 +71,7 @@ def test_rep_figures_link_to_their_records_in_the_running_and_previous_period():
     site = Site(card, GENERATED, records=(sam_calls(),))
     assert site.drill_keys == ("2026-06", "2026-05")
     sam = next(r for r in card.reps if r.id == SAM)
-    page = site.rep_page(sam)
+    page = rep_page(site, sam)
     calls = next(c for t in page.scope.tiers for c in t.cards if c.kpi_id == "calls")
     assert calls.figure.href == "records-calls.html"
     row = next(r for r in page.scope.history.rows if r.link.text == "Calls")

@@ -17,6 +17,7 @@ from kpisync.errors import ConfigError
 from kpisync.site import build_site
 from kpisync.site import formatting as fmt
 from kpisync.site.boards import boards_pages
+from kpisync.site.page_views import org_page, rep_page
 from kpisync.site.views import Site
 
 GENERATED = datetime(2026, 6, 17, 13, 30, tzinfo=UTC)
@@ -47,12 +48,12 @@ def test_running_period_cards_show_the_three_state_pace():
         else r for r in card.results)
     site = Site(replace(card, results=results), GENERATED)
     sam = next(r for r in card.reps if r.id == SAM)
-    calls = next(c for t in site.rep_page(sam).scope.tiers for c in t.cards
+    calls = next(c for t in rep_page(site, sam).scope.tiers for c in t.cards
                  if c.kpi_id == "calls")
     assert (calls.figure.pace_key, calls.figure.pace, calls.figure.pace_line) == (
         "ahead", "Ahead", "Expected by now 150 · Projected 310.4")
     may = site.at(next(p for p in card.periods if p.key == "2026-05"))
-    closed = next(c for t in may.rep_page(sam).scope.tiers for c in t.cards
+    closed = next(c for t in rep_page(may, sam).scope.tiers for c in t.cards
                   if c.kpi_id == "calls")
     assert closed.figure.pace == ""
 
@@ -111,7 +112,7 @@ def test_reverse_funnel_in_words():
     ))
     card = replace(card, reverse_funnels=(funnel,))
     sam = next(r for r in card.reps if r.id == SAM)
-    view = Site(card, GENERATED).rep_page(sam).reverse_funnel
+    view = rep_page(Site(card, GENERATED), sam).reverse_funnel
     assert view.sentence == ("To reach 4 of Opportunities created at your rates: "
                              "4 Opportunities created, 17 Meetings held.")
     assert view.lines[1].rate == "converting to Opportunities created at 25.0% (your rate)"
@@ -119,7 +120,7 @@ def test_reverse_funnel_in_words():
 
 def test_periods_page_and_period_nav():
     site = Site(sample_scorecard(), GENERATED)
-    links = site.org_page().scope.periods
+    links = org_page(site).scope.periods
     assert [(link.text, link.href, link.current) for link in links] == [
         ("Apr 2026", "2026-04/index.html", False), ("May 2026", "2026-05/index.html", False),
         ("Jun 2026", "2026-06/index.html", True),

@@ -11,7 +11,8 @@ from scorecards import ANN, TINY_PERIOD, tiny_scorecard
 
 from kpisync.compute.model import KpiResult, Period
 from kpisync.site.exports import score_rows, write_scores_json
-from kpisync.site.views import Site, focus_period
+from kpisync.site.rules import focus_period
+from kpisync.site.views import Site
 
 LAST_YEAR = Period("2025-03", "Mar 2025", "month", date(2025, 3, 1), date(2025, 3, 31),
                    shown=False)

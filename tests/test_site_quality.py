@@ -10,13 +10,15 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from conftest import browser_unavailable
 from scorecards import sample_scorecard
 
+from kpisync.compute.drill import DrillRecord, RecordList
 from kpisync.site import build_site
 from kpisync.site.shell import Freshness
 
@@ -27,18 +29,35 @@ GENERATED = datetime(2026, 6, 17, 13, 30, tzinfo=UTC)
 PAGE_TYPES = {
     "index": "index.html",
     "kpis": "kpis.html",
-    "team": "teams/sdr_east.html",
-    "rep": "reps/0055g00000A1sAmAAB.html",  # the hostile name
-    "rep-inactive": "reps/0055g00000A1dAnAAB.html",
+    "periods": "periods.html",
+    "reps": "reps.html",
+    "404": "404.html",
+    "team": "2026-06/team/sdr_east/index.html",
+    "rep": "2026-06/rep/0055g00000A1sAmAAB/index.html",  # the hostile name
+    "rep-inactive": "2026-06/rep/0055g00000A1dAnAAB/index.html",
+    "records": "2026-06/rep/0055g00000A1sAmAAB/records-calls.html",
+    "leaderboards": "2026-06/leaderboards/index.html",
+    "leaderboard": "2026-06/leaderboards/calls.html",
 }
+HOSTILE_REP = "0055g00000A1sAmAAB"
+
+
+def hostile_calls() -> RecordList:
+    """The records behind the hostile-named rep's calls, with a hostile subject of their own."""
+    return RecordList("calls", "2026-06", HOSTILE_REP, (
+        DrillRecord("00T000000000001AAA", date(2026, 6, 2), 'Call <script>"x"</script> ☎️',
+                    Decimal("120.50"), 1),
+        DrillRecord("00T000000000002AAA", date(2026, 6, 3), None, None, 1),
+    ), 2)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The sample site with the stale banner showing, so that it is checked too."""
     out = tmp_path_factory.mktemp("quality") / "site"
-    build_site(sample_scorecard(), out, generated_at=GENERATED,
+    build_site(sample_scorecard(), out, generated_at=GENERATED, records=(hostile_calls(),),
                freshness=Freshness(GENERATED - timedelta(hours=50), ("Event",)))
+    assert all((out / path).is_file() for path in PAGE_TYPES.values())
     return out
 
 

@@ -80,7 +80,7 @@ def test_every_page_has_a_policy_allowing_nothing_but_the_site_itself(tmp_path):
     build_site(sample_scorecard(), tmp_path / "site", generated_at=GENERATED)
     for name, html in pages_of(tmp_path / "site").items():
         assert csp_of(html) == ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                                "base-uri 'none'; form-action 'self'; script-src 'none'"), name
+                                "base-uri 'none'; form-action 'self'; script-src 'self'"), name
         # the CSP is in force before anything loads, and no page relies on what it forbids
         assert html.index("Content-Security-Policy") < html.index("<link"), name
         assert not re.search(r"<[a-z]+[^>]*\sstyle=", html), name
@@ -96,9 +96,9 @@ def test_a_script_file_is_published_and_allowed_from_the_site_only(tmp_path):
     site = tmp_path / "site"
     assert (site / "assets" / "sort.js").read_text() == (overrides / "sort.js").read_text()
     index = (site / "index.html").read_text()
-    team = (site / "teams" / "sdr_east.html").read_text()
+    team = (site / "2026-06" / "team" / "sdr_east" / "index.html").read_text()
     assert '<script src="assets/sort.js" defer></script>' in index
-    assert '<script src="../assets/sort.js" defer></script>' in team
+    assert '<script src="../../../assets/sort.js" defer></script>' in team
     assert csp_of(team).endswith("; script-src 'self'")
 
 
@@ -115,9 +115,9 @@ def test_an_inline_script_is_allowed_by_the_hash_of_its_exact_text(tmp_path):
     # printf %s "$script" | openssl dgst -sha256 -binary | base64
     assert digest == "S+m8EbkmnvRXUxQIjw57N9ZgWldrTQCrj9guTasRoIs="
     kpis = (tmp_path / "site" / "kpis.html").read_text()
-    assert csp_of(kpis).endswith(f"; script-src 'sha256-{digest}'")
+    assert csp_of(kpis).endswith(f"; script-src 'self' 'sha256-{digest}'")
     # pages without that script do not allow it
-    assert csp_of((tmp_path / "site" / "index.html").read_text()).endswith("script-src 'none'")
+    assert csp_of((tmp_path / "site" / "index.html").read_text()).endswith("script-src 'self'")
 
 
 def test_policy_lists_each_hash_once_in_a_stable_order():
@@ -132,7 +132,7 @@ def test_a_stale_sync_puts_a_banner_with_the_sync_time_on_every_page(tmp_path):
     fresh = Freshness(GENERATED - timedelta(hours=50))
     build_site(sample_scorecard(), tmp_path / "site", generated_at=GENERATED, freshness=fresh)
     pages = pages_of(tmp_path / "site")
-    assert len(pages) == 9
+    assert len(pages) == 5 + 4 * 18  # root pages with 404.html, then 18 per period
     for name, html in pages.items():
         assert '<div class="stale-banner">' in html, name
         assert ("The last sync from Salesforce finished 15 Jun 2026, 07:30 EDT, 2 days 2 hours "
@@ -218,12 +218,24 @@ def test_base_url_gives_every_page_its_canonical_address(tmp_path):
     build_site(with_publishing(base_url="/scorecards/"), tmp_path / "site",
                generated_at=GENERATED)
     pages = pages_of(tmp_path / "site")
+    team = "2026-06/team/sdr_east/index.html"
     assert '<link rel="canonical" href="/scorecards/">' in pages["index.html"]
-    assert ('<link rel="canonical" href="/scorecards/teams/sdr_east.html">'
-            in pages["teams/sdr_east.html"])
-    for html in pages.values():
+    assert f'<link rel="canonical" href="/scorecards/{team}">' in pages[team]
+    for name, html in pages.items():
+        if name == "404.html":
+            continue
         # the links between pages stay relative: the site still works from file://
         assert 'href="/scorecards/' not in html.replace('rel="canonical" href="/scorecards/', "")
+
+
+def test_with_base_url_the_404_page_links_absolutely_so_it_works_at_any_depth(tmp_path):
+    build_site(with_publishing(base_url="/scorecards/"), tmp_path / "site",
+               generated_at=GENERATED)
+    html = pages_of(tmp_path / "site")["404.html"]
+    assert '<link rel="stylesheet" href="/scorecards/assets/style.css">' in html
+    assert '<script src="/scorecards/assets/sort.js" defer></script>' in html
+    assert 'href="/scorecards/kpis.html"' in html and 'href="/scorecards/"' in html
+    assert not re.search(r'(href|src)="(?!/scorecards/|#)', html)
 
 
 def test_without_base_url_no_page_has_an_absolute_link(tmp_path):

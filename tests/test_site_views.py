@@ -14,8 +14,10 @@ from kpisync.config.model import Filter, Kpi, Measure, Target, TargetOverride
 from kpisync.site import build_site
 from kpisync.site import formatting as fmt
 from kpisync.site.definitions import filter_words, measure_words, override_lines, target_words
+from kpisync.site.page_views import org_page, rep_page, team_page
+from kpisync.site.rules import describe_focus, focus_period, status_of, weakest_step
 from kpisync.site.viewdata import Figure, Status, page_name, relative_to
-from kpisync.site.views import Site, describe_focus, focus_period, status_of, weakest_step
+from kpisync.site.views import Site
 
 D = Decimal
 GENERATED = datetime(2026, 6, 17, 13, 30, tzinfo=UTC)
@@ -260,7 +262,7 @@ def test_relative_links_from_a_sub_page():
 
 
 def test_org_cards_cover_every_kpi_grouped_by_tier():
-    page = Site(sample_scorecard(), GENERATED).org_page()
+    page = org_page(Site(sample_scorecard(), GENERATED))
     assert [(t.label, [c.kpi_id for c in t.cards]) for t in page.scope.tiers] == [
         ("Results", ["deals_won", "deals_closed", "revenue"]),
         ("Objectives", ["opps_created", "pipeline", "win_rate", "cycle"]),
@@ -270,7 +272,7 @@ def test_org_cards_cover_every_kpi_grouped_by_tier():
 
 def test_card_text_is_formatted_in_views():
     scorecard = sample_scorecard()
-    card = Site(scorecard, GENERATED).org_page().scope.tiers[0].cards[2]
+    card = org_page(Site(scorecard, GENERATED)).scope.tiers[0].cards[2]
     revenue = scorecard.result("revenue", "2026-06", "org", "org")
     assert (card.name, card.target_line, card.figure.actual) == (
         "Revenue", "Target $160,000", fmt.display_money(revenue.actual, "USD")
@@ -280,7 +282,7 @@ def test_card_text_is_formatted_in_views():
 
 
 def test_card_without_target_says_so():
-    card = Site(sample_scorecard(), GENERATED).org_page().scope.tiers[0].cards[1]
+    card = org_page(Site(sample_scorecard(), GENERATED)).scope.tiers[0].cards[1]
     assert (card.kpi_id, card.target_line, card.figure.status.key, card.figure.scored) == (
         "deals_closed", "No target", "no-target", False
     )
@@ -296,7 +298,7 @@ def untracked_deals_won() -> Scorecard:
 
 
 def test_no_target_says_no_team_tracks_a_kpi_whose_target_nothing_uses():
-    page = Site(untracked_deals_won(), GENERATED).org_page()
+    page = org_page(Site(untracked_deals_won(), GENERATED))
     card = next(c for c in page.scope.tiers[0].cards if c.kpi_id == "deals_won")
     assert (card.target_line, card.figure.status.key, card.figure.reason) == (
         "No target", "no-target", "no team tracks this KPI")
@@ -305,7 +307,7 @@ def test_no_target_says_no_team_tracks_a_kpi_whose_target_nothing_uses():
 
 
 def test_no_target_gives_no_reason_for_a_kpi_without_a_target():
-    card = Site(untracked_deals_won(), GENERATED).org_page().scope.tiers[0].cards[1]
+    card = org_page(Site(untracked_deals_won(), GENERATED)).scope.tiers[0].cards[1]
     assert (card.kpi_id, card.figure.status.key, card.figure.reason) == (
         "deals_closed", "no-target", "")
 
@@ -319,13 +321,13 @@ def test_the_reason_is_printed_next_to_the_status(tmp_path):
 
 
 def test_lower_is_better_kpi_is_noted_on_its_card():
-    card = Site(sample_scorecard(), GENERATED).org_page().scope.tiers[1].cards[3]
+    card = org_page(Site(sample_scorecard(), GENERATED)).scope.tiers[1].cards[3]
     assert (card.kpi_id, card.direction_note) == ("cycle", "Lower is better")
 
 
 def test_cascade_marks_the_lowest_rate_as_weakest():
     scorecard = sample_scorecard()
-    cascade = Site(scorecard, GENERATED).org_page().scope.cascade
+    cascade = org_page(Site(scorecard, GENERATED)).scope.cascade
     steps = scorecard.cascade_for("2026-06", "org", "org")
     lowest = min(range(len(steps)), key=lambda i: steps[i].rate)
     assert [s.weakest for s in cascade.steps] == [i == lowest for i in range(len(steps))]
@@ -339,7 +341,7 @@ def test_team_cascade_shows_only_steps_between_kpis_the_team_tracks():
     scorecard = sample_scorecard()
     site = Site(scorecard, GENERATED)
     sdr = next(t for t in scorecard.teams if t.id == "sdr_east")
-    steps = site.team_page(sdr).scope.cascade.steps
+    steps = team_page(site, sdr).scope.cascade.steps
     # the SDR team tracks calls → conversations → meetings → opps_created, not deals_won
     assert [(s.from_name, s.to_name) for s in steps] == [
         (site.kpi_name(a), site.kpi_name(b))
@@ -347,12 +349,12 @@ def test_team_cascade_shows_only_steps_between_kpis_the_team_tracks():
                      ("meetings", "opps_created"))
     ]
     ae = next(t for t in scorecard.teams if t.id == "ae_smb")
-    assert site.team_page(ae).scope.cascade is None  # opps_created alone: no step to show
+    assert team_page(site, ae).scope.cascade is None  # opps_created alone: no step to show
 
 
 def test_team_page_lists_reps_with_inactive_marked():
     scorecard = sample_scorecard()
-    page = Site(scorecard, GENERATED).team_page(scorecard.teams[0])
+    page = team_page(Site(scorecard, GENERATED), scorecard.teams[0])
     # by name, the order a reader expects before any sorting
     assert [(r.link.href, r.inactive) for r in page.reps] == [
         (f"../../rep/{DANA}/index.html", True),
@@ -367,7 +369,7 @@ def test_team_page_lists_reps_with_inactive_marked():
 def test_rep_page_of_an_inactive_rep():
     scorecard = sample_scorecard()
     dana = next(r for r in scorecard.reps if r.id == DANA)
-    page = Site(scorecard, GENERATED).rep_page(dana)
+    page = rep_page(Site(scorecard, GENERATED), dana)
     assert page.inactive
     assert [f"{f.label}: {f.value}" for f in page.facts] == [
         "Team: SDR East", "Role: SDR East", "Salesforce user: dana@acme.example",
@@ -378,14 +380,14 @@ def test_rep_page_of_an_inactive_rep():
 
 def test_team_row_headline_is_the_first_lagging_kpi():
     scorecard = sample_scorecard()
-    rows = Site(scorecard, GENERATED).org_page().teams
+    rows = org_page(Site(scorecard, GENERATED)).teams
     assert [(r.link.text, r.headline_kpi, r.segment) for r in rows] == [
         ("SDR East", "Calls", "—"), ("AE SMB", "Win rate", "SMB")
     ]
 
 
 def test_footer_shows_generation_time_in_the_org_timezone():
-    frame = Site(sample_scorecard(), GENERATED).org_page().frame
+    frame = org_page(Site(sample_scorecard(), GENERATED)).frame
     assert frame.generated == "17 Jun 2026, 09:30 EDT"
     assert frame.version.startswith("kpisync ")
 

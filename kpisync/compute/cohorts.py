@@ -30,14 +30,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute.grouping import by_scope, fact, scope_keys, scope_of
 from kpisync.compute.measures import BUILTIN_MEASURES
 from kpisync.compute.model import CohortResult, Period, Rep, TeamInfo
-from kpisync.compute.sql import DIALECT, CompiledKpi, Params, facts_query
+from kpisync.compute.sql import CompiledKpi, Params, facts_query
 from kpisync.config.model import CohortStep, Config
+from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
 
 COUNT = next(m for m in BUILTIN_MEASURES if m.name == "count")
@@ -45,7 +45,7 @@ COUNT = next(m for m in BUILTIN_MEASURES if m.name == "count")
 
 def cohort_results(
     config: Config,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     columns: Mapping[str, Mapping[str, str]],
     periods: Iterable[Period],
     reps: Iterable[Rep],
@@ -99,8 +99,7 @@ def compile_cohort(step: CohortStep, config: Config,
         .with_("converted", as_=_converted())
         .with_("flagged", as_=_flagged())
     )
-    return CompiledKpi(f"{step.from_kpi}>{step.to_kpi}", query.sql(dialect=DIALECT, pretty=True),
-                       params.values)
+    return CompiledKpi(f"{step.from_kpi}>{step.to_kpi}", query, params.values)
 
 
 def _nearest(step: CohortStep, params: Params) -> exp.Select:
@@ -152,15 +151,15 @@ def _flagged() -> exp.Select:
     )
 
 
-def _counts(step: CohortStep, config: Config, con: duckdb.DuckDBPyConnection,
+def _counts(step: CohortStep, config: Config, con: Connection,
             columns: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, ...], tuple[int, int]]:
     compiled = compile_cohort(step, config, columns)
     try:
-        rows = con.execute(compiled.sql, compiled.params).fetchall()
-    except duckdb.Error as exc:
+        rows = as_engine(con).execute(compiled.query, compiled.params)
+    except QueryError as exc:
         raise ComputeError(
             f"cohort step {step.from_kpi} to {step.to_kpi} (kpis.yaml line {step.line}) failed "
-            f"in DuckDB: {exc}"
+            f"in {as_engine(con).name}: {exc}"
         ) from exc
     return {(period_key, *scope_of(grp, team_id, rep_id)): (base, converted)
             for period_key, team_id, rep_id, grp, base, converted in rows}

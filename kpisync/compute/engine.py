@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute import formulas, history, membership, ranking, targets, unassigned
@@ -26,7 +25,6 @@ from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecar
 from kpisync.compute.pacing import pacing
 from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
-    DIALECT,
     GROUP_ORG,
     GROUP_OWNER,
     GROUP_REP,
@@ -39,6 +37,7 @@ from kpisync.compute.sql import (
 from kpisync.compute.stages import stage_report
 from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Config, Kpi
+from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
 
@@ -48,8 +47,10 @@ Actuals = dict[tuple[str, str, str, str], Decimal | None]
 _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEAN": "boolean"}
 
 
-def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scorecard:
-    """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store."""
+def compute(config: Config, con: Connection, as_of: date) -> Scorecard:
+    """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store: a
+    DuckDB connection or any engine (``kpisync.engines``)."""
+    con = as_engine(con)
     columns = table_columns(con)
     users = synced_users(config, con, columns)
     reps = membership.assign_reps(config, users, as_of)
@@ -95,18 +96,19 @@ def compute(config: Config, con: duckdb.DuckDBPyConnection, as_of: date) -> Scor
     )
 
 
-def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+def table_columns(con: Connection) -> dict[str, dict[str, str]]:
     """Synced objects and their fields' types, read from the store's raw tables."""
+    con = as_engine(con)
     info = exp.to_table("information_schema.columns")
     query = (
         exp.select("table_name", "column_name", "data_type")
         .from_(info)
-        .where(exp.column("table_schema").eq(exp.Literal.string("main")))
+        .where(exp.column("table_schema").eq(exp.Literal.string(con.schema)))
     )
     tables = {f"sf_{name.lower()}": name for name in registry().sources}
     columns: dict[str, dict[str, str]] = {}
-    for table, column, data_type in con.execute(query.sql(dialect=DIALECT)).fetchall():
-        sobject = tables.get(table)
+    for table, column, type_name in con.execute(query):
+        sobject, data_type = tables.get(table), type_name.upper()
         if sobject is not None:
             sf_type = _DUCKDB_TO_SF.get(data_type, "number" if _numeric(data_type) else "string")
             columns.setdefault(sobject, {})[column] = sf_type
@@ -115,7 +117,7 @@ def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 def scored_reps(
     config: Config,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     columns: Mapping[str, Mapping[str, str]],
     as_of: date | None = None,
 ) -> list[Rep]:
@@ -125,7 +127,7 @@ def scored_reps(
 
 
 def synced_users(
-    config: Config, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]]
+    config: Config, con: Connection, columns: Mapping[str, Mapping[str, str]]
 ) -> list[dict]:
     """Every synced user, with the User fields the teams' rules read."""
     if "User" not in columns:
@@ -136,7 +138,8 @@ def synced_users(
 
 
 def _numeric(data_type: str) -> bool:
-    return data_type.startswith(("DECIMAL", "BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT"))
+    return data_type.startswith(("DECIMAL", "BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT",
+                                 "NUMERIC", "SMALLINT", "REAL"))
 
 
 def _team_infos(config: Config, reps: list[Rep]) -> tuple[TeamInfo, ...]:
@@ -153,7 +156,7 @@ def _team_infos(config: Config, reps: list[Rep]) -> tuple[TeamInfo, ...]:
     )
 
 
-def load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
+def load_members(con: Connection, reps: list[Rep]) -> None:
     """The scored reps and their teams over time, as the KPI queries join them: one row per
     membership, a record joining the row whose days contain its own (explain and targets
     suggest load their own, for one scope or for past weeks)."""
@@ -165,7 +168,7 @@ def load_members(con: duckdb.DuckDBPyConnection, reps: list[Rep]) -> None:
     )
 
 
-def load_periods(con: duckdb.DuckDBPyConnection, periods: tuple[Period, ...]) -> None:
+def load_periods(con: Connection, periods: tuple[Period, ...]) -> None:
     """The periods a KPI query puts records in; any periods, not only the window's."""
     _temp_table(
         con, PERIODS_TABLE,
@@ -175,54 +178,39 @@ def load_periods(con: duckdb.DuckDBPyConnection, periods: tuple[Period, ...]) ->
 
 
 def _temp_table(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     name: str,
     columns: tuple[tuple[str, str], ...],
     rows: list[tuple],
 ) -> None:
     """(Re)create a small session-only table the KPI queries join against."""
-    schema = exp.Schema(
-        this=exp.to_table(name),
-        expressions=[
-            exp.ColumnDef(this=exp.to_identifier(column), kind=exp.DataType.build(kind))
-            for column, kind in columns
-        ],
-    )
-    create = exp.Create(
-        this=schema,
-        kind="TABLE",
-        replace=True,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )
-    con.execute(create.sql(dialect=DIALECT))
-    if rows:
-        placeholders = tuple(exp.Placeholder() for _ in columns)
-        con.executemany(exp.insert(exp.values([placeholders]), name).sql(dialect=DIALECT), rows)
+    as_engine(con).create_temp_table(name, columns, rows)
 
 
 def evaluate(
-    kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
+    kpi: Kpi, con: Connection, columns: Mapping[str, Mapping[str, str]], tz: str
 ) -> Actuals:
     """One KPI with a source over the loaded members and periods, for every scope."""
     return evaluate_with_owners(kpi, con, columns, tz)[0]
 
 
 def evaluate_with_owners(
-    kpi: Kpi, con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]], tz: str
+    kpi: Kpi, con: Connection, columns: Mapping[str, Mapping[str, str]], tz: str
 ) -> tuple[Actuals, unassigned.OwnerActuals]:
     """``evaluate``, and the records credited to no team, by owner (see compute/unassigned)."""
     compiled = compile_kpi(kpi, measure=_measure(kpi), columns=columns, timezone=tz)
+    con = as_engine(con)
     try:
-        rows = con.execute(compiled.sql, compiled.params).fetchall()
-    except duckdb.Error as exc:
+        rows = con.execute(compiled.query, compiled.params)
+    except QueryError as exc:
         raise ComputeError(
-            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}"
+            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in {con.name}: {exc}"
         ) from exc
     return _collect((kpi.id, *row) for row in rows)
 
 
 def evaluate_all(
-    kpis: list[Kpi], con: duckdb.DuckDBPyConnection, columns: Mapping[str, Mapping[str, str]],
+    kpis: list[Kpi], con: Connection, columns: Mapping[str, Mapping[str, str]],
     tz: str,
 ) -> tuple[Actuals, unassigned.OwnerActuals]:
     """``evaluate_with_owners`` for many KPIs in one statement (``sql.compile_batch``). When
@@ -232,8 +220,8 @@ def evaluate_all(
     compiled = compile_batch([(kpi, _measure(kpi)) for kpi in kpis], columns=columns,
                              timezone=tz)
     try:
-        rows = con.execute(compiled.sql, compiled.params).fetchall()
-    except duckdb.Error:
+        rows = as_engine(con).execute(compiled.query, compiled.params)
+    except QueryError:
         for kpi in kpis:
             evaluate_with_owners(kpi, con, columns, tz)  # raises, naming the KPI
         raise

@@ -13,29 +13,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute.formulas import evaluation_order
 from kpisync.compute.model import Period
-from kpisync.compute.sql import DIALECT
 from kpisync.config.model import Config, Kpi
+from kpisync.engines.base import Connection, as_engine
 from kpisync.store.state import STATE_TABLE
 
 #: (kpi id, period key) of the cells before the synced history
 Gaps = frozenset[tuple[str, str]]
 
 
-def history_starts(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
+def history_starts(con: Connection) -> dict[str, date]:
     """Object -> the first day its stored rows are complete from, for the objects a sync
     bounded by a history start (a store written without a sync has none)."""
+    engine = as_engine(con)
     tables = exp.select("table_name").from_(exp.to_table("information_schema.tables")).where(
-        exp.column("table_name").eq(exp.Literal.string(STATE_TABLE)))
-    if not con.execute(tables.sql(dialect=DIALECT)).fetchall():
+        exp.and_(exp.column("table_name").eq(exp.Literal.string(STATE_TABLE)),
+                 exp.column("table_schema").eq(exp.Literal.string(engine.schema))))
+    if not engine.execute(tables):
         return {}
     query = (exp.select("sobject", "history_start").from_(STATE_TABLE)
              .where(exp.column("history_start").is_(exp.null()).not_()))
-    return dict(con.execute(query.sql(dialect=DIALECT)).fetchall())
+    return dict(engine.execute(query))
 
 
 def gaps(config: Config, periods: Iterable[Period], starts: Mapping[str, date]) -> Gaps:

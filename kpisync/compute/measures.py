@@ -38,10 +38,14 @@ def _duration_value(kpi, field, local_date) -> exp.Expression:
     end = field(kpi.measure.end_field)
     if kpi.unit == "minutes":
         # Minutes need both ends as instants; a date-only field counts from its local midnight.
-        return exp.DateDiff(
-            this=_as_timestamp(end), expression=_as_timestamp(start), unit=exp.var("MINUTE")
-        )
+        # Both ends truncated to the minute: the minute marks crossed, as DuckDB's date_diff
+        # counts them, on every engine (PostgreSQL's transpiled form divides elapsed seconds).
+        return exp.DateDiff(this=_minute(end), expression=_minute(start), unit=exp.var("MINUTE"))
     return exp.DateDiff(this=local_date(end), expression=local_date(start), unit=exp.var("DAY"))
+
+
+def _minute(ref: FieldRef) -> exp.Expression:
+    return exp.TimestampTrunc(this=_as_timestamp(ref), unit=exp.var("MINUTE"))
 
 
 def _as_timestamp(ref: FieldRef) -> exp.Expression:

@@ -17,12 +17,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute.model import Membership, Period, Rep
 from kpisync.config.members import identity, span
 from kpisync.config.model import Config, DatedMember, Team
+from kpisync.engines.base import Connection, as_engine
 from kpisync.errors import ComputeError
 
 USER_TABLE = "sf_user"
@@ -30,7 +30,7 @@ ROLE_TABLE = "sf_userrole"
 _DAY = timedelta(days=1)
 
 
-def load_users(con: duckdb.DuckDBPyConnection, extra_fields: Iterable[str], *,
+def load_users(con: Connection, extra_fields: Iterable[str], *,
                created_zone: str | None = None) -> list[dict[str, Any]]:
     """Every synced user with its role name under the key ``RoleName`` and, given
     ``created_zone``, the local date of its CreatedDate there under ``StartDate`` (where a new
@@ -57,9 +57,8 @@ def load_users(con: duckdb.DuckDBPyConnection, extra_fields: Iterable[str], *,
         created = exp.AtTimeZone(this=exp.column("CreatedDate", table=user, quoted=True),
                                  zone=exp.Placeholder(this="zone"))
         query = query.select(exp.cast(created, "DATE").as_("StartDate", quoted=True))
-    cursor = con.execute(query.sql(dialect="duckdb"), params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    names = [select.alias_or_name for select in query.selects]
+    return [dict(zip(names, row, strict=True)) for row in as_engine(con).execute(query, params)]
 
 
 def matches(team: Team, user: Mapping[str, Any]) -> bool:

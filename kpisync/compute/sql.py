@@ -59,9 +59,17 @@ class Params:
 
 @dataclass(frozen=True)
 class CompiledKpi:
+    """A compiled query: the sqlglot expression engines render in their own dialect, and the
+    values its placeholders bind."""
+
     kpi_id: str
-    sql: str
+    query: exp.Expression
     params: dict[str, Any]
+
+    @property
+    def sql(self) -> str:
+        """The query as DuckDB runs it, laid out for reading (explain shows it)."""
+        return self.query.sql(dialect=DIALECT, pretty=True)
 
 
 class _Record:
@@ -171,7 +179,7 @@ def compile_kpi(
     period and owner, and per period for the org. ``records`` counts the records aggregated."""
     params = Params()
     query = kpi_query(kpi, measure=measure, columns=columns, timezone=timezone, params=params)
-    return CompiledKpi(kpi.id, query.sql(dialect=DIALECT, pretty=True), params.values)
+    return CompiledKpi(kpi.id, query, params.values)
 
 
 def compile_batch(
@@ -207,7 +215,7 @@ def compile_batch(
     batch = branches[0]
     for branch in branches[1:]:
         batch = exp.union(batch, branch, distinct=False)
-    return CompiledKpi("*", batch.sql(dialect=DIALECT, pretty=True), values)
+    return CompiledKpi("*", batch, values)
 
 
 def kpi_query(

@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from itertools import pairwise
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute.cohorts import COUNT, share
@@ -40,9 +39,10 @@ from kpisync.compute.model import (
     StageTime,
     TeamInfo,
 )
-from kpisync.compute.sql import DIALECT, Params, facts_query
+from kpisync.compute.sql import Params, facts_query
 from kpisync.config.kpis import PARENT_OWNER
 from kpisync.config.model import Config, Filter, Kpi, Measure
+from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
 
 #: the fields the queries read, checked up front so a missing one says to sync
@@ -58,7 +58,7 @@ Counts = dict[tuple, tuple]
 
 def stage_report(
     config: Config,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     columns: Mapping[str, Mapping[str, str]],
     periods: Iterable[Period],
     reps: Iterable[Rep],
@@ -147,7 +147,7 @@ def _with(query: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
     return query
 
 
-def _conversion_query(stages: tuple[str, ...], columns, tz: str) -> tuple[str, dict]:
+def _conversion_query(stages: tuple[str, ...], columns, tz: str) -> tuple[exp.Expression, dict]:
     params = Params()
     ctes = _stage_ctes(stages, columns, tz, params)
     later = (  # a row of the same opportunity, after this one, in a stage listed further on
@@ -174,10 +174,10 @@ def _conversion_query(stages: tuple[str, ...], columns, tz: str) -> tuple[str, d
                    expression=exp.Where(this=fact("advanced"))).as_("advanced"),
     ], keys=[fact("position")])
     query = _with(query, [*ctes, ("entries", entries)])
-    return query.sql(dialect=DIALECT, pretty=True), params.values
+    return query, params.values
 
 
-def _time_query(stages: tuple[str, ...], columns, tz: str) -> tuple[str, dict]:
+def _time_query(stages: tuple[str, ...], columns, tz: str) -> tuple[exp.Expression, dict]:
     params = Params()
     ctes = _stage_ctes(stages, columns, tz, params)
     stays = (  # from entering a stage to entering the next
@@ -200,7 +200,7 @@ def _time_query(stages: tuple[str, ...], columns, tz: str) -> tuple[str, dict]:
         exp.cast(exp.Avg(this=fact("days")), RESULT_TYPE).as_("average_days"),
     ], keys=[fact("position")])
     query = _with(query, [*ctes, ("stays", stays), ("ended", ended)])
-    return query.sql(dialect=DIALECT, pretty=True), params.values
+    return query, params.values
 
 
 def _amount(condition: exp.Expression | None = None) -> exp.Expression:
@@ -210,16 +210,16 @@ def _amount(condition: exp.Expression | None = None) -> exp.Expression:
     return exp.Coalesce(this=total, expressions=[exp.Literal.number(0)])
 
 
-def _created_query(columns, tz: str) -> tuple[str, dict]:
+def _created_query(columns, tz: str) -> tuple[exp.Expression, dict]:
     params = Params()
     created = _facts(_records("Opportunity", "CreatedDate", "OwnerId"), ("Amount",), columns,
                      tz, params)
     query = by_scope("created", [exp.Count(this=exp.Star()).as_("n"), _amount().as_("amount")]
                      ).with_("created", as_=created)
-    return query.sql(dialect=DIALECT, pretty=True), params.values
+    return query, params.values
 
 
-def _closed_query(columns, tz: str) -> tuple[str, dict]:
+def _closed_query(columns, tz: str) -> tuple[exp.Expression, dict]:
     params = Params()
     kpi = _records("Opportunity", "CloseDate", "OwnerId", Filter("IsClosed", "eq", True))
     closed = _facts(kpi, ("Amount", "IsWon"), columns, tz, params)
@@ -232,17 +232,18 @@ def _closed_query(columns, tz: str) -> tuple[str, dict]:
         count(won).as_("won_n"), _amount(won.copy()).as_("won"),
         count(exp.not_(won.copy())).as_("lost_n"), _amount(exp.not_(won.copy())).as_("lost"),
     ]).with_("closed", as_=closed)
-    return query.sql(dialect=DIALECT, pretty=True), params.values
+    return query, params.values
 
 
-def _run(con: duckdb.DuckDBPyConnection, compiled: tuple[str, dict], keys: int = 0) -> Counts:
+def _run(con: Connection, compiled: tuple[exp.Expression, dict], keys: int = 0) -> Counts:
     """Rows by (period_key, scope, scope_id, then ``keys`` key columns): the values after."""
-    sql, params = compiled
+    query, params = compiled
+    engine = as_engine(con)
     try:
-        rows = con.execute(sql, params).fetchall()
-    except duckdb.Error as exc:
-        raise ComputeError(f"the stage analysis (stages in kpis.yaml) failed in DuckDB: {exc}"
-                           ) from exc
+        rows = engine.execute(query, params)
+    except QueryError as exc:
+        raise ComputeError(f"the stage analysis (stages in kpis.yaml) failed in {engine.name}: "
+                           f"{exc}") from exc
     return {(period_key, *scope_of(grp, team_id, rep_id), *rest[:keys]): tuple(rest[keys:])
             for period_key, team_id, rep_id, grp, *rest in rows}
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from kpisync.config.formulas import Formula
     from kpisync.config.problems import ConfigWarning
+    from kpisync.engines.select import EngineSettings
 
 PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]
@@ -427,6 +428,8 @@ class Config:
     warnings: tuple[ConfigWarning, ...] = ()
     site: SiteOptions = field(default_factory=SiteOptions)
     publishing: Publishing = field(default_factory=Publishing)
+    #: where compute runs (kpis.yaml's ``engine:``); None: the local DuckDB store
+    engine: EngineSettings | None = None
     #: the outputs a build writes, each with its options (``outputs:``, see docs/plugins.md)
     outputs: tuple[OutputSetting, ...] | None = None
     #: each plugin's options (``plugins:``), defaults filled in, keyed by plugin name

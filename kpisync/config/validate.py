@@ -18,6 +18,7 @@ from kpisync.config import plugin_options, readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
+from kpisync.config.engine import parse_engine
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
 from kpisync.config.model import (
@@ -58,6 +59,7 @@ TOP_KEYS = (
     Key("stages"),
     Key("scoring"),
     Key("site"),
+    Key("engine"),
     Key("plugins"),
     Key("outputs"),
 )
@@ -102,6 +104,7 @@ def validate(text: str, file: str) -> Config:
     site, publishing = (parse_site(top["site"].value, problems) if "site" in top
                         else (SiteOptions(), Publishing()))
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
+    engine = parse_engine(top["engine"].value, problems) if "engine" in top else None
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     _unique_ids("KPI", kpis, problems)
     _unique_ids("team", teams, problems)
@@ -129,8 +132,7 @@ def validate(text: str, file: str) -> Config:
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
-        publishing=publishing,
-        outputs=outputs, plugin_options=plugins,
+        publishing=publishing, engine=engine, outputs=outputs, plugin_options=plugins,
         objects=objects,
     )
 

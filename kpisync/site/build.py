@@ -104,8 +104,7 @@ def build_site(
     try:
         scripts = _scripts(env)
         shells = ShellMaker(scorecard.config, tuple(scripts.values()), generated_at, freshness)
-        site = Site(scorecard, generated_at, records=records,
-                    synced_at=freshness.synced_at if freshness else None)
+        site = Site(scorecard, generated_at, records=records)
         pages = _render_pages(env, site, shells, staging)
         _copy_static(env, {**STATIC_FILES, **scripts}, staging)
         _write_exports(scorecard, staging, generated_at)

@@ -93,6 +93,8 @@ class Sparkline:
     view_box: str
     #: the line's path, one subpath per run of known values ("" when fewer than two touch)
     path: str
+    #: the segment into a period still running, drawn dashed: its value is only to date
+    running_path: str
     #: known values with no known neighbour: drawn as dots, a line needs two ends
     dots: tuple[Point, ...]
     #: the latest known value, marked
@@ -112,9 +114,12 @@ def sparkline(
     name: str,
     currency: str = "USD",
     noun: str = "month",
+    running: bool = False,
 ) -> Sparkline:
     """A small line of ``points`` (oldest first) scaled to its own range. A None value breaks
-    the line (no data is not zero); equal values draw a level line across the middle."""
+    the line (no data is not zero); equal values draw a level line across the middle.
+    ``running`` says the last period is not over: the segment into it is dashed and the text
+    does not compare a part of a period with a whole one."""
     known = [p.value for p in points if p.value is not None]
     low, high = (min(known), max(known)) if known else (Decimal(0), Decimal(0))
     span_x = Decimal(SPARK_WIDTH - 2 * SPARK_PAD)
@@ -133,11 +138,17 @@ def sparkline(
             runs.append([])
         else:
             runs[-1].append(place(index, point.value))
+    last = next((run[-1] for run in reversed(runs) if run), None)
+    running_path = ""
+    if running and points[-1].value is not None and len(runs[-1]) > 1:
+        before, latest = runs[-1][-2:]
+        running_path = f"M{before.x} {before.y}L{latest.x} {latest.y}"
+        runs[-1] = runs[-1][:-1]
     path = "".join(
         "M" + "L".join(f"{p.x} {p.y}" for p in run) for run in runs if len(run) > 1
     )
-    dots = tuple(run[0] for run in runs if len(run) == 1)
-    last = next((run[-1] for run in reversed(runs) if run), None)
+    lone = runs if not running_path else runs[:-1]
+    dots = tuple(run[0] for run in lone if len(run) == 1)
     ident = chart_id(name)
     return Sparkline(
         id=ident,
@@ -146,13 +157,16 @@ def sparkline(
         height=str(SPARK_HEIGHT),
         view_box=f"0 0 {SPARK_WIDTH} {SPARK_HEIGHT}",
         path=path,
+        running_path=running_path,
         dots=dots,
         last=last,
-        text=_series_text(points, title=title, unit=unit, currency=currency, noun=noun),
+        text=_series_text(points, title=title, unit=unit, currency=currency, noun=noun,
+                          running=running),
     )
 
 
-def _series_text(points: Sequence[ChartPoint], *, title, unit, currency, noun) -> str:
+def _series_text(points: Sequence[ChartPoint], *, title, unit, currency, noun,
+                 running=False) -> str:
     """"Calls over the last 3 months: 120, no data, 150. Latest 150; no data for the previous
     month." — every value in order, then the latest against the one before it."""
     span = f"the last {noun}" if len(points) == 1 else f"the last {len(points)} {noun}s"
@@ -162,6 +176,9 @@ def _series_text(points: Sequence[ChartPoint], *, title, unit, currency, noun) -
         "no data" if p.value is None else fmt.display_value(p.value, unit, currency)
         for p in points
     )
+    if running and points[-1].value is not None:
+        latest = fmt.display_value(points[-1].value, unit, currency)
+        return f"{title} over {span}: {values}. Latest {latest} so far: this {noun} is running."
     return f"{title} over {span}: {values}. {_change_text(points, unit, currency, noun)}"
 
 
@@ -271,10 +288,12 @@ def trend_chart(
     name: str,
     currency: str = "USD",
     noun: str = "month",
+    font_size: int = TREND_FONT,
 ) -> TrendChart:
     """Actuals as bars and targets as a step line over ``periods`` (oldest first), on an axis
     from 0 (or below, for a negative value) with 1-2-5 gridlines, plus a title, a description
-    and the figures as a table for screen readers."""
+    and the figures as a table for screen readers. ``font_size`` is in the chart's own units
+    (the box is 400 wide): a chart shown narrow, as on a phone, wants larger ones."""
     if not len(periods) == len(actuals) == len(targets):
         raise ValueError(
             f"trend_chart needs one actual and one target per period: got {len(periods)} "
@@ -284,7 +303,7 @@ def trend_chart(
     ticks = nice_ticks(min(shown, default=Decimal(0)), max(shown, default=Decimal(0)),
                        whole=unit in _WHOLE_UNITS)
     tick_labels = [fmt.display_value(t, unit, currency) for t in ticks]
-    left = Decimal(6) + max(_text_width(t, TREND_FONT) for t in tick_labels)
+    left = Decimal(6) + max(_text_width(t, font_size) for t in tick_labels)
     right = Decimal(TREND_WIDTH - _TREND_RIGHT)
     top, bottom = Decimal(_TREND_TOP), Decimal(TREND_HEIGHT - _TREND_BOTTOM)
     low, high = ticks[0], ticks[-1]
@@ -295,7 +314,7 @@ def trend_chart(
     def line(value: Decimal, text: str) -> Gridline:
         y = y_of(value)
         return Gridline(coord(y), coord(left), coord(right),
-                        Label(coord(left - 4), coord(y + Decimal(TREND_FONT) * 35 / 100), text))
+                        Label(coord(left - 4), coord(y + Decimal(font_size) * 35 / 100), text))
 
     slot = (right - left) / max(len(periods), 1)
     zero = y_of(Decimal(0))
@@ -322,7 +341,7 @@ def trend_chart(
             else:
                 steps.pop()  # the same level goes on: one longer H
             steps.append(f"H{coord(start + slot)}")
-    every = _label_step(periods, slot)
+    every = _label_step(periods, slot, font_size)
     x_labels = tuple(
         Label(coord(left + slot * i + slot / 2), coord(bottom + 14), p.short or p.label)
         for i, p in enumerate(periods) if (len(periods) - 1 - i) % every == 0
@@ -335,7 +354,7 @@ def trend_chart(
         title_id=f"{ident}-title",
         desc_id=f"{ident}-desc",
         view_box=f"0 0 {TREND_WIDTH} {TREND_HEIGHT}",
-        font_size=str(TREND_FONT),
+        font_size=str(font_size),
         title=title,
         desc=_trend_desc(periods, actuals, targets, unit, currency, noun),
         gridlines=tuple(line(t, text) for t, text in zip(ticks, tick_labels, strict=True)),
@@ -353,10 +372,10 @@ def trend_chart(
     )
 
 
-def _label_step(periods: Sequence[ChartPeriod], slot: Decimal) -> int:
+def _label_step(periods: Sequence[ChartPeriod], slot: Decimal, font_size: int) -> int:
     """Label every period when the labels fit their slots, else every second (third, …),
     always keeping the latest period labelled."""
-    widest = max((_text_width(p.short or p.label, TREND_FONT) for p in periods), default=0)
+    widest = max((_text_width(p.short or p.label, font_size) for p in periods), default=0)
     every = 1
     while slot * every < widest + 4 and every < len(periods):
         every += 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kpisync.site import formatting as fmt
+from kpisync.site.shell import absolute_url
 from kpisync.site.viewdata import (
     INDEX_PAGE,
     NOT_FOUND_PAGE,
@@ -107,8 +108,11 @@ def reps_page(site: Site) -> RepsPage:
 
 
 def not_found_page(site: Site) -> NotFoundPage:
-    """Served by the host for any wrong address, at any depth: its links are relative to the
-    site's root, which is right wherever a host serves 404.html from the root."""
-    frame = site.frame(NOT_FOUND_PAGE, "Page not found")
+    """Served by the host for any wrong address, at any depth: with ``site.base_url`` its links
+    are absolute, so they work at any depth; without it they are relative to the site's root,
+    which is right only where the host serves 404.html at the root."""
+    base_url = site.config.publishing.base_url
+    rel = (lambda path: absolute_url(base_url, path)) if base_url else None
+    frame = site.frame(NOT_FOUND_PAGE, "Page not found", rel=rel)
     return NotFoundPage(frame=frame, heading="Page not found",
                         home=Link("Go to the overview", frame.home))

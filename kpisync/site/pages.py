@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from kpisync.site.boards import boards_pages
 from kpisync.site.definitions import kpis_page
 from kpisync.site.directory import not_found_page, periods_page, reps_page
+from kpisync.site.page_views import org_page, rep_page, team_page
 from kpisync.site.records import records_pages
 from kpisync.site.viewdata import (
     INDEX_PAGE,
@@ -34,7 +35,7 @@ Page = tuple[str, str, object]
 
 def site_pages(site: Site) -> Iterator[Page]:
     """Every page, in a fixed order (a deterministic build)."""
-    yield INDEX_PAGE, "index.html", site.org_page()
+    yield INDEX_PAGE, "index.html", org_page(site)
     home = Link(site.config.org.name, INDEX_PAGE)
     yield KPIS_PAGE, "kpis.html", kpis_page(site.config, site.frame(KPIS_PAGE,
                                                                    "KPI definitions", (home,)))
@@ -48,12 +49,12 @@ def site_pages(site: Site) -> Iterator[Page]:
 
 def period_pages(site: Site) -> Iterator[Page]:
     key = site.focus_period.key
-    yield org_path(key), "index.html", site.org_page(org_path(key))
+    yield org_path(key), "index.html", org_page(site, org_path(key))
     for team in site.card.teams:
-        yield team_path(team.id, key), "team.html", site.team_page(team)
+        yield team_path(team.id, key), "team.html", team_page(site, team)
     if site.rep_pages:
         for rep in site.card.reps:
-            yield rep_path(rep.id, key), "rep.html", site.rep_page(rep)
+            yield rep_path(rep.id, key), "rep.html", rep_page(site, rep)
             if key == site.home_period.key:
                 for path, page in records_pages(site, rep):
                     yield path, "records.html", page

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from kpisync.config.model import Config
 from kpisync.site import formatting as fmt
-from kpisync.site.viewdata import relative_to
+from kpisync.site.viewdata import NOT_FOUND_PAGE, relative_to
 from kpisync.store.state import SyncState
 
 #: every directive but script-src, which depends on the page; nothing is loaded from anywhere
@@ -114,7 +114,7 @@ class ShellMaker:
                                         self.synced)
 
     def shell(self, path: str) -> Shell:
-        rel = relative_to(path)
+        rel = self.absolute if path == NOT_FOUND_PAGE and self.base_url else relative_to(path)
         return Shell(
             csp=self.csp,
             scripts=tuple(rel(s) for s in self.scripts),
@@ -122,6 +122,11 @@ class ShellMaker:
             synced=self.synced,
             stale=self.stale,
         )
+
+    def absolute(self, path: str) -> str:
+        """Links of the 404 page, which a host serves at any depth: absolute under base_url."""
+        assert self.base_url is not None
+        return absolute_url(self.base_url, path)
 
 
 def stale_sentence(fresh: Freshness, now: datetime, stale_after: timedelta | None,

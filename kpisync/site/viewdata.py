@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
+from kpisync.site.charts import Sparkline, TrendChart
+from kpisync.site.funnel_chart import Funnel
+
 TIER_LABELS = {"results": "Results", "objectives": "Objectives", "activities": "Activities"}
 TIER_BLURBS = {
     "results": "Business outcomes: lagging, read after the fact.",
@@ -139,6 +142,8 @@ class KpiCard:
     #: chart slot: this KPI over the periods of the focus period's kind up to it, oldest
     #: first, as exact numbers for a chart module to draw (templates print none of them)
     trend: tuple[TrendPoint, ...] = ()
+    #: ``trend``'s actuals as a sparkline (kpisync.site.charts); None under two periods
+    spark: Sparkline | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,8 @@ class Cascade:
     weakest_note: str
     #: "SDR East" or "Acme & Co": whose cascade this is, for two shown side by side
     title: str = ""
+    #: the same steps as a funnel chart, the same step marked weakest
+    funnel: Funnel | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,23 @@ class ReverseFunnelView:
     sentence: str
     lines: tuple[FunnelLine, ...]
     note: str
+
+
+@dataclass(frozen=True)
+class KpiTrend:
+    """One KPI's trend chart on a rep's page, under the KPI's name linking to its definition."""
+
+    name: str
+    href: str
+    chart: TrendChart
+
+
+@dataclass(frozen=True)
+class TrendPanel:
+    #: "Trend · last 5 months"
+    title: str
+    note: str
+    charts: tuple[KpiTrend, ...]
 
 
 @dataclass(frozen=True)
@@ -277,8 +301,6 @@ class OrgPage:
     heading: str
     scope: ScopeView
     teams: tuple[TeamRow, ...]
-    #: "Data synced 17 Jun 2026, 06:00 EDT"; "" when the store does not say
-    synced: str = ""
 
 
 @dataclass(frozen=True)
@@ -303,6 +325,8 @@ class RepPage:
     facts: tuple[Fact, ...]
     scope: ScopeView
     reverse_funnel: ReverseFunnelView | None = None
+    #: a trend chart per KPI over up to 12 periods; None with only one period computed
+    trends: TrendPanel | None = None
 
 
 def page_name(identifier: str) -> str:

@@ -4,21 +4,33 @@ Templates print these strings and loop over these tuples; they never compute, ro
 That keeps every rule a sales leader might question (what "on pace" means, which cascade step is
 the weakest, how money is written) here, in plain Python with tests, and lets a template
 override restyle the site without re-implementing any of it.
+
+``Site`` builds what every page shares (the frame, a figure, a scope's cards, history and
+cascade); ``kpisync.site.page_views`` builds the org, team and rep pages from these,
+``kpisync.site.chart_views`` the charts and ``kpisync.site.rules`` decides the statuses.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpisync import __version__
 from kpisync.compute.drill import RecordList, drillable
-from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scope, Scorecard
+from kpisync.compute.model import KpiResult, Period, Rep, Scope, Scorecard
 from kpisync.config.model import Kpi, target_unused
 from kpisync.site import formatting as fmt
+from kpisync.site.chart_views import card_sparkline, cascade_funnel
+from kpisync.site.rules import (
+    describe_focus,
+    drill_periods,
+    focus_period,
+    status_of,
+    summarise,
+    weakest_step,
+)
 from kpisync.site.viewdata import (
     CSV_EXPORT,
     FAVICON,
@@ -29,7 +41,6 @@ from kpisync.site.viewdata import (
     PACE_LABELS,
     PERIODS_PAGE,
     REPS_PAGE,
-    STATUS_LABELS,
     STYLESHEET,
     TIER_BLURBS,
     TIER_LABELS,
@@ -37,33 +48,23 @@ from kpisync.site.viewdata import (
     CascadeStepView,
     Fact,
     Figure,
-    Focus,
     Frame,
     History,
     HistoryRow,
     KpiCard,
     Link,
-    OrgPage,
     PeriodHead,
-    RepPage,
-    RepRow,
     ScopeView,
     ScoreView,
-    Status,
-    SummaryCount,
-    TeamPage,
-    TeamRow,
     TierGroup,
     TrendPoint,
     kpi_anchor,
     leaderboards_path,
-    org_path,
     records_path,
     relative_to,
-    rep_path,
     team_path,
 )
-from kpisync.site.whattakes import reverse_funnel_view, weakest_link_note
+from kpisync.site.whattakes import weakest_link_note
 
 
 class Site:
@@ -71,7 +72,7 @@ class Site:
     about ``focus_period`` (``at(period)`` gives the same site about another period)."""
 
     def __init__(self, scorecard: Scorecard, generated_at: datetime, *,
-                 records: tuple[RecordList, ...] = (), synced_at: datetime | None = None):
+                 records: tuple[RecordList, ...] = ()):
         self.card = scorecard
         self.config = scorecard.config
         self.options = self.config.site
@@ -84,7 +85,6 @@ class Site:
         #: KPIs whose target no team uses, so "No target" can say why
         self.untracked = frozenset(k.id for k in self.config.kpis
                                    if target_unused(k, self.config.teams))
-        self.synced_at = _in_zone(synced_at, self.config.org.timezone) if synced_at else None
         self.records = {(r.kpi_id, r.period_key, r.rep_id): r for r in records}
         #: drill-through needs the records, collected from the store before the build
         self.drill_keys = drill_periods(scorecard, self.focus_period) \
@@ -115,8 +115,11 @@ class Site:
                      for p in self.card.shown_periods)
 
     # -- shared pieces -------------------------------------------------------------------
-    def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = ()) -> Frame:
-        rel = relative_to(path)
+    def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = (),
+              rel: Callable[[str], str] | None = None) -> Frame:
+        """The chrome around a page; its links relative to ``path`` unless ``rel`` says how
+        to write them (the 404 page's are absolute)."""
+        rel = rel or relative_to(path)
         org = self.config.org.name
         key = self.focus_period.key
         nav = [Link("Overview", rel(INDEX_PAGE), path == INDEX_PAGE)]
@@ -233,6 +236,7 @@ class Site:
         figure = self.figure(kpi, self.focus_period, scope, scope_id, rel)
         result = self.result(kpi.id, self.focus_period, scope, scope_id)
         has_target = result is not None and result.target is not None
+        trend = self.trend(kpi, scope, scope_id)
         return KpiCard(
             kpi_id=kpi.id,
             name=kpi.name,
@@ -246,7 +250,8 @@ class Site:
             ytd=self.figure(kpi, ytd, scope, scope_id) if ytd else None,
             target_source=f"Target source: {result.target_source}"
             if scope == "rep" and has_target and result.target_source else "",
-            trend=self.trend(kpi, scope, scope_id),
+            trend=trend,
+            spark=card_sparkline(kpi, trend, self.focus_period, currency=self.currency),
         )
 
     def trend(self, kpi: Kpi, scope: Scope, scope_id: str) -> tuple[TrendPoint, ...]:
@@ -320,8 +325,10 @@ class Site:
                 f"Weakest step: {step.from_name} → {step.to_name}, "
                 f"converting at {step.rate}."
             )
-        return Cascade(period_label=period.label, steps=views, weakest_note=note,
-                       title=self.scope_title(scope, scope_id))
+        title = self.scope_title(scope, scope_id)
+        return Cascade(period_label=period.label, steps=views, weakest_note=note, title=title,
+                       funnel=cascade_funnel(self, steps, weakest,
+                                             title=f"{title} cascade, {period.label}"))
 
     def scope_title(self, scope: Scope, scope_id: str) -> str:
         if scope == "org":
@@ -335,185 +342,6 @@ class Site:
             return self.config.kpi(kpi_id).name
         except KeyError:
             return kpi_id
-
-    # -- pages -------------------------------------------------------------------------
-    def org_page(self, path: str = INDEX_PAGE) -> OrgPage:
-        """The org page: at the root for the home period, else at ``org_path(key)``."""
-        rel = relative_to(path)
-        org = self.config.org.name
-        teams = tuple(self.team_row(team, rel) for team in self.card.teams)
-        synced = f"Data synced {fmt.display_datetime(self.synced_at)}" if self.synced_at else ""
-        return OrgPage(
-            frame=self.frame(path, org),
-            heading=org,
-            scope=self.scope_view(path, list(self.config.kpis), "org", ORG_SCOPE_ID, org_path),
-            teams=teams,
-            synced=synced,
-        )
-
-    def team_row(self, team, rel) -> TeamRow:
-        kpis = self.kpis_of(team.kpi_ids)
-        headline = next((k for k in kpis if k.type == "lagging"), kpis[0] if kpis else None)
-        statuses = [self.figure(k, self.focus_period, "team", team.id).status for k in kpis]
-        scored = [s for s in statuses if s.key not in ("no-target", "no-data")]
-        on_track = sum(1 for s in scored if s.key in ("met", "on-pace"))
-        return TeamRow(
-            link=Link(team.name, rel(team_path(team.id, self.focus_period.key))),
-            segment=team.segment or fmt.MISSING,
-            region=team.region or fmt.MISSING,
-            reps=f"{len(team.rep_ids):,}",
-            headline_kpi=headline.name if headline else fmt.MISSING,
-            headline=(
-                self.figure(headline, self.focus_period, "team", team.id)
-                if headline
-                else Figure(fmt.MISSING, fmt.MISSING, fmt.MISSING, "0%", status_of(None, None))
-            ),
-            on_track=f"{on_track} of {len(scored)}" if scored else fmt.MISSING,
-        )
-
-    def team_reps(self, team) -> list[Rep]:
-        """The team's reps by name: a readable order before any sorting script runs."""
-        reps = {r.id: r for r in self.card.reps}
-        members = [reps[i] for i in team.rep_ids if i in reps]
-        return sorted(members, key=lambda r: (self.rep_name(r).casefold(), r.id))
-
-    def team_page(self, team) -> TeamPage:
-        key = self.focus_period.key
-        path = team_path(team.id, key)
-        rel = relative_to(path)
-        kpis = self.kpis_of(team.kpi_ids)
-        members = self.team_reps(team)
-        rows = tuple(
-            RepRow(
-                link=Link(self.rep_name(rep), rel(rep_path(rep.id, key))),
-                inactive=not rep.active,
-                role=rep.role or "",
-                cells=tuple(self.figure(k, self.focus_period, "rep", rep.id) for k in kpis),
-                sort_name=self.rep_name(rep).casefold(),
-            )
-            for rep in members
-        ) if self.rep_pages else ()
-        facts = (
-            Fact("Segment", team.segment or fmt.MISSING),
-            Fact("Region", team.region or fmt.MISSING),
-            Fact("Reps", f"{len(members):,}"),
-        )
-        scope = self.scope_view(path, kpis, "team", team.id,
-                                lambda k: team_path(team.id, k))
-        return TeamPage(
-            frame=self.frame(path, team.name, (Link(self.config.org.name, INDEX_PAGE),)),
-            heading=team.name,
-            facts=facts,
-            scope=scope,
-            kpi_heads=tuple(self.kpi_link(k, rel) for k in kpis),
-            reps=rows,
-            org_cascade=self.cascade("org", ORG_SCOPE_ID, kpis) if scope.cascade else None,
-            show_reps=self.rep_pages,
-        )
-
-    def rep_page(self, rep) -> RepPage:
-        key = self.focus_period.key
-        path = rep_path(rep.id, key)
-        team = next((t for t in self.card.teams if t.id == rep.team_id), None)
-        crumbs = [Link(self.config.org.name, INDEX_PAGE)]
-        if team is not None:
-            crumbs.append(Link(team.name, team_path(team.id, key)))
-        facts = [
-            Fact("Team", team.name if team else fmt.MISSING),
-            Fact("Role", rep.role or fmt.MISSING),
-            Fact("Salesforce user", rep.username),
-            Fact("Status", "Active" if rep.active else "Inactive"),
-        ]
-        if self.options.rep_names == "initials":
-            del facts[2]  # a username names the rep
-        kpis = self.kpis_of(team.kpi_ids) if team else []
-        funnel = self.card.reverse_funnel(key, "rep", rep.id)
-        name = self.rep_name(rep)
-        return RepPage(
-            frame=self.frame(path, name, tuple(crumbs)),
-            heading=name,
-            inactive=not rep.active,
-            facts=tuple(facts),
-            scope=self.scope_view(path, kpis, "rep", rep.id, lambda k: rep_path(rep.id, k)),
-            reverse_funnel=reverse_funnel_view(self, funnel) if funnel else None,
-        )
-
-
-def drill_periods(scorecard: Scorecard, focus: Period) -> tuple[str, ...]:
-    """The periods whose rep figures link to their records: the focus period and the one
-    before it, when the scorecard computed that one (shown or as a comparison)."""
-    known = {p.key for p in scorecard.periods}
-    previous = focus.previous_key
-    if previous is None:  # a hand-built scorecard: the shown period of the kind just before
-        earlier = [p for p in scorecard.shown_periods
-                   if p.kind == focus.kind and p.end < focus.start]
-        previous = max(earlier, key=lambda p: p.end).key if earlier else None
-    return (focus.key, previous) if previous in known else (focus.key,)
-
-
-#: period kinds that are date ranges rather than calendar periods
-_RANGE_KINDS = ("ytd", "trailing", "custom")
-
-
-def focus_period(periods: tuple[Period, ...]) -> Period:
-    """The running period of the window (not year to date, a trailing window or a custom
-    period), else the latest one."""
-    window = [p for p in periods if p.kind not in _RANGE_KINDS] or list(periods)
-    if not window:
-        raise ValueError("a scorecard needs at least one period")
-    return next((p for p in window if p.is_current), window[-1])
-
-
-def status_of(result: KpiResult | None, period: Period | None) -> Status:
-    """The status of one result.
-
-    Met at 100 % attainment or more. Below that, a running period is "on pace" or "behind"
-    (compute's pace against the target prorated to today) and a closed one is "missed".
-    """
-    if result is None:
-        key = "no-data"
-    elif result.target is None:
-        key = "no-target"
-    elif result.attainment is None:
-        key = "no-data"
-    elif result.attainment >= 1:
-        key = "met"
-    elif period is not None and period.is_current:
-        key = "on-pace" if result.on_pace else "behind"
-    else:
-        key = "missed"
-    return Status(key, STATUS_LABELS[key])
-
-
-def weakest_step(rates: list[Decimal | None]) -> int | None:
-    """Index of the lowest conversion rate (the first on a tie), among two or more known rates;
-    with a single rate there is nothing to compare it with."""
-    known = [(rate, index) for index, rate in enumerate(rates) if rate is not None]
-    if len(known) < 2:
-        return None
-    return min(known, key=lambda pair: pair[0])[1]
-
-
-def summarise(statuses) -> tuple[SummaryCount, ...]:
-    """How many KPIs are in each status, in a fixed order, leaving out empty statuses."""
-    counts: dict[str, int] = {}
-    for status in statuses:
-        counts[status.key] = counts.get(status.key, 0) + 1
-    return tuple(
-        SummaryCount(Status(key, label), f"{counts[key]:,}")
-        for key, label in STATUS_LABELS.items()
-        if counts.get(key)
-    )
-
-
-def describe_focus(period: Period, as_of: date) -> Focus:
-    dates = fmt.display_range(period.start, period.end)
-    if not period.is_current or not period.start <= as_of <= period.end:
-        return Focus(period.label, dates, "Closed")
-    day = (as_of - period.start).days + 1
-    days = (period.end - period.start).days + 1
-    elapsed = fmt.display_share(period.elapsed)
-    return Focus(period.label, dates, f"Day {day} of {days} · {elapsed} elapsed")
 
 
 def _in_zone(moment: datetime, timezone: str) -> datetime:

@@ -1,0 +1,192 @@
+"""The same scorecard on DuckDB and on a real PostgreSQL server (Debian's package, started
+for the session by tests/pg_server.py): the store's tables are copied over (bring your own
+tables) and compute runs there through the PostgreSQL engine."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from compute_fixtures import AS_OF, build_store, tiny_config
+from engine_compare import assert_same_scores
+from pg_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
+
+from kpisync.compute import compute
+from kpisync.compute.engine import evaluate, load_members, load_periods, scored_reps, table_columns
+from kpisync.compute.windows import scorecard_periods
+from kpisync.config import load_config
+from kpisync.config.model import CohortStep, Kpi, Measure
+from kpisync.emulator.demo_org import generate_demo_org
+from kpisync.engines import QueryError
+from kpisync.engines.load import copy_store
+from kpisync.engines.postgres import PostgresEngine
+from kpisync.errors import ComputeError
+from kpisync.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def tiny(tmp_path, postgres_url):  # noqa: F811
+    con = build_store(tmp_path / "store.duckdb")
+    engine = PostgresEngine.connect(postgres_url)
+    yield con, engine
+    engine.close()
+    con.close()
+
+
+def test_tiny_org_scores_the_same_on_postgres(tiny):
+    con, engine = tiny
+    assert copy_store(con, engine) == {"sf_opportunity": 5, "sf_task": 11, "sf_user": 5,
+                                       "sf_userrole": 3}
+    config = tiny_config()
+    on_duckdb, on_postgres = compute(config, con, AS_OF), compute(config, engine, AS_OF)
+    assert assert_same_scores(on_duckdb, on_postgres) > 100
+    # hand-computed anchors (tests/test_compute.py): Ann's calls, the org's March calls with
+    # Meg's unassigned one
+    cells = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in on_postgres.results}
+    assert cells[("calls", "2026-03", "rep", "005A")].actual == 1
+    assert cells[("calls", "2026-02", "rep", "005A")].actual == 2
+    assert cells[("calls", "2026-03", "org", "org")].actual == 4
+    assert on_postgres.results == on_duckdb.results
+
+
+def test_tables_in_their_own_schema(tmp_path, postgres_url):  # noqa: F811
+    con = build_store(tmp_path / "store.duckdb")
+    loader = PostgresEngine.connect(postgres_url)
+    loader.execute(_create_schema("salesforce"))
+    loader.close()
+    engine = PostgresEngine.connect(postgres_url, schema="salesforce")
+    copy_store(con, engine)
+    assert set(table_columns(engine)) == {"User", "UserRole", "Task", "Opportunity"}
+    assert compute(tiny_config(), engine, AS_OF).results == \
+        compute(tiny_config(), con, AS_OF).results
+    on_public = PostgresEngine.connect(postgres_url)  # schema public: nothing synced there
+    with pytest.raises(ComputeError, match="no Salesforce users"):
+        compute(tiny_config(), on_public, AS_OF)
+    on_public.close()
+    engine.close()
+
+
+def test_minutes_count_the_minute_marks_crossed_on_both_engines(tiny):
+    """20 seconds across a minute mark is 1 minute, 40 seconds within one minute is 0, as
+    DuckDB's date_diff counts; PostgreSQL's transpiled form would round elapsed seconds."""
+    con, engine = tiny
+    con.execute('CREATE TABLE sf_event ("Id" VARCHAR, "OwnerId" VARCHAR, "IsDeleted" BOOLEAN,'
+                ' "StartDateTime" TIMESTAMPTZ, "EndDateTime" TIMESTAMPTZ)')
+    con.executemany("INSERT INTO sf_event VALUES (?, '005A', false, ?, ?)", [
+        ("00U1", datetime(2026, 3, 2, 15, 0, 50, tzinfo=UTC),
+         datetime(2026, 3, 2, 15, 1, 10, tzinfo=UTC)),
+        ("00U2", datetime(2026, 3, 3, 15, 0, 10, tzinfo=UTC),
+         datetime(2026, 3, 3, 15, 0, 50, tzinfo=UTC)),
+        ("00U3", datetime(2026, 3, 4, 15, 0, 0, tzinfo=UTC),
+         datetime(2026, 3, 4, 17, 30, 59, tzinfo=UTC)),
+    ])
+    copy_store(con, engine)
+    kpi = Kpi(id="meeting_minutes", name="Meeting minutes", tier="activities", type="leading",
+              unit="minutes", source="Event",
+              measure=Measure("duration", start_field="StartDateTime",
+                              end_field="EndDateTime"),
+              date_field="StartDateTime", credit_field="OwnerId")
+    config = replace(tiny_config(), kpis=(*tiny_config().kpis, kpi))
+    found = {}
+    for name, where in (("duckdb", con), ("postgres", engine)):
+        columns = table_columns(where)
+        load_members(where, scored_reps(config, where, columns, AS_OF))
+        load_periods(where, scorecard_periods(config, AS_OF))
+        found[name] = evaluate(kpi, where, columns, config.org.timezone)
+    # (1 + 0 + 150) / 3 minutes
+    assert found["duckdb"][("meeting_minutes", "2026-03", "rep", "005A")] == Decimal("50.3333")
+    assert found["postgres"] == found["duckdb"]
+
+
+def test_a_failing_query_names_the_kpi_and_postgresql(tiny):
+    con, engine = tiny
+    copy_store(con, engine)
+    config = tiny_config()
+    columns = table_columns(engine)
+    load_members(engine, scored_reps(config, engine, columns, AS_OF))
+    load_periods(engine, scorecard_periods(config, AS_OF))
+    engine.execute(_drop("sf_task"))
+    with pytest.raises(ComputeError, match=r"KPI 'calls' .* failed in PostgreSQL: .*sf_task"):
+        evaluate(config.kpi("calls"), engine, columns, config.org.timezone)
+    # the session survives a failed statement (autocommit: no aborted transaction)
+    assert engine.execute(_select_one()) == [(1,)]
+    with pytest.raises(QueryError):
+        engine.execute(_drop_no_exists("sf_task"))
+
+
+def test_demo_org_scores_the_same_on_postgres(tmp_path, postgres_url):  # noqa: F811
+    as_of = date(2026, 6, 17)
+    org = generate_demo_org(seed=7, as_of=as_of, scale=0.3)
+    path = tmp_path / "store.duckdb"
+    with Store.open(path) as store:
+        for sobject in ("UserRole", "User", "Account", "Task", "Event", "Opportunity",
+                        "OpportunityHistory"):
+            store.ensure_table(sobject, org.fields(sobject))
+            store.upsert(sobject, org.records(sobject))
+    step = CohortStep(from_kpi="meetings_held", to_kpi="opportunities_created",
+                      within_days=30, match="account", from_field="AccountId",
+                      to_field="AccountId")
+    stages = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
+              "Negotiation/Review", "Closed Won")
+    config = replace(load_config(ROOT / "kpis.yaml"), cohorts=(step,), stages=stages)
+    engine = PostgresEngine.connect(postgres_url)
+    with Store.open(path) as store:
+        copied = copy_store(store.connection, engine)
+        on_duckdb = compute(config, store.connection, as_of)
+    assert copied["sf_task"] > 10_000
+    on_postgres = compute(config, engine, as_of)
+    engine.close()
+    assert assert_same_scores(on_duckdb, on_postgres) > 1000
+    assert on_postgres.cohorts == on_duckdb.cohorts
+    assert any(c.converted for c in on_postgres.cohorts)
+    assert on_postgres.stages == on_duckdb.stages
+    assert on_postgres.stages.pipeline
+
+
+def _create_schema(name: str):
+    from sqlglot import exp
+
+    return exp.Create(this=exp.to_identifier(name), kind="SCHEMA")
+
+
+def _drop(table: str):
+    from kpisync.engines.base import drop_table
+
+    return drop_table(table)
+
+
+def _drop_no_exists(table: str):
+    from sqlglot import exp
+
+    return exp.Drop(tables=[exp.to_table(table)], kind="TABLE")
+
+
+def _select_one():
+    from sqlglot import exp
+
+    return exp.select(exp.Literal.number(1))
+
+
+def test_build_on_postgres_writes_the_same_scores_csv(tmp_path, postgres_url):  # noqa: F811
+    """``kpisync build --engine URL``'s path: the site from PostgreSQL, the store unread."""
+    from kpisync.build import build
+    from kpisync.engines import EngineSettings
+
+    store = tmp_path / "store.duckdb"
+    con = build_store(store)
+    engine = PostgresEngine.connect(postgres_url)
+    copy_store(con, engine)
+    engine.close()
+    con.close()
+    build(tiny_config(), store, tmp_path / "duck", as_of=AS_OF)
+    store.unlink()
+    build(tiny_config(), store, tmp_path / "pg", as_of=AS_OF,
+          engine=EngineSettings(url=postgres_url))
+    assert not store.exists()
+    csv = Path("data") / "scores.csv"
+    assert (tmp_path / "pg" / csv).read_text() == (tmp_path / "duck" / csv).read_text()
