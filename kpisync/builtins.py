@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-
-from kpisync.plugins import Output, Registry
+from kpisync.registry import Output, OutputRun, Registry
 
 
 def register(registry: Registry) -> None:
@@ -16,21 +13,24 @@ def register(registry: Registry) -> None:
         registry.add_source(source)
     for measure in BUILTIN_MEASURES:
         registry.add_measure(measure)
-    registry.add_output(Output("csv", "data/scores.csv: one row per KPI, period and scope", _csv))
-    registry.add_output(Output("json", "data/scores.json: the same rows with periods", _json))
+    registry.add_output(Output("csv", "data/scores.csv: one row per KPI, period and scope", _csv,
+                               default=True))
+    registry.add_output(Output("json", "data/scores.json: the same rows with periods", _json,
+                               default=True))
 
 
-def _csv(scorecard, root: Path, generated_at: datetime) -> None:
+def _csv(run: OutputRun) -> None:
     from kpisync.site import exports
     from kpisync.site.viewdata import CSV_EXPORT
 
-    (root / CSV_EXPORT).parent.mkdir(parents=True, exist_ok=True)
-    exports.write_scores_csv(scorecard, root / CSV_EXPORT)
+    (run.root / CSV_EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    exports.write_scores_csv(run.scorecard, run.root / CSV_EXPORT)
 
 
-def _json(scorecard, root: Path, generated_at: datetime) -> None:
+def _json(run: OutputRun) -> None:
     from kpisync.site import exports
     from kpisync.site.viewdata import JSON_EXPORT
 
-    (root / JSON_EXPORT).parent.mkdir(parents=True, exist_ok=True)
-    exports.write_scores_json(scorecard, root / JSON_EXPORT, generated_at=generated_at)
+    (run.root / JSON_EXPORT).parent.mkdir(parents=True, exist_ok=True)
+    exports.write_scores_json(run.scorecard, run.root / JSON_EXPORT,
+                              generated_at=run.generated_at)

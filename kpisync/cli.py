@@ -475,6 +475,15 @@ def emulator(port: int, seed: int, as_of, state_dir: Path | None) -> None:
             click.echo("Stopped.")
 
 
+@main.command()
+@reports_errors
+def plugins() -> None:
+    """List the installed plugins, their versions and what each provides."""
+    from kpisync.plugins import describe
+
+    click.echo(describe())
+
+
 def _serve(out_dir: Path, port: int) -> None:
     from kpisync.errors import SiteError
     from kpisync.site.serve import serve as serve_dir

@@ -5,6 +5,7 @@
     ├── StoreError                  the local DuckDB store cannot be read or written
     ├── ComputeError                a KPI cannot be evaluated on the data at hand
     ├── SiteError                   the site cannot be rendered or written
+    ├── PluginError                 a plugin failed to load, sync, measure or write (names it)
     └── SalesforceError             Salesforce answered with an error, or not at all
         ├── AuthenticationError     credentials missing or refused
         ├── QuotaReached            a quota guard forbids the next call (a clean, partial stop)
@@ -61,6 +62,12 @@ class ComputeError(KpisyncError):
 
 class SiteError(KpisyncError):
     """Raised by ``kpisync.site`` when the site cannot be rendered or written."""
+
+
+class PluginError(KpisyncError):
+    """Raised by ``kpisync.registry`` when a plugin fails to load or register, by ``kpisync
+    sync`` around a plugin's store source and by the site build around a plugin's output;
+    the message names the plugin."""
 
 
 class SalesforceError(KpisyncError):

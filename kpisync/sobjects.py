@@ -16,6 +16,7 @@ and the SQL all walk a path the same way (``resolve_path``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 # Salesforce field API names: a letter, then letters, digits and single underscores;
@@ -50,7 +51,8 @@ class SObject:
         return self.fields.get(name)
 
 
-_COMMON = {
+#: the system fields every Salesforce object has (kpis.yaml's ``objects:`` get them too)
+COMMON_FIELDS = _COMMON = {
     "Id": "id",
     "IsDeleted": "boolean",
     "CreatedDate": "datetime",
@@ -243,6 +245,29 @@ SOBJECTS: dict[str, SObject] = {
 }
 MEASURABLE = tuple(name for name, o in SOBJECTS.items() if o.measurable)
 
+def _core() -> Mapping[str, SObject]:
+    return SOBJECTS
+
+
+_catalogue: Callable[[], Mapping[str, SObject]] = _core
+
+
+def catalogue() -> Mapping[str, SObject]:
+    """Every object kpisync can read: its own (``SOBJECTS``), plugins' and kpis.yaml's
+    ``objects:``. ``kpisync.registry`` plugs its loaded sources in here (``use_catalogue``),
+    so this module, at the bottom of the package, imports nothing above it."""
+    return _catalogue()
+
+
+def use_catalogue(source: Callable[[], Mapping[str, SObject]]) -> None:
+    global _catalogue
+    _catalogue = source
+
+
+def measurable() -> tuple[str, ...]:
+    """The objects a KPI may count, in catalogue order."""
+    return tuple(name for name, o in catalogue().items() if o.measurable)
+
 # The User and UserRole fields kpisync always syncs: names for the site, roles and fields for
 # team membership.
 USER_FIELDS = (
@@ -287,12 +312,13 @@ def resolve_path(sobject: str, name: str) -> FieldPath:
     Raises UnknownLookup for a relationship the catalogue does not list."""
     *relationships, last = name.split(".")
     hops: list[Hop] = []
-    current = SOBJECTS[sobject]
+    known = catalogue()
+    current = known[sobject]
     for index, relationship in enumerate(relationships):
         prefix = ".".join(relationships[:index])
         if relationship not in current.relationships:
             raise UnknownLookup(current, relationship, prefix)
         reference, target = current.relationships[relationship]
         hops.append(Hop(current.name, reference, target, ".".join(relationships[: index + 1])))
-        current = SOBJECTS[target]
+        current = known[target]
     return FieldPath(tuple(hops), current.name, last)

@@ -985,9 +985,9 @@ def test_scoring_problem(snippet, expected):
                      "allowed in a YAML file", id="control-character"),
         pytest.param("[" * 3000, "kpis.yaml:1:1: invalid YAML: nested too deeply to read",
                      id="deep-nesting"),
-        pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, teams, "
-                     "kpis, cascade, periods, ramp, pacing, stages, scoring, site, engine; got "
-                     "a list",
+        pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, objects, "
+                     "teams, kpis, cascade, periods, ramp, pacing, stages, scoring, site, "
+                     "engine, plugins, outputs; got a list",
                      id="top-level-list"),
     ],
 )

@@ -18,7 +18,7 @@ from kpisync.compute.measures import BUILTIN_MEASURES
 from kpisync.compute.sql import compile_kpi, like_literal
 from kpisync.config.model import Filter, FilterGroup, Target
 from kpisync.errors import ComputeError
-from kpisync.plugins import load_registry
+from kpisync.registry import load_registry
 from kpisync.site.definitions import filter_words, measure_words
 
 D = Decimal

@@ -23,7 +23,7 @@ from kpisync.compute.explain import records_query
 from kpisync.compute.model import Period, Rep
 from kpisync.compute.sql import DIALECT, Params
 from kpisync.config.model import Config, Kpi
-from kpisync.plugins import registry
+from kpisync.registry import registry
 
 #: the fields that name a record, in order of preference (Tasks and Events have a Subject)
 LABEL_FIELDS = ("Subject", "Name")

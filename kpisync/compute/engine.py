@@ -39,7 +39,7 @@ from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Config, Kpi
 from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
-from kpisync.plugins import registry
+from kpisync.registry import registry
 
 # (kpi_id, period_key, scope, scope_id) -> actual
 Actuals = dict[tuple[str, str, str, str], Decimal | None]

@@ -36,7 +36,7 @@ from kpisync.compute.sql import (
 from kpisync.config.model import Config, Kpi
 from kpisync.config.problems import suggestion
 from kpisync.errors import ComputeError
-from kpisync.plugins import registry
+from kpisync.registry import registry
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Each measure is two small sqlglot builders, a per-record value and its aggregate, so the same
 definition compiles for DuckDB today and PostgreSQL or Spark later. kpisync's own measures are
-registered here exactly as a plugin's would be (see ``kpisync.plugins``). Ratio and formula KPIs
-are not SQL measures: they combine other KPIs' results (see ``kpisync.compute.engine`` and
-``kpisync.compute.formulas``).
+registered from here exactly as a plugin's would be (see ``kpisync.registry``). Ratio and
+formula KPIs are not SQL measures: they combine other KPIs' results (see
+``kpisync.compute.engine`` and ``kpisync.compute.formulas``).
 
 Only counts and sums add up across reps. Median, min and max are order statistics: a team's
 median is the median of all its reps' records, which no combination of the reps' medians gives,
@@ -13,39 +13,16 @@ so every scope is aggregated from its own records (GROUPING SETS does exactly th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from sqlglot import exp
 
-from kpisync.config.model import Kpi
+# The measure types live in kpisync.registry, below every stage that reads them.
+from kpisync.registry import FieldRef, FieldResolver, LocalDate, SqlMeasure
+
+__all__ = ["BUILTIN_MEASURES", "RESULT_TYPE", "FieldRef", "FieldResolver", "LocalDate",
+           "SqlMeasure"]
 
 #: the DECIMAL type aggregates are cast to, so averages come back exact enough for money
 RESULT_TYPE = exp.DataType.build("DECIMAL(38, 4)")
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """A source field as the SQL sees it: its column expression and Salesforce type."""
-
-    column: exp.Expression
-    sf_type: str
-
-
-FieldResolver = Callable[[str], FieldRef]
-LocalDate = Callable[[FieldRef], exp.Expression]
-
-
-@dataclass(frozen=True)
-class SqlMeasure:
-    """A measure that SQL evaluates. ``value`` builds the per-record expression from the KPI
-    and a resolver of field names; ``aggregate`` folds those values for one scope and period."""
-
-    name: str
-    value: Callable[[Kpi, FieldResolver, LocalDate], exp.Expression]
-    aggregate: Callable[[exp.Expression], exp.Expression]
-    #: counts and sums add up across reps; averages do not
-    additive: bool
 
 
 def _count_value(kpi, field, local_date) -> exp.Expression:

@@ -35,7 +35,7 @@ from kpisync.compute.sql import (
 )
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError
-from kpisync.plugins import registry
+from kpisync.registry import registry
 
 #: weeks in each target period, as (numerator, denominator): a month is 52/12 weeks
 WEEKS_PER_PERIOD: dict[str, tuple[int, int]] = {

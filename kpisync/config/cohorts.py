@@ -17,7 +17,7 @@ from kpisync.config.model import CohortStep, Kpi
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
-from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS, resolve_path
+from kpisync.sobjects import SYSTEM_FIELDS, catalogue, resolve_path
 
 #: a year: a longer window would credit this year's deals to last year's meetings
 MAX_WITHIN_DAYS = 366
@@ -149,7 +149,7 @@ def _field_pair(node: MappingNode, path: str, problems: Problems, base: Kpi, con
         key_path, value = yn.join(path, key), entries[key].value
         name = readers.text(value, key_path, problems, what="a field name")
         if name is not None and fields.check_field(
-                name, value, key_path, problems, SOBJECTS[kpi.source],  # type: ignore[index]
+                name, value, key_path, problems, catalogue()[kpi.source],  # type: ignore[index]
                 types=KEY_TYPES, use="match", lookups=True):
             found[key] = name
     if found["from"] is None or found["to"] is None:
@@ -175,6 +175,6 @@ def cohort_fields(cohorts: Iterable[CohortStep], kpis: Mapping[str, Kpi]
 
 def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
     if sobject not in wanted:
-        measurable = SOBJECTS[sobject].measurable
+        measurable = catalogue()[sobject].measurable
         wanted[sobject] = set(SYSTEM_FIELDS) if measurable else {"Id", "SystemModstamp"}
     return wanted[sobject]

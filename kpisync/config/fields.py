@@ -19,7 +19,7 @@ from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.model import FILTER_OPS, Filter, FilterGroup
 from kpisync.config.problems import Problems, did_you_mean, suggestion
-from kpisync.sobjects import FIELD_NAME, SOBJECTS, SObject, UnknownLookup, resolve_path
+from kpisync.sobjects import FIELD_NAME, SObject, UnknownLookup, catalogue, resolve_path
 
 NUMERIC_TYPES = ("int", "double", "currency", "percent")
 DATE_TYPES = ("date", "datetime")
@@ -88,7 +88,7 @@ def _follow(name: str, node: Node, path: str, problems: Problems, sobject: SObje
         problems.add(node, path, f"{_named(unknown.prefix, source.name)} has no lookup "
                                  f"'{unknown.relationship}'{advice} ({listed})")
         return None
-    target = SOBJECTS[found.sobject]
+    target = catalogue()[found.sobject]
     if not target.has_field(found.field):
         close = did_you_mean(found.field, target.fields)
         advice = f" — did you mean '{close}'?" if close else ""
@@ -112,7 +112,7 @@ def path_type(sobject: SObject, name: str) -> str | None:
         found = resolve_path(sobject.name, name)
     except UnknownLookup:
         return None
-    return SOBJECTS[found.sobject].field_type(found.field)
+    return catalogue()[found.sobject].field_type(found.field)
 
 
 def field_value(node: Node, path: str, problems: Problems, field_type: str | None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from kpisync.config import fields, formulas, readers
+from kpisync.config import fields, formulas, plugin_options, readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.model import (
     ADDITIVE_MEASURES,
@@ -27,7 +27,8 @@ from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
 from kpisync.config.targets import target
 from kpisync.config.units import TIME_UNITS, check_unit
-from kpisync.sobjects import MEASURABLE, SOBJECTS, SObject
+from kpisync.registry import registry
+from kpisync.sobjects import SObject, catalogue, measurable
 
 KPI_TYPES = ("leading", "lagging")
 MEASURE_EXAMPLES = {
@@ -118,7 +119,8 @@ def parse_kpi(node: Node, path: str, problems: Problems) -> ParsedKpi | None:
         credit_field = _credit(entries, path, problems, sobject)
     kpi_target: Target | None = None
     if "target" in entries:
-        additive = None if declared is None else declared in ADDITIVE_MEASURES
+        additive = None if declared is None else declared in ADDITIVE_MEASURES or \
+            _plugin_additive(declared)
         kpi_target = target(entries["target"].value, yn.join(path, "target"), problems, refs,
                             additive)
     kpi = Kpi(
@@ -156,15 +158,25 @@ def _source(node: Node, entries: dict[str, yn.Pair], path: str, problems: Proble
         return None
     if "source" not in entries:
         problems.add(node, path, "missing required key 'source' (one of: "
-                                 f"{', '.join(MEASURABLE)})")
+                                 f"{', '.join(measurable())})")
         return None
-    name = readers.choice(entries["source"].value, yn.join(path, "source"), problems, MEASURABLE)
-    return SOBJECTS[name] if name else None
+    name = readers.choice(entries["source"].value, yn.join(path, "source"), problems, measurable())
+    return catalogue()[name] if name else None
+
+
+def _plugin_additive(name: str) -> bool:
+    measure = registry().measures.get(name)
+    return measure is not None and name not in MEASURE_EXAMPLES and measure.additive
 
 
 def _measure(node: Node, path: str, problems: Problems, sobject: SObject | None,
              kpi_id: str | None, refs: list[Ref]) -> Measure | None:
     kinds = tuple(MEASURE_EXAMPLES)
+    plugin = _plugin_measure(node)
+    if plugin is not None:
+        name, inner = plugin
+        return plugin_options.plugin_measure(registry().measures[name], inner,
+                                             yn.join(path, name), problems, sobject)
     if isinstance(node, ScalarNode):
         if node.value == "count" and node.tag == yn.STR:
             return Measure("count")
@@ -186,9 +198,7 @@ def _measure(node: Node, path: str, problems: Problems, sobject: SObject | None,
         if entry.key == "count":
             message = "count takes no field: write measure: count"
         else:
-            close = did_you_mean(entry.key, kinds)
-            advice = f" — did you mean '{close}'?" if close else \
-                f" — expected one of: {', '.join(kinds)}"
+            advice = plugin_options.unknown_plugin_measure(entry.key, registry(), kinds)
             message = f"unknown measure '{entry.key}'{advice}"
         problems.add(entry.key_node, path, message)
         return None
@@ -208,6 +218,16 @@ def _measure(node: Node, path: str, problems: Problems, sobject: SObject | None,
                               use=entry.key, lookups=True):
         return None
     return Measure(entry.key, field=name)  # type: ignore[arg-type]
+
+
+def _plugin_measure(node: Node) -> tuple[str, Node] | None:
+    """(name, options node) when ``node`` names a measure a plugin registered."""
+    name = declared_measure(node)
+    if name is None or name in MEASURE_EXAMPLES or name not in registry().measures:
+        return None
+    if isinstance(node, ScalarNode):
+        return name, yn.MappingNode(yn.MAP, [], node.start_mark, node.end_mark)
+    return name, node.value[0][1]
 
 
 def _ratio(node: Node, path: str, problems: Problems, kpi_id: str | None, refs: list[Ref]

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from kpisync.sobjects import SObject
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -186,10 +188,20 @@ class Measure:
     end_field: str | None = None
     #: arithmetic over other KPIs and their targets, for formula (see compute/formulas.py)
     formula: Formula | None = None
+    #: a plugin measure's options from kpis.yaml, defaults filled in (see docs/plugins.md)
+    options: tuple[tuple[str, Any], ...] = ()
+    #: a plugin measure's own word on whether it adds up across reps (None: a core measure)
+    plugin_additive: bool | None = None
 
     @property
     def additive(self) -> bool:
+        if self.plugin_additive is not None:
+            return self.plugin_additive
         return self.kind in ADDITIVE_MEASURES
+
+    def option(self, name: str) -> Any:
+        """A plugin measure's option ``name`` (its default when kpis.yaml leaves it out)."""
+        return dict(self.options).get(name)
 
 
 #: (period kind or period key, amount): explicit targets that replace scaling for those periods
@@ -383,6 +395,14 @@ class SiteOptions:
 
 
 @dataclass(frozen=True)
+class OutputSetting:
+    """One output a build writes, as kpis.yaml's ``outputs:`` enables it."""
+
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     org: Org
@@ -410,6 +430,12 @@ class Config:
     publishing: Publishing = field(default_factory=Publishing)
     #: where compute runs (kpis.yaml's ``engine:``); None: the local DuckDB store
     engine: EngineSettings | None = None
+    #: the outputs a build writes, each with its options (``outputs:``, see docs/plugins.md)
+    outputs: tuple[OutputSetting, ...] | None = None
+    #: each plugin's options (``plugins:``), defaults filled in, keyed by plugin name
+    plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the Salesforce objects kpis.yaml declares (``objects:``)
+    objects: dict[str, SObject] = field(default_factory=dict)
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

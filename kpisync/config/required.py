@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kpisync.config.model import Kpi, Team
-from kpisync.sobjects import SOBJECTS, SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS, resolve_path
+from kpisync.sobjects import SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS, catalogue, resolve_path
 
 
 def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tuple[str, ...]]:
@@ -26,7 +26,7 @@ def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tup
         if kpi.source is None:
             continue
         _need(wanted, kpi.source)
-        if "OwnerId" in SOBJECTS[kpi.source].fields:
+        if "OwnerId" in catalogue()[kpi.source].fields:
             wanted[kpi.source].add("OwnerId")
         for name in kpi_fields(kpi):
             path = resolve_path(kpi.source, name)
@@ -48,7 +48,7 @@ def kpi_fields(kpi: Kpi) -> tuple[str, ...]:
 def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
     """The fields wanted on ``sobject``, starting from its system fields the first time."""
     if sobject not in wanted:
-        measurable = SOBJECTS[sobject].measurable
+        measurable = catalogue()[sobject].measurable
         wanted[sobject] = set(SYSTEM_FIELDS) if measurable else {"Id", "SystemModstamp"}
     return wanted[sobject]
 

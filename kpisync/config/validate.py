@@ -14,7 +14,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
-from kpisync.config import readers, targets
+from kpisync.config import plugin_options, readers, targets
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cascade import ParsedCascade, check_goal, parse_cascade
 from kpisync.config.cohorts import cohort_fields
@@ -32,6 +32,7 @@ from kpisync.config.model import (
     Team,
     target_unused,
 )
+from kpisync.config.objects import parse_objects
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
 from kpisync.config.problems import Problems, did_you_mean
 from kpisync.config.readers import Key
@@ -41,12 +42,14 @@ from kpisync.config.scoring import parse_scoring
 from kpisync.config.site import parse_site
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
+from kpisync.registry import registry
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_WINDOW = 24
 
 TOP_KEYS = (
     Key("org", True, "name and timezone of the company"),
+    Key("objects"),
     Key("teams", True, "the teams to score, each with its members and KPIs"),
     Key("kpis", True, "the KPI definitions"),
     Key("cascade"),
@@ -57,6 +60,8 @@ TOP_KEYS = (
     Key("scoring"),
     Key("site"),
     Key("engine"),
+    Key("plugins"),
+    Key("outputs"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -83,6 +88,11 @@ def validate(text: str, file: str) -> Config:
     if top is None:
         raise problems.error()
     org = _org(top["org"].value, problems) if "org" in top else None
+    extensions = registry()
+    # declared before the KPIs are read, so that they can use the objects as sources
+    extensions.declare_objects({})  # forget the config read before
+    objects = parse_objects(top["objects"].value, problems) if "objects" in top else {}
+    extensions.declare_objects(objects)
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
@@ -106,6 +116,10 @@ def validate(text: str, file: str) -> Config:
     formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
                                f"{p.path}.measure.formula")
                     for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
+    plugins = plugin_options.parse_plugins(top["plugins"].value if "plugins" in top else None,
+                                           root, problems, extensions)
+    outputs = plugin_options.parse_outputs(top["outputs"].value, problems, extensions) \
+        if "outputs" in top else plugin_options.default_outputs(extensions)
     if problems or org is None or scoring is None or site is None or publishing is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
@@ -118,7 +132,8 @@ def validate(text: str, file: str) -> Config:
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
-        publishing=publishing, engine=engine,
+        publishing=publishing, engine=engine, outputs=outputs, plugin_options=plugins,
+        objects=objects,
     )
 
 

@@ -18,7 +18,7 @@ import jinja2
 from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
-from kpisync.plugins import registry
+from kpisync.site.outputs import run_outputs
 from kpisync.site.pages import site_pages
 from kpisync.site.shell import PLAIN_SHELL, Freshness, ShellMaker, allow_inline_scripts
 from kpisync.site.viewdata import FAVICON, INDEX_PAGE, STYLESHEET
@@ -160,8 +160,7 @@ def _copy_static(env: jinja2.Environment, files: dict[str, str], root: Path) -> 
 def _write_exports(scorecard: Scorecard, root: Path, generated_at: datetime) -> None:
     """Every registered output (kpisync's CSV and JSON exports, and plugins') writes into the
     staging directory, so it is published, or not, together with the pages."""
-    for output in registry().outputs.values():
-        output.write(scorecard, root, generated_at)
+    run_outputs(scorecard, root, generated_at)
 
 
 def _write_text(path: Path, text: str) -> None:

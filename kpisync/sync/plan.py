@@ -28,7 +28,7 @@ from datetime import time as clock
 
 from kpisync.config.model import Config, Kpi
 from kpisync.config.required import kpi_fields
-from kpisync.sobjects import SOBJECTS, USER_FIELDS, USER_ROLE_FIELDS, resolve_path
+from kpisync.sobjects import USER_FIELDS, USER_ROLE_FIELDS, catalogue, resolve_path
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.bulk import DEFAULT_BULK_POLICY, DEFAULT_BULK_THRESHOLD, BulkPolicy
@@ -161,10 +161,10 @@ def plan_objects(config: Config) -> list[ObjectPlan]:
                 wanted.setdefault(sobject, []).append(name)
     plans = []
     for sobject, fields in wanted.items():
-        catalogue = SOBJECTS.get(sobject)
-        measurable = catalogue.measurable if catalogue else True
+        known = catalogue().get(sobject)
+        measurable = known.measurable if known else True
         system = ["Id", "SystemModstamp"] + (["IsDeleted"] if measurable else [])
-        if catalogue is not None and "OwnerId" in catalogue.fields:
+        if known is not None and "OwnerId" in known.fields:
             system.append("OwnerId")  # who a record belongs to, whichever field KPIs credit
         plans.append(ObjectPlan(sobject, tuple(dict.fromkeys([*system, *fields])), measurable))
     return plans

@@ -20,6 +20,7 @@ from kpisync.sync.jobs import sync
 from kpisync.sync.plan import DEFAULT_OPTIONS, SyncOptions
 from kpisync.sync.quota import DEFAULT_QUOTA, QuotaGuard
 from kpisync.sync.report import ProgressEvent, SyncReport
+from kpisync.sync.store_sources import run_store_sources
 
 
 def sync_from_env(
@@ -37,10 +38,14 @@ def sync_from_env(
     ``kpisync.sync.auth.flow_from_env``); it is checked, and a token requested, before the
     store is opened, so bad credentials leave no trace on disk. ``quota`` guards the org's
     API requests (None: no guard); when it stops the sync the report is ``partial``.
+    A complete sync then runs the plugins' store sources (``kpisync.sync.store_sources``).
     ``options`` as for ``kpisync.sync.jobs.sync``."""
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
     with Store.open(store_path) as store:
-        return sync(config, store, client, options, on_progress=on_progress)
+        report = sync(config, store, client, options, on_progress=on_progress)
+        if not report.partial:
+            run_store_sources(config, store)  # plugins' own sources, after Salesforce's
+        return report
 
 
 def estimate_from_env(

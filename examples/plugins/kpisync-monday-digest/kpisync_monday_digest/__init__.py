@@ -1,0 +1,1 @@
+"""kpisync-monday-digest: the example plugin of docs/plugins.md."""
