@@ -58,11 +58,10 @@ def tier_score(
             counted.append(kpi.id)
     means = {tier: sum(values, Decimal(0)) / len(values)
              for tier, values in by_tier.items() if values}
-    weights = dict(scoring.weights)
-    weight = sum((weights.get(tier, Decimal(0)) for tier in means), Decimal(0))
+    weight = sum((scoring.weight(tier) for tier in means), Decimal(0))
     score = None
     if weight:
-        score = sum(weights.get(tier, Decimal(0)) * mean for tier, mean in means.items()) / weight
+        score = sum(scoring.weight(tier) * mean for tier, mean in means.items()) / weight
     tiers = tuple((tier, _quantize(means.get(tier))) for tier in TIERS)
     return _quantize(score), tiers, tuple(counted)
 

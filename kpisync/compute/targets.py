@@ -187,18 +187,9 @@ def resolve_rep(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Resolved:
     return TargetBook(config).rep(kpi, rep, period)
 
 
-def rep_target(config: Config, kpi: Kpi, rep: Rep, period: Period) -> Decimal | None:
-    return resolve_rep(config, kpi, rep, period).value
-
-
 def resolve_group(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
                   team: Team | None) -> Resolved:
     return TargetBook(config).group(kpi, reps, period, team)
-
-
-def group_target(config: Config, kpi: Kpi, reps: Iterable[Rep], period: Period,
-                 team: Team | None) -> Decimal | None:
-    return resolve_group(config, kpi, reps, period, team).value
 
 
 def _rounded(org: Org, entry: Entry, period: Period, schedule: ramps.Schedule | None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -373,7 +374,12 @@ class Scoring:
     cap: Decimal = Decimal(150)
 
     def weight(self, tier: str) -> Decimal:
-        return dict(self.weights).get(tier, Decimal(0))
+        return self._by_tier.get(tier, Decimal(0))
+
+    @cached_property
+    def _by_tier(self) -> dict[str, Decimal]:
+        # a scorecard asks for weights once per scope and period (thousands of times)
+        return dict(self.weights)
 
 
 #: how the site writes rep names: as in Salesforce, or initials only ("D. W.")
