@@ -239,23 +239,14 @@ def rep_may(card: Scorecard, kpi_id: str, rep_id: str) -> Decimal | None:
     return card.result(kpi_id, MAY, "rep", rep_id).actual
 
 
-def test_positive_reply_rate_by_rep_and_team(hand_built):
+@pytest.mark.parametrize(("recipe", "by_rep", "team"), [
+    # worked out beside the records in hand_built
+    ("positive_reply_rate", {"sdr_a": 25, "sdr_b": 50}, "33.33"),
+    ("proactive_ideas", {"ae": 2}, "2.00"),
+    ("lead_response_time", {"sdr_a": 60, "sdr_b": 20}, "46.67"),
+], ids=["positive_reply_rate", "proactive_ideas", "lead_response_time"])
+def test_recipe_on_hand_built_store(hand_built, recipe, by_rep, team):
     path, people = hand_built
-    card = scorecard("positive_reply_rate", path)
-    assert rep_may(card, "positive_reply_rate", people["sdr_a"]) == 25
-    assert rep_may(card, "positive_reply_rate", people["sdr_b"]) == 50
-    assert team_may(card, "positive_reply_rate").quantize(Decimal("0.01")) == Decimal("33.33")
-
-
-def test_proactive_ideas_count_completed_ideas(hand_built):
-    path, people = hand_built
-    card = scorecard("proactive_ideas", path)
-    assert rep_may(card, "proactive_ideas", people["ae"]) == 2
-
-
-def test_lead_response_time_averages_inbound_leads_in_minutes(hand_built):
-    path, people = hand_built
-    card = scorecard("lead_response_time", path)
-    assert rep_may(card, "lead_response_time", people["sdr_a"]) == 60
-    assert rep_may(card, "lead_response_time", people["sdr_b"]) == 20
-    assert team_may(card, "lead_response_time").quantize(Decimal("0.01")) == Decimal("46.67")
+    card = scorecard(recipe, path)
+    assert {who: rep_may(card, recipe, people[who]) for who in by_rep} == by_rep
+    assert team_may(card, recipe).quantize(Decimal("0.01")) == Decimal(team)
