@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
@@ -118,6 +118,16 @@ class OutputRun:
     generated_at: datetime
     #: this output's options from kpis.yaml (``outputs: NAME:``), defaults filled in
     options: Mapping[str, Any]
+    #: the directory of template overrides (``kpisync build --templates``), if any
+    templates_dir: Path | None = None
+    #: the drill-through record lists (``kpisync.compute.drill.RecordList``) read from the store
+    records: tuple[Any, ...] = ()
+    #: when the store was last synced (``kpisync.site.shell.Freshness``); None off the store
+    freshness: Any = None
+
+    def with_options(self, options: Mapping[str, Any]) -> OutputRun:
+        """The same build, as seen by an output with ``options``."""
+        return replace(self, options=dict(options))
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def test_builtins_register_sources_measures_and_outputs():
         "User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory", "Account"
     }
     assert set(registry.measures) == {m.name for m in BUILTIN_MEASURES}
-    assert set(registry.outputs) == {"csv", "json"}
+    assert list(registry.outputs) == ["html", "csv", "json"]
     assert {registry.owner("output", n) for n in registry.outputs} == {"core"}
 
 
@@ -82,7 +82,7 @@ def test_plugins_of_both_groups_load_after_builtins(monkeypatch):
                     FakeEntryPoint("pq", "pq.plugin", module("parquet"))],  # both: loaded once
     })
     registry = reg.load_registry()
-    assert list(registry.outputs) == ["csv", "json", "parquet", "teams_post"]
+    assert list(registry.outputs) == ["html", "csv", "json", "parquet", "teams_post"]
     assert registry.owner("output", "teams_post") == "old"
     assert "Task" in registry.sources
 
@@ -171,14 +171,14 @@ def test_unknown_plugin_suggests_the_installed_one(gong_registry):
     ]
 
 
-def test_outputs_default_to_csv_and_json():
+def test_outputs_default_to_the_site_csv_and_json():
     config = parse_config(BASE_YAML)
-    assert [o.name for o in config.outputs] == ["csv", "json"]
+    assert [o.name for o in config.outputs] == ["html", "csv", "json"]
 
 
 def test_an_output_is_turned_off_with_false():
     config = parse_config(BASE_YAML + "outputs:\n  json: false\n")
-    assert [o.name for o in config.outputs] == ["csv"]
+    assert [o.name for o in config.outputs] == ["html", "csv"]
 
 
 def test_unknown_output_is_an_error_with_a_suggestion():
@@ -198,7 +198,7 @@ def test_schemas_of_plugin_options(gong_registry):
         "additionalProperties": False,
         "required": ["api_key_env"],
     }
-    assert set(schemas["outputs"]["properties"]) == {"csv", "json"}
+    assert set(schemas["outputs"]["properties"]) == {"html", "csv", "json"}
     json.dumps(schemas)  # plain JSON, ready for `kpisync schema`
 
 
