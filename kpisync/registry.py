@@ -41,8 +41,6 @@ LEGACY_ENTRY_POINT_GROUP = "kpisync"
 BUILTINS = "kpisync.builtins"
 #: the plugin name kpisync's own pieces are registered under
 CORE = "core"
-#: the owner of the sources kpis.yaml declares under ``objects:``
-DECLARED = "kpis.yaml"
 
 #: the option types a plugin may declare, and the JSON Schema type each is published as
 OPTION_TYPES = {"string": "string", "integer": "integer", "number": "number",
@@ -211,19 +209,6 @@ class Registry:
     def add_options(self, *options: Option) -> None:
         """The options the registering plugin reads from ``plugins: NAME:`` in kpis.yaml."""
         self.plugin_options[self._loading] = tuple(options)
-
-    def declare_objects(self, objects: Mapping[str, SObject]) -> None:
-        """kpis.yaml's ``objects:``, replacing those of the config read before: the sync, the
-        SQL and the field checks then read them exactly like kpisync's own objects."""
-        for key in [key for key, owner in self.owners.items()
-                    if key[0] == "source" and owner == DECLARED]:
-            del self.sources[key[1]], self.owners[key]
-        for sobject in objects.values():
-            if sobject.name in self.sources:
-                raise PluginError(f"kpis.yaml declares the object {sobject.name!r}, which "
-                                  f"{self.owner('source', sobject.name)!r} provides already")
-            self.sources[sobject.name] = sobject
-            self.owners[("source", sobject.name)] = DECLARED
 
     def owner(self, kind: str, name: str) -> str:
         return self.owners.get((kind, name), CORE)

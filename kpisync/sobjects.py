@@ -16,8 +16,16 @@ and the SQL all walk a path the same way (``resolve_path``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
+from functools import wraps
+from types import MappingProxyType
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Salesforce field API names: a letter, then letters, digits and single underscores;
 # custom fields end in __c.
@@ -250,18 +258,64 @@ def _core() -> Mapping[str, SObject]:
 
 
 _catalogue: Callable[[], Mapping[str, SObject]] = _core
+_NONE: Mapping[str, SObject] = MappingProxyType({})
+#: the objects the config being read or computed declares (kpis.yaml's ``objects:``): held per
+#: context, never in the process-wide registry, so that two configs read in one process
+#: (tests, ``kpisync diff``) each see their own objects only
+_declared: ContextVar[Mapping[str, SObject]] = ContextVar("kpisync_declared_objects",
+                                                          default=_NONE)
 
 
 def catalogue() -> Mapping[str, SObject]:
-    """Every object kpisync can read: its own (``SOBJECTS``), plugins' and kpis.yaml's
-    ``objects:``. ``kpisync.registry`` plugs its loaded sources in here (``use_catalogue``),
-    so this module, at the bottom of the package, imports nothing above it."""
-    return _catalogue()
+    """Every object kpisync can read: its own (``SOBJECTS``), plugins', and the objects the
+    config in use declares (``declared``). ``kpisync.registry`` plugs its loaded sources in
+    here (``use_catalogue``), so this module, at the bottom of the package, imports nothing
+    above it."""
+    known, declared = _catalogue(), _declared.get()
+    return {**known, **declared} if declared else known
 
 
 def use_catalogue(source: Callable[[], Mapping[str, SObject]]) -> None:
     global _catalogue
     _catalogue = source
+
+
+def declare(objects: Mapping[str, SObject]) -> None:
+    """Make ``objects`` part of the catalogue for the rest of the current ``isolated`` call:
+    config validation declares kpis.yaml's ``objects:`` before it reads the KPIs."""
+    _declared.set(MappingProxyType(dict(objects)))
+
+
+@contextmanager
+def declared(objects: Mapping[str, SObject]) -> Iterator[None]:
+    """The catalogue includes ``objects`` inside this block, and only there."""
+    token = _declared.set(MappingProxyType(dict(objects)))
+    try:
+        yield
+    finally:
+        _declared.reset(token)
+
+
+def isolated(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with no declared object, and let nothing it declares outlive it."""
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        def inside() -> R:
+            _declared.set(_NONE)
+            return function(*args, **kwargs)
+        return copy_context().run(inside)
+    return run
+
+
+def with_config_objects(function: Callable[Concatenate[Any, P], R]
+                        ) -> Callable[Concatenate[Any, P], R]:
+    """Run ``function(config, ...)`` with ``config.objects`` declared: for the entry points
+    that compile SQL or plan a sync for one config (compute, explain, drill-through, sync)."""
+    @wraps(function)
+    def run(config: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+        with declared(config.objects):
+            return function(config, *args, **kwargs)
+    return run
 
 
 def measurable() -> tuple[str, ...]:

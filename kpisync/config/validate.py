@@ -43,6 +43,7 @@ from kpisync.config.site import parse_site
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
 from kpisync.registry import registry
+from kpisync.sobjects import declare, isolated
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_WINDOW = 24
@@ -74,6 +75,7 @@ ORG_KEYS = (
 )
 
 
+@isolated
 def validate(text: str, file: str) -> Config:
     """The Config ``text`` describes; raises ConfigError with every problem found."""
     problems = Problems(file)
@@ -89,10 +91,9 @@ def validate(text: str, file: str) -> Config:
         raise problems.error()
     org = _org(top["org"].value, problems) if "org" in top else None
     extensions = registry()
-    # declared before the KPIs are read, so that they can use the objects as sources
-    extensions.declare_objects({})  # forget the config read before
     objects = parse_objects(top["objects"].value, problems) if "objects" in top else {}
-    extensions.declare_objects(objects)
+    # declared for this call only (see ``isolated``), before the KPIs that use them are read
+    declare(objects)
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
