@@ -33,7 +33,7 @@ from sqlglot import exp
 
 from kpisync import sobjects
 from kpisync.errors import KpisyncError, PluginError
-from kpisync.sobjects import SObject
+from kpisync.sobjects import FIELD_NAME, STORE_TABLE_PREFIX, SObject
 
 ENTRY_POINT_GROUP = "kpisync.plugins"
 #: read too, so plugins published before the group was renamed keep working
@@ -159,13 +159,53 @@ class SourceRun:
 
 
 @dataclass(frozen=True)
+class StoreTable:
+    """A table a store source writes that KPIs may read: ``source: ext_<source>_<name>`` in
+    kpis.yaml, measured by the same SQL as a Salesforce object.
+
+    The table has the columns ``Id`` (text, unique), ``IsDeleted`` (boolean: true rows are not
+    counted, as in the ``sf_*`` tables), the ``credit`` column (the Salesforce User Id of the
+    rep a row counts for) and ``fields``; the sync checks them after the source runs."""
+
+    name: str
+    #: column -> Salesforce describe type (``string``, ``int``, ``double``, ``currency``,
+    #: ``boolean``, ``date``, ``datetime``, ...), as KPIs' filters and measures check them
+    fields: Mapping[str, str]
+    #: the date or datetime column that puts a row in a period when a KPI does not say
+    date: str
+    #: the column holding the credited user's Id; it also gives the ``Owner.*`` lookups
+    credit: str = "OwnerId"
+
+    def sobject(self, source: str) -> SObject:
+        """The table as the catalogue lists it, so config, SQL and field checks read it like
+        any object."""
+        fields = {"Id": "id", "IsDeleted": "boolean", self.credit: "reference", **self.fields}
+        name = f"{STORE_TABLE_PREFIX}{source}_{self.name}"
+        wrong = [n for n in (self.name, *fields) if not FIELD_NAME.match(n)]
+        if wrong:
+            raise PluginError(f"the table {name!r}: {wrong[0]!r} is not a column name (a "
+                              "letter, then letters, digits and underscores)")
+        if fields.get(self.date) not in ("date", "datetime"):
+            raise PluginError(f"the table {name!r}: date {self.date!r} must be one of its "
+                              "date or datetime fields")
+        if fields[self.credit] != "reference":
+            raise PluginError(f"the table {name!r}: credit {self.credit!r} must be a "
+                              "reference field (a Salesforce User Id)")
+        return SObject(name, fields, default_credit=self.credit, default_date=self.date,
+                       relationships={"Owner": (self.credit, "User")}, store_source=source)
+
+
+@dataclass(frozen=True)
 class StoreSource:
     """A non-Salesforce source: ``kpisync sync`` runs ``sync(run)`` after the Salesforce
-    objects, in one transaction, rolled back if it raises."""
+    objects, in one transaction, rolled back if it raises. On unless kpis.yaml's
+    ``store_sources:`` turns it off."""
 
     name: str
     description: str
     sync: Callable[[SourceRun], object]
+    #: the tables it writes that KPIs may use as their source
+    tables: tuple[StoreTable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,7 +238,11 @@ class Registry:
         self._add(self.sources, "source", source.name, source)
 
     def add_store_source(self, source: StoreSource) -> None:
+        """The source, and each of its tables as a source KPIs can read."""
+        tables = [table.sobject(source.name) for table in source.tables]
         self._add(self.store_sources, "store source", source.name, source)
+        for table in tables:
+            self.add_source(table)
 
     def add_measure(self, measure: SqlMeasure) -> None:
         self._add(self.measures, "measure", measure.name, measure)

@@ -32,6 +32,9 @@ R = TypeVar("R")
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CUSTOM_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*__c$")
 
+#: the prefix of the store tables plugins' store sources write (``ext_<source>_<table>``)
+STORE_TABLE_PREFIX = "ext_"
+
 # Fields every object kpisync syncs must carry: the key, the credited owner (where the object
 # has one), the incremental watermark and the soft-delete flag.
 SYSTEM_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
@@ -51,6 +54,9 @@ class SObject:
     measurable: bool = True
     #: lookups a field path may follow: relationship name -> (reference field, target object)
     relationships: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: for a table a plugin's store source writes (``ext_<source>_<table>``): that source's
+    #: name; None for a Salesforce object, which the sync reads into ``sf_<object>``
+    store_source: str | None = None
 
     def has_field(self, name: str) -> bool:
         return name in self.fields or bool(CUSTOM_FIELD.match(name))
@@ -258,21 +264,46 @@ def _core() -> Mapping[str, SObject]:
 
 
 _catalogue: Callable[[], Mapping[str, SObject]] = _core
-_NONE: Mapping[str, SObject] = MappingProxyType({})
-#: the objects the config being read or computed declares (kpis.yaml's ``objects:``): held per
-#: context, never in the process-wide registry, so that two configs read in one process
-#: (tests, ``kpisync diff``) each see their own objects only
-_declared: ContextVar[Mapping[str, SObject]] = ContextVar("kpisync_declared_objects",
-                                                          default=_NONE)
+
+
+@dataclass(frozen=True)
+class _View:
+    """What one config adds to the registry's objects, and what it takes away."""
+
+    #: kpis.yaml's ``objects:``
+    declared: Mapping[str, SObject] = field(default_factory=dict)
+    #: store tables of the store sources kpis.yaml turns off -> why they cannot be read
+    hidden: Mapping[str, str] = field(default_factory=dict)
+
+
+_NONE = _View()
+#: the view of the config being read or computed: held per context, never in the process-wide
+#: registry, so that two configs read in one process (tests, ``kpisync diff``) each see their
+#: own objects only
+_view: ContextVar[_View] = ContextVar("kpisync_config_objects", default=_NONE)
 
 
 def catalogue() -> Mapping[str, SObject]:
-    """Every object kpisync can read: its own (``SOBJECTS``), plugins', and the objects the
-    config in use declares (``declared``). ``kpisync.registry`` plugs its loaded sources in
-    here (``use_catalogue``), so this module, at the bottom of the package, imports nothing
-    above it."""
-    known, declared = _catalogue(), _declared.get()
-    return {**known, **declared} if declared else known
+    """Every object kpisync can read: its own (``SOBJECTS``), plugins' (Salesforce objects and
+    store-source tables), and the objects the config in use declares (``declared``).
+    ``kpisync.registry`` plugs its loaded sources in here (``use_catalogue``), so this module,
+    at the bottom of the package, imports nothing above it."""
+    known, view = _catalogue(), _view.get()
+    if view is _NONE:
+        return known
+    return {**{name: o for name, o in known.items() if name not in view.hidden},
+            **view.declared}
+
+
+def unavailable(name: str) -> str | None:
+    """Why the config in use cannot read the store table ``name`` (its source is off)."""
+    return _view.get().hidden.get(name)
+
+
+def table_of(sobject: str) -> str:
+    """The store table of an object: ``sf_<object>`` for Salesforce's, the name itself for a
+    store source's ``ext_<source>_<table>``."""
+    return sobject if sobject.startswith(STORE_TABLE_PREFIX) else f"sf_{sobject.lower()}"
 
 
 def use_catalogue(source: Callable[[], Mapping[str, SObject]]) -> None:
@@ -280,20 +311,21 @@ def use_catalogue(source: Callable[[], Mapping[str, SObject]]) -> None:
     _catalogue = source
 
 
-def declare(objects: Mapping[str, SObject]) -> None:
-    """Make ``objects`` part of the catalogue for the rest of the current ``isolated`` call:
-    config validation declares kpis.yaml's ``objects:`` before it reads the KPIs."""
-    _declared.set(MappingProxyType(dict(objects)))
+def declare(objects: Mapping[str, SObject], hidden: Mapping[str, str] | None = None) -> None:
+    """Make ``objects`` part of the catalogue, and ``hidden`` tables not, for the rest of the
+    current ``isolated`` call: config validation declares kpis.yaml's ``objects:`` (and hides
+    the tables of the store sources it turns off) before it reads the KPIs."""
+    _view.set(_View(MappingProxyType(dict(objects)), MappingProxyType(dict(hidden or {}))))
 
 
 @contextmanager
 def declared(objects: Mapping[str, SObject]) -> Iterator[None]:
     """The catalogue includes ``objects`` inside this block, and only there."""
-    token = _declared.set(MappingProxyType(dict(objects)))
+    token = _view.set(_View(MappingProxyType(dict(objects))))
     try:
         yield
     finally:
-        _declared.reset(token)
+        _view.reset(token)
 
 
 def isolated(function: Callable[P, R]) -> Callable[P, R]:
@@ -301,7 +333,7 @@ def isolated(function: Callable[P, R]) -> Callable[P, R]:
     @wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         def inside() -> R:
-            _declared.set(_NONE)
+            _view.set(_NONE)
             return function(*args, **kwargs)
         return copy_context().run(inside)
     return run

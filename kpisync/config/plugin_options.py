@@ -134,6 +134,28 @@ def _enabled(node: Node, path: str, problems: Problems) -> bool:
     return True
 
 
+def parse_store_sources(node: Node, problems: Problems, registry: Registry
+                        ) -> tuple[str, ...]:
+    """``store_sources: {NAME: true | false}``: every installed store source runs unless
+    turned off here."""
+    keys = tuple(Key(name) for name in registry.store_sources)
+    entries = readers.mapping(node, "store_sources", problems, keys) or {}
+    off = {name for name, pair in entries.items()
+           if readers.boolean(pair.value, yn.join("store_sources", name), problems) is False}
+    return tuple(name for name in registry.store_sources if name not in off)
+
+
+def switched_off_tables(registry: Registry, running: tuple[str, ...]) -> dict[str, str]:
+    """The tables of the store sources that do not run -> why a KPI cannot read them."""
+    hidden = {}
+    for source in registry.store_sources.values():
+        for table in source.tables if source.name not in running else ():
+            name = table.sobject(source.name).name
+            hidden[name] = (f"{name} is written by the store source '{source.name}', which "
+                            f"kpis.yaml turns off (store_sources: {{{source.name}: false}})")
+    return hidden
+
+
 def default_outputs(registry: Registry) -> tuple[OutputSetting, ...]:
     """The outputs of a kpis.yaml without ``outputs:``: those marked default."""
     return tuple(OutputSetting(name, {o.name: o.default for o in output.options})

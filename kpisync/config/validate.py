@@ -63,6 +63,7 @@ TOP_KEYS = (
     Key("engine"),
     Key("plugins"),
     Key("outputs"),
+    Key("store_sources"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -92,8 +93,11 @@ def validate(text: str, file: str) -> Config:
     org = _org(top["org"].value, problems) if "org" in top else None
     extensions = registry()
     objects = parse_objects(top["objects"].value, problems) if "objects" in top else {}
-    # declared for this call only (see ``isolated``), before the KPIs that use them are read
-    declare(objects)
+    store_sources = plugin_options.parse_store_sources(top["store_sources"].value, problems,
+                                                       extensions) \
+        if "store_sources" in top else tuple(extensions.store_sources)
+    # for this call only (see ``isolated``), before the KPIs that read them
+    declare(objects, hidden=plugin_options.switched_off_tables(extensions, store_sources))
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
@@ -134,7 +138,7 @@ def validate(text: str, file: str) -> Config:
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
         publishing=publishing, engine=engine, outputs=outputs, plugin_options=plugins,
-        objects=objects,
+        objects=objects, store_sources=store_sources,
     )
 
 

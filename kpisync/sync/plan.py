@@ -169,6 +169,8 @@ def plan_objects(config: Config) -> list[ObjectPlan]:
     plans = []
     for sobject, fields in wanted.items():
         known = catalogue().get(sobject)
+        if known is not None and known.store_source is not None:
+            continue  # a plugin's store source writes it; not read from Salesforce
         measurable = known.measurable if known else True
         system = ["Id", "SystemModstamp"] + (["IsDeleted"] if measurable else [])
         if known is not None and "OwnerId" in known.fields:
