@@ -19,6 +19,7 @@ from kpisync.config import parse_config
 from kpisync.config.plugin_options import plugin_schemas
 from kpisync.errors import ConfigError, PluginError
 from kpisync.plugins import describe
+from kpisync.site.definitions import definition
 from kpisync.sobjects import TASK
 from kpisync.store import Store
 from kpisync.sync.store_sources import run_store_sources
@@ -266,6 +267,19 @@ def test_example_digest_is_written_inside_the_site(example, tmp_path):
         "1. Cat: 38%\n"
     )
     assert (tmp_path / "site" / "data" / "scores.csv").is_file()
+
+
+def test_definitions_page_reads_a_plugin_measure_with_its_options(example, tmp_path):
+    text = TINY_YAML.replace("cap: 500", "cap: 5000")
+    config = parse_config(text)
+    facts = dict((f.label, f.value) for f in definition(config.kpi("capped_revenue"),
+                                                         config).facts)
+    words = ("Capped sum of Amount (cap: 5,000): the sum of a number field, each record "
+             "counting at most cap")
+    assert facts["Measure"] == words
+    build_store(tmp_path / "s.duckdb").close()
+    build(config, tmp_path / "s.duckdb", tmp_path / "site", as_of=AS_OF)
+    assert words in (tmp_path / "site" / "kpis.html").read_text()
 
 
 def test_failing_output_names_its_plugin_and_keeps_the_previous_site(example, tmp_path):
