@@ -245,6 +245,8 @@ class Registry:
             self.add_source(table)
 
     def add_measure(self, measure: SqlMeasure) -> None:
+        if self._loading != CORE:
+            measure = _named_on_failure(measure, self._loading)
         self._add(self.measures, "measure", measure.name, measure)
 
     def add_output(self, output: Output) -> None:
@@ -278,6 +280,31 @@ class Registry:
                               f"{self._loading!r}); uninstall one of them")
         table[name] = item
         self.owners[(kind, name)] = self._loading
+
+
+def _named_on_failure(measure: SqlMeasure, plugin: str) -> SqlMeasure:
+    """``measure`` whose SQL builders raise a PluginError naming it and ``plugin`` when they
+    fail or return something other than a sqlglot expression, instead of a traceback that
+    looks like kpisync's own bug."""
+    def guard(part: str, build: Callable[..., exp.Expression]) -> Callable[..., exp.Expression]:
+        def run(*args: Any) -> exp.Expression:
+            try:
+                built = build(*args)
+            except KpisyncError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"the measure {measure.name!r} of plugin {plugin!r} failed "
+                                  f"to build its SQL ({part}): {type(exc).__name__}: {exc}"
+                                  ) from exc
+            if not isinstance(built, exp.Expression):
+                raise PluginError(f"the measure {measure.name!r} of plugin {plugin!r} returned "
+                                  f"{type(built).__name__} from {part}, not a sqlglot "
+                                  "expression")
+            return built
+        return run
+
+    return replace(measure, value=guard("value", measure.value),
+                   aggregate=guard("aggregate", measure.aggregate))
 
 
 def plugin_entry_points() -> list[EntryPoint]:

@@ -13,6 +13,7 @@ from kpisync import registry as reg
 from kpisync.build import build
 from kpisync.config import parse_config
 from kpisync.errors import ConfigError, PluginError
+from kpisync.plugins import describe
 from kpisync.store import Store
 from kpisync.sync.plan import plan_objects
 from kpisync.sync.store_sources import run_store_sources
@@ -46,6 +47,14 @@ def test_a_declared_table_is_a_source_kpis_can_read(calls):
     assert table.fields == {"Id": "id", "IsDeleted": "boolean", "RepId": "reference",
                             "Seconds": "int", "Outcome": "picklist", "CallDate": "date"}
     assert calls.owner("source", "ext_gong_calls") == "gong"
+
+
+def test_kpisync_plugins_lists_the_source_and_its_tables(calls):
+    assert describe(calls).split("\n")[4:] == [
+        "gong (kpisync-gong 2.1) from kpisync_gong.plugin",
+        "  source: ext_gong_calls",
+        "  store source: gong",
+    ]
 
 
 def test_kpi_over_a_store_table_is_computed_in_the_same_engine(calls, store, tmp_path):

@@ -200,6 +200,11 @@ def test_schemas_of_plugin_options(gong_registry):
         "required": ["api_key_env"],
     }
     assert set(schemas["outputs"]["properties"]) == {"html", "csv", "json"}
+    assert schemas["store_sources"] == {
+        "type": "object", "additionalProperties": False,
+        "properties": {"gong": {"type": "boolean", "default": True,
+                                "description": "Gong calls"}},
+    }
     json.dumps(schemas)  # plain JSON, ready for `kpisync schema`
 
 
@@ -251,6 +256,28 @@ def test_plugin_measure_is_computed_in_sql(example, tmp_path):
     assert card.result("capped_revenue", "2026-02", "rep", "005C").actual == 500
     march = card.result("capped_revenue", "2026-03", "team", "ae")
     assert (march.actual, march.attainment) == (Decimal("250.50"), Decimal("0.2505"))
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (lambda kpi, field, local_date: kpi.measure.option("ceiling") + 1,
+     "the measure 'capped_sum' of plugin 'monday_digest' failed to build its SQL (value): "
+     "TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'"),
+    (lambda kpi, field, local_date: "LEAST(Amount, 500)",
+     "the measure 'capped_sum' of plugin 'monday_digest' returned str from value, not a "
+     "sqlglot expression"),
+], ids=["raises", "returns-sql-text"])
+def test_broken_plugin_measure_is_named(example, tmp_path, value, message):
+    import dataclasses
+
+    config = parse_config(TINY_YAML)
+    broken = dataclasses.replace(example.measures.pop("capped_sum"), value=value)
+    with example.loading(reg.Plugin("monday_digest", "kpisync_monday_digest.plugin")):
+        example.add_measure(broken)
+    build_store(tmp_path / "s.duckdb").close()
+    with pytest.raises(PluginError) as info:
+        build(config, tmp_path / "s.duckdb", tmp_path / "site", as_of=AS_OF)
+    assert str(info.value) == message
+    assert not (tmp_path / "site").exists()
 
 
 def test_example_digest_is_written_inside_the_site(example, tmp_path):

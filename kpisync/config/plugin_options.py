@@ -1,4 +1,5 @@
-"""kpis.yaml's ``plugins:`` and ``outputs:`` sections, and a plugin measure's options.
+"""kpis.yaml's ``plugins:``, ``outputs:`` and ``store_sources:`` sections, and a plugin
+measure's options.
 
 Each plugin piece declares its options as ``kpisync.registry.Option``s; they are read here with
 the same readers, the same ``file:line:column: path: message`` problems and the same "did you
@@ -222,9 +223,9 @@ def options_schema(spec: Options, *, extra: dict | None = None) -> dict:
 
 
 def plugin_schemas(registry: Registry) -> dict:
-    """JSON Schemas of what plugins add to kpis.yaml: the ``plugins:`` and ``outputs:``
-    sections and each plugin measure's options. ``kpisync schema`` (issue 12) merges these
-    into the schema of the whole file."""
+    """JSON Schemas of what plugins add to kpis.yaml: the ``plugins:``, ``outputs:`` and
+    ``store_sources:`` sections and each plugin measure's options. ``kpisync schema``
+    (issue 12) merges these into the schema of the whole file."""
     measures = {}
     core = tuple(n for n in registry.measures if registry.owner("measure", n) == "core")
     for name in plugin_measure_names(registry, core):
@@ -239,8 +240,12 @@ def plugin_schemas(registry: Registry) -> dict:
         output.options, extra={ENABLED: {"type": "boolean"}})]}
         for name, output in registry.outputs.items()}
     plugins = {name: options_schema(spec) for name, spec in registry.plugin_options.items()}
+    sources = {name: {"type": "boolean", "default": True, "description": source.description}
+               for name, source in registry.store_sources.items()}
     return {
         "plugins": {"type": "object", "properties": plugins, "additionalProperties": False},
         "outputs": {"type": "object", "properties": outputs, "additionalProperties": False},
+        "store_sources": {"type": "object", "properties": sources,
+                          "additionalProperties": False},
         "measures": measures,
     }
