@@ -120,6 +120,12 @@ def test_two_configs_in_one_process_keep_their_own_objects(tmp_path):
     assert "Lead" not in catalogue()
 
 
+def test_an_object_may_not_take_a_store_table_name():
+    assert problems(CONFIG.replace("  Lead:", "  ext_gong_calls:"))[0] == (
+        "kpis.yaml:3:3: objects.ext_gong_calls: names starting with ext_ are plugins' store "
+        "tables, not Salesforce objects")
+
+
 def stamp(day: str) -> str:
     return f"{day}T09:00:00.000+0000"
 
