@@ -58,11 +58,12 @@ def estimate_from_env(
     quota: QuotaGuard = DEFAULT_QUOTA,
 ) -> SyncEstimate:
     """The dry run: the next sync's API cost (see ``kpisync.sync.estimate``). The store is
-    only read, and not created when it does not exist."""
+    opened read-only (its file is left byte for byte as it was), and not created when it does
+    not exist."""
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
     if not store_path.exists():
         return estimate(config, None, client, options, quota=quota)
-    with Store.open(store_path) as store:
+    with Store.open_read_only(store_path) as store:
         return estimate(config, store, client, options, quota=quota)
 
 
