@@ -13,6 +13,7 @@ from kpisync import __version__
 from kpisync.cli.build import build, explain, targets
 from kpisync.cli.demo import demo, emulator, plugins, serve
 from kpisync.cli.diff import diff
+from kpisync.cli.doctor import doctor
 from kpisync.cli.sync import run, sync
 from kpisync.cli.validate import validate
 
@@ -30,3 +31,4 @@ def main(debug: bool) -> None:
 for command in (validate, sync, build, run, explain, targets, demo, serve, emulator, plugins):
     main.add_command(command)
 main.add_command(diff)
+main.add_command(doctor)

@@ -68,7 +68,14 @@ def estimate_from_env(
 
 
 def _authenticator(env: Mapping[str, str] | None, env_file: Path | None):
+    return authenticator_from_env(sync_environment(env, env_file))
+
+
+def sync_environment(env: Mapping[str, str] | None = None, env_file: Path | None = None
+                     ) -> dict[str, str]:
+    """The variables credentials are read from: ``env`` (default the process environment)
+    overlaid by ``env_file`` when given."""
     variables = dict(os.environ if env is None else env)
     if env_file is not None:
         variables.update(read_env_file(env_file))
-    return authenticator_from_env(variables)
+    return variables
