@@ -15,6 +15,7 @@ from kpisync.cli.options import (
     as_of_option,
     config_option,
     env_file_option,
+    note,
     out_option,
     reports_errors,
     store_option,
@@ -84,7 +85,7 @@ def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | Non
                                quota=quota, on_progress=progress)
     click.echo(report.summary())
     if report.partial:
-        click.echo("Skipped the build: the sync is partial.", err=True)
+        note("Skipped the build: the sync is partial.")
         sys.exit(EXIT_PARTIAL)
     built = build_site(config, store_path, out_dir, as_of=as_date(as_of))
     click.echo(f"Wrote {built.site.pages} pages to {built.index_path}")
