@@ -31,8 +31,8 @@ from kpisync.cli.options import (
 @env_file_option
 @sync_options
 @click.option("--dry-run", is_flag=True,
-              help="Only estimate the API calls the sync would make (a count per object); "
-                   "the store is not written.")
+              help="Print the SOQL each object would be read with and estimate the API "
+                   "calls (a count per object); touches nothing, the store is only read.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON on stdout (progress stays on stderr).")
 @reports_errors
