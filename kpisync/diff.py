@@ -113,6 +113,8 @@ class Movement:
 
     kpi_id: str
     kpi_name: str
+    #: the KPI's unit (the head's), for showing its figures
+    unit: str
     scope: Scope
     scope_id: str
     #: the team's, rep's or org's name
@@ -144,6 +146,8 @@ class ConfigDiff:
     base: str
     head: str
     as_of: date | None = None
+    #: the head org's currency, for currency KPIs' figures
+    currency: str = "USD"
     #: the compared period (key, label); None when a config did not load
     period: tuple[str, str] | None = None
     added: tuple[str, ...] = ()
@@ -209,7 +213,8 @@ def diff(base: ConfigSide, head: ConfigSide, con, *, as_of: date | None = None,
     reps = sorted((m for m in moved if m.scope == "rep"),
                   key=lambda m: (-m.swing, m.name, m.kpi_id))
     return ConfigDiff(
-        base.label, head.label, as_of=after.as_of, period=(period.key, period.label),
+        base.label, head.label, as_of=after.as_of, currency=after.config.org.currency,
+        period=(period.key, period.label),
         added=tuple(k.id for k in after.config.kpis if k.id not in _ids(before.config)),
         removed=tuple(k.id for k in before.config.kpis if k.id not in _ids(after.config)),
         changed=tuple(_kpi_changes(before.config, after.config, KPI_PROPERTIES, _properties)),
@@ -300,7 +305,7 @@ def _movements(before: Scorecard, after: Scorecard, period_key: str) -> list[Mov
     side has. Teams and reps count on the KPIs their team shows (on either side), the org on
     every KPI."""
     old, new = _cells(before, period_key), _cells(after, period_key)
-    names = {k.id: k.name for k in (*before.config.kpis, *after.config.kpis)}
+    kpis = {k.id: k for k in (*before.config.kpis, *after.config.kpis)}
     teams = {t.id: t.name for t in (*before.teams, *after.teams)}
     shown = _shown_kpis(before) | _shown_kpis(after)
     moved = []
@@ -317,8 +322,9 @@ def _movements(before: Scorecard, after: Scorecard, period_key: str) -> list[Mov
         if scope == "rep":
             rep = next((r for r in (*after.reps, *before.reps) if r.id == scope_id), None)
             team = teams.get(rep.team_id) if rep else None
-        moved.append(Movement(kpi_id, names[kpi_id], scope, scope_id, result.scope_name, team,
-                              _cell(a) if a else None, _cell(b) if b else None))
+        kpi = kpis[kpi_id]
+        moved.append(Movement(kpi_id, kpi.name, kpi.unit, scope, scope_id, result.scope_name,
+                              team, _cell(a) if a else None, _cell(b) if b else None))
     return moved
 
 

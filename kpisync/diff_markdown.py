@@ -8,12 +8,12 @@ Names from Salesforce are escaped, so a rep called ``<Sam> *Lee*`` prints as wri
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from kpisync.diff import Cell, ConfigDiff, KpiChange, Movement
+from kpisync.site.formatting import display_attainment, display_value
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
-NOTHING = "—"
 
 
 def render(d: ConfigDiff) -> str:
@@ -34,11 +34,11 @@ def render(d: ConfigDiff) -> str:
     ])
     lines += _section("Targets", [f"- {_kpi_change(c)}" for c in d.targets])
     lines += _section("Attainment: org and teams",
-                      [f"- {_movement(m)}" for m in (*d.org, *d.teams)])
+                      [f"- {_movement(m, d.currency)}" for m in (*d.org, *d.teams)])
     heading = "Reps most affected"
     if d.reps_moved > len(d.reps):
         heading += f" ({len(d.reps)} of {d.reps_moved})"
-    lines += _section(heading, [f"- {_movement(m)}" for m in d.reps])
+    lines += _section(heading, [f"- {_movement(m, d.currency)}" for m in d.reps])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -61,42 +61,30 @@ def _kpi_change(c: KpiChange) -> str:
     return f"`{c.kpi_id}` ({_md(c.name)}): {parts}"
 
 
-def _movement(m: Movement) -> str:
+def _movement(m: Movement, currency: str) -> str:
     who = _md(m.name) if m.team is None else f"{_md(m.name)} ({_md(m.team)})"
     head = f"{who} · {m.kpi_id}: "
+
+    def value(number: Decimal | None) -> str:
+        return display_value(number, m.unit, currency)
+
+    def figures(cell: Cell) -> str:
+        return (f"attainment {display_attainment(cell.attainment)} (actual "
+                f"{value(cell.actual)}; target {value(cell.target)})")
+
+    def pair(name: str, before: Decimal | None, after: Decimal | None) -> str:
+        if before == after:
+            return f"{name} {value(after)}"
+        return f"{name} {value(before)} → {value(after)}"
+
     if m.before is None or m.after is None:
-        return head + ("added: " + _figures(m.after) if m.before is None
-                       else "removed (was " + _figures(m.before) + ")")
-    text = f"attainment {_percent(m.before.attainment)} → {_percent(m.after.attainment)}"
-    details = [_pair("actual", m.before.actual, m.after.actual),
-               _pair("target", m.before.target, m.after.target)]
+        return head + (f"added: {figures(m.after)}" if m.after is not None
+                       else f"removed (was {figures(m.before)})" if m.before is not None else "")
+    text = (f"attainment {display_attainment(m.before.attainment)} → "
+            f"{display_attainment(m.after.attainment)}")
+    details = [pair("actual", m.before.actual, m.after.actual),
+               pair("target", m.before.target, m.after.target)]
     return f"{head}{text} ({'; '.join(details)})"
-
-
-def _figures(cell: Cell | None) -> str:
-    assert cell is not None
-    return (f"attainment {_percent(cell.attainment)} (actual {_number(cell.actual)}; "
-            f"target {_number(cell.target)})")
-
-
-def _pair(name: str, before: Decimal | None, after: Decimal | None) -> str:
-    if before == after:
-        return f"{name} {_number(after)}"
-    return f"{name} {_number(before)} → {_number(after)}"
-
-
-def _percent(share: Decimal | None) -> str:
-    if share is None:
-        return NOTHING
-    return f"{(share * 100).quantize(Decimal(1), ROUND_HALF_UP):f}%"
-
-
-def _number(value: Decimal | None) -> str:
-    """Whole numbers with thousands separators, others to two places at most."""
-    if value is None:
-        return NOTHING
-    rounded = value.quantize(Decimal("0.01"), ROUND_HALF_UP).normalize()
-    return f"{rounded:,f}" if rounded == rounded.to_integral() else f"{rounded:,.2f}"
 
 
 def _md(text: str) -> str:

@@ -19,9 +19,10 @@ from compute_fixtures import ANN, AS_OF, BOB, CAT, build_store
 
 from kpisync.cli import main
 from kpisync.config import parse_config
-from kpisync.diff import Cell, Change, ConfigSide, KpiChange, Movement, diff
+from kpisync.diff import Cell, Change, ConfigDiff, ConfigSide, KpiChange, Movement, diff
 from kpisync.diff_markdown import render
 from kpisync.errors import ComputeError
+from tests.test_config_objects import CONFIG as LEAD_CONFIG
 
 TINY = (Path(__file__).resolve().parent / "fixtures" / "config" / "tiny.yaml").read_text()
 #: the calls KPI's target block in tiny.yaml
@@ -79,7 +80,7 @@ def test_target_change_moves_teams_org_and_reps(con):
     assert d.targets == (KpiChange("calls", "Dials", (
         Change("per_rep", "10", "5"), Change("overrides", "1 item", "none"))),)
     assert (d.added, d.removed) == ((), ())
-    assert d.org == (Movement("calls", "Dials", "org", "org", "Tiny Co", None,
+    assert d.org == (Movement("calls", "Dials", "count", "org", "org", "Tiny Co", None,
                               Cell(Decimal(4), Decimal(24), Decimal("0.1667")),
                               Cell(Decimal(4), Decimal(15), Decimal("0.2667"))),)
     # AE: Cat's target 4 → 5 with 0 calls: attainment stays 0 %, the target moves
@@ -166,7 +167,7 @@ def test_added_and_removed_kpis_show_on_the_teams_that_list_them(con):
     text = render(d)
     assert "- Added: `emails`\n- Removed: `avg_deal`\n" in text
     assert "- SDR · emails: added: attainment 13% (actual 1; target 8)\n" in text
-    assert "- AE · avg_deal: removed (was attainment 50% (actual 250.50; target 500))\n" in text
+    assert "- AE · avg_deal: removed (was attainment 50% (actual $251; target $500))\n" in text
 
 
 def test_period_option_compares_another_period(con):
@@ -200,24 +201,10 @@ def test_both_invalid_configs_are_reported_and_nothing_computed(con):
     assert "**`head.yaml` does not validate** (1 problem)" in text
 
 
-LEADS = """\
-objects:
-  Lead:
-    fields: {Status: picklist, ConvertedDate: date}
-"""
-LEAD_KPI = """\
-  - id: leads_converted
-    name: Leads converted
-    tier: objectives
-    type: leading
-    unit: count
-    source: Lead
-    measure: count
-    where: {Status: Converted}
-    date: ConvertedDate
-    target:
-      per_rep: 1
-"""
+#: the Lead object and its KPI as tests/test_config_objects.py declares them, with a target
+LEADS = LEAD_CONFIG[LEAD_CONFIG.index("objects:\n"):LEAD_CONFIG.index("teams:\n")]
+LEAD_KPI = LEAD_CONFIG[LEAD_CONFIG.index("  - id: leads_converted\n"):] + \
+    "    target:\n      per_rep: 1\n"
 WITH_LEADS = LEADS + edited(TINY, ("kpis: [calls, conversations]",
                                    "kpis: [calls, conversations, leads_converted]"),
                             ("cascade: [", LEAD_KPI + "cascade: ["))
@@ -343,3 +330,14 @@ def test_base_ref_unknown_is_reported_as_the_base_config(store, repo):
     assert result.exit_code == 1
     assert f"**`nosuchref:{path}` does not validate** (1 problem)" in result.output
     assert f"nosuchref:{path}:1:1: git cannot show it: " in result.output
+
+
+def test_markdown_escapes_names_from_salesforce():
+    moved = Movement("revenue", "Revenue", "currency", "rep", "005X", "<Sam> *Lee*",
+                     "AE [SMB]", Cell(Decimal(900), Decimal(1000), Decimal("0.9")),
+                     Cell(Decimal(900), Decimal(800), Decimal("1.125")))
+    text = render(ConfigDiff("a.yaml", "b.yaml", as_of=AS_OF, currency="EUR",
+                             period=("2026-03", "Mar 2026"), reps=(moved,), reps_moved=1))
+    assert text.endswith(
+        "### Reps most affected\n\n- \\<Sam\\> \\*Lee\\* (AE \\[SMB\\]) · revenue: attainment "
+        "90% → 113% (actual €900; target €1,000 → €800)\n")
