@@ -357,7 +357,7 @@ def _cell_json(cell: Cell | None) -> dict[str, str | None] | None:
 
 
 def _movement_json(m: Movement) -> dict[str, Any]:
-    return {"kpi": m.kpi_id, "scope": m.scope, "id": m.scope_id, "name": m.name,
+    return {"kpi": m.kpi_id, "unit": m.unit, "scope": m.scope, "id": m.scope_id, "name": m.name,
             "team": m.team, "before": _cell_json(m.before), "after": _cell_json(m.after)}
 
 

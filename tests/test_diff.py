@@ -263,7 +263,8 @@ def test_cli_json(store, tmp_path):
     data = json.loads(result.output)
     assert (data["valid"], data["period"], data["reps_moved"]) == (
         True, {"key": "2026-03", "label": "Mar 2026"}, 3)
-    assert data["reps"] == [{"kpi": "calls", "scope": "rep", "id": BOB, "name": "Bob",
+    assert data["reps"] == [{"kpi": "calls", "unit": "count", "scope": "rep", "id": BOB,
+                             "name": "Bob",
                              "team": "SDR",
                              "before": {"actual": "2", "target": "10", "attainment": "0.2"},
                              "after": {"actual": "2", "target": "5", "attainment": "0.4"}}]

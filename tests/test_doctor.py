@@ -209,12 +209,13 @@ def test_api_floor_as_a_number(tmp_path):
     assert quota.status == "ok"
 
 
-def stored(path: Path, *, updated: datetime, complete: bool = True) -> None:
+def stored(path: Path, *, updated: datetime, unfinished: tuple[str, ...] = ()) -> None:
     with Store.open(path) as store:
         store.ensure_table("User", USER_TYPES)
         store.upsert("User", [{"Id": "005A", "SystemModstamp": updated}])
         for sobject in ("User", "UserRole", "Task"):
-            store.save_state(SyncState(sobject, None, None, (), complete=complete))
+            store.save_state(SyncState(sobject, None, None, (),
+                                       complete=sobject not in unfinished))
     with duckdb.connect(str(path)) as con:  # save_state stamps now: set the time under test
         con.execute("UPDATE sync_state SET updated_at = ?", [updated])
 
@@ -232,10 +233,18 @@ def test_last_sync_against_stale_after(tmp_path, age, status):
 
 
 def test_an_unfinished_read_warns(tmp_path):
-    stored(tmp_path / "s.duckdb", updated=NOW - timedelta(hours=1), complete=False)
+    stored(tmp_path / "s.duckdb", updated=NOW - timedelta(hours=1), unfinished=("Task",))
     last = check(run(tmp_path, env={}), "last sync")
-    assert (last.status, last.fix) == ("warn", "no sync has finished yet" and "run `kpisync "
-                                       "sync`")
+    assert (last.status, last.summary, last.fix) == (
+        "warn", "finished 1 hour ago (2026-02-10 11:00 UTC); site.stale_after is 1 day 12 "
+                "hours; the last read of Task did not finish", "run `kpisync sync`: it resumes")
+
+
+def test_no_finished_sync_warns(tmp_path):
+    stored(tmp_path / "s.duckdb", updated=NOW, unfinished=("User", "UserRole", "Task"))
+    last = check(run(tmp_path, env={}), "last sync")
+    assert (last.status, last.summary, last.fix) == ("warn", "no sync has finished yet",
+                                                     "run `kpisync sync`")
 
 
 def test_store_rows_and_tables_not_synced_yet(tmp_path):
