@@ -17,7 +17,7 @@ versions are free). The store is opened read-only: the doctor changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +35,7 @@ Status = Literal["ok", "warn", "fail", "skip"]
 #: few, short retries: a doctor answers in seconds, a sync may wait out an outage
 DOCTOR_RETRY = RetryPolicy(max_attempts=2, max_wait=5.0, max_total=30.0)
 SETUP_DOC = "docs/salesforce-setup.md"
+NEEDS_CREDENTIALS = "needs working credentials"
 AUTH_DOC = "docs/sync.md#authentication"
 
 
@@ -86,34 +87,44 @@ def diagnose(config: Config, store_path: Path, env: Mapping[str, str], *,
     """Run every check for ``config``, credentials from ``env`` (the SF_* variables), the
     store at ``store_path``. Never raises for what it checks: each problem is a FAIL."""
     now = now or datetime.now(UTC)
-    client, login = _connect(env, retry)
-    version = _api_version(client) if client is not None else None
-    limits = None
-    if client is not None and version is not None and version.status == "fail":
-        login = replace(login, status="skip",
-                        summary=f"{login.summary}; the token was not tried (no API version)")
-    elif client is not None:
-        login, limits = _token_works(client, login)
-    checks = [login, version or _skip("API version", "needs working credentials")]
-    if client is not None and limits is not None:
-        checks += [_field_access(config, client), _quota(limits, api_floor)]
+    session, refused = _connect(env, retry)
+    limits, reason = None, NEEDS_CREDENTIALS
+    if session is None:
+        checks = [refused, _skip("API version", NEEDS_CREDENTIALS)]
     else:
-        reason = ("needs the org's API version" if version and version.status == "fail"
-                  else "needs working credentials")
+        version = _api_version(session.client)
+        if version.status == "fail":
+            reason = "needs the org's API version"
+            checks = [Check("credentials", "skip", f"{session.how}: the token was not tried "
+                                                   "(no API version)"), version]
+        else:
+            login, limits = _token_works(session)
+            checks = [login, version]
+    if session is not None and limits is not None:
+        checks += [_field_access(config, session.client), _quota(limits, api_floor)]
+    else:
         checks += [_skip("field access", reason), _skip("API quota", reason)]
     store, states = _store(config, store_path)
     checks += [store, _last_sync(config, states, now)]
-    return Diagnosis(tuple(checks), api_calls=client.api_calls if client else 0)
+    return Diagnosis(tuple(checks), api_calls=session.client.api_calls if session else 0)
 
 
 def _skip(name: str, reason: str) -> Check:
     return Check(name, "skip", reason)
 
 
-def _connect(env: Mapping[str, str], retry: RetryPolicy
-             ) -> tuple[SalesforceClient | None, Check]:
-    """A client logged in with the flow the variables describe (the OAuth flows request a
-    token here; a given access token is only tried by ``_token_works``)."""
+@dataclass(frozen=True)
+class _Session:
+    client: SalesforceClient
+    flow: AuthFlow
+    #: "access token flow (SF_INSTANCE_URL, SF_ACCESS_TOKEN)"
+    how: str
+
+
+def _connect(env: Mapping[str, str], retry: RetryPolicy) -> tuple[_Session | None, Check]:
+    """A client logged in with the flow the variables describe, or the failed check. The
+    OAuth flows request a token here; a given access token is only tried by
+    ``_token_works``."""
     name = "credentials"
     try:
         authenticator = authenticator_from_env(env)
@@ -127,22 +138,19 @@ def _connect(env: Mapping[str, str], retry: RetryPolicy
         client = SalesforceClient.connect(authenticator, retry=retry)
     except SalesforceError as exc:
         return None, Check(name, "fail", f"{how}: {exc}", fix=_login_fix(flow, exc))
-    instance = authenticator.credentials().instance_url
-    return client, Check(name, "ok", f"{how}: logged in to {instance}",
-                         fix=_login_fix(flow, None))
+    return _Session(client, flow, how), Check(name, "ok", how)
 
 
-def _token_works(client: SalesforceClient, login: Check) -> tuple[Check, dict | None]:
+def _token_works(session: _Session) -> tuple[Check, dict | None]:
     """GET /limits with the token (the quota check reads its answer): a given access token
     that expired is only refused on its first use."""
     try:
-        limits = client.limits()
+        limits = session.client.limits()
     except SalesforceError as exc:
-        how = login.summary.split(": logged in to ")[0]
-        return replace(login, status="fail", summary=f"{how}: {exc}",
-                       fix=_login_fix(None, exc) if not isinstance(exc, AuthenticationError)
-                       else login.fix), None
-    return replace(login, fix=""), limits
+        return Check("credentials", "fail", f"{session.how}: {exc}",
+                     fix=_login_fix(session.flow, exc)), None
+    return Check("credentials", "ok", f"{session.how}: logged in to "
+                                      f"{session.client.instance_url}"), limits
 
 
 def _variables(flow: AuthFlow, env: Mapping[str, str]) -> list[str]:
@@ -154,12 +162,12 @@ def _variables(flow: AuthFlow, env: Mapping[str, str]) -> list[str]:
     return [var for var in names if env.get(var, "").strip()]
 
 
-def _login_fix(flow: AuthFlow | None, exc: SalesforceError | None) -> str:
-    """What to do when the login or the token is refused (``exc`` None: were it refused)."""
-    if exc is not None and not isinstance(exc, AuthenticationError):
+def _login_fix(flow: AuthFlow, exc: SalesforceError) -> str:
+    """What to do when the login or the token is refused."""
+    if not isinstance(exc, AuthenticationError):
         return ("check the instance or login URL and that this machine reaches it; behind a "
                 "TLS-inspecting proxy, point SF_CA_BUNDLE at its CA certificate")
-    if flow is not None and not flow.renewable:
+    if not flow.renewable:
         return ("the access token expired or was revoked: set a new SF_ACCESS_TOKEN, or log "
                 f"in with the JWT bearer flow, which gets a fresh token every run ({AUTH_DOC})")
     return ("check the connected app (consumer key, certificate or secret), that the sync user "

@@ -147,6 +147,11 @@ class SalesforceClient:
         return f"SalesforceClient(instance={self._sf.sf_instance!r})"
 
     @property
+    def instance_url(self) -> str:
+        """The org's URL the calls go to (https://acme.my.salesforce.com)."""
+        return f"https://{self._sf.sf_instance}"
+
+    @property
     def api_version(self) -> str:
         """The REST API version every call is made with ("60.0")."""
         return self._api_version
@@ -155,7 +160,7 @@ class SalesforceClient:
         """The REST API versions the org serves, oldest first (GET /services/data/, which
         needs no session and counts against no limit)."""
         sf = self._sf
-        url = f"https://{sf.sf_instance}/services/data/"
+        url = f"{self.instance_url}/services/data/"
         body = self._call(lambda: sf._call_salesforce("GET", url, name="versions",
                                                       timeout=self.timeout).json(), None,
                           counted=False)
