@@ -22,8 +22,8 @@ from kpisync.cli.options import (
 @store_option
 @env_file_option
 @click.option("--api-floor", type=AllowanceType(), default="20%", show_default=True,
-              help="The floor `kpisync sync` keeps (its --api-floor): fewer remaining daily API "
-                   "requests than this fails the quota check.")
+              help="The floor `kpisync sync` keeps (its --api-floor): remaining daily API "
+                   "requests at or below it fail the quota check, under twice it warn.")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @reports_errors
 def doctor(config_path: Path, store_path: Path, env_file: Path | None, api_floor,
