@@ -40,12 +40,34 @@ def test_dry_run_estimates_and_writes_nothing(tmp_path):
     report = json.loads(result.stdout)
     assert list(report["objects"]) == OBJECTS
     tasks = len(ORG.records("Task"))  # the whole org: it starts after the history start
-    assert report["objects"]["Task"] == {"records": tasks, "api_calls": 1 + -(-tasks // 2000),
-                                         "full": True, "bulk": False}
+    assert report["objects"]["Task"] == {
+        "records": tasks, "api_calls": 1 + -(-tasks // 2000), "full": True, "bulk": False,
+        "soql": "SELECT Id, SystemModstamp, IsDeleted, OwnerId, ActivityDate, "
+                "CallDurationInSeconds, TaskSubtype FROM Task WHERE CreatedDate >= "
+                "2025-05-01T00:00:00Z ORDER BY SystemModstamp, Id"}
     calls = sum(o["api_calls"] for o in report["objects"].values())
     assert (report["estimated_api_calls"], report["dry_run_api_calls"]) == (calls, 6)
     assert report["api_usage"] == {"used": 6, "limit": 100_000}
     assert not store.exists()
+
+
+@pytest.mark.e2e
+def test_dry_run_prints_the_soql_and_leaves_an_existing_store_as_it_was(tmp_path):
+    store = tmp_path / "s.duckdb"
+    with Emulator(ORG) as emulator:
+        assert sync(emulator, store).exit_code == 0
+        before = store.read_bytes(), store.stat().st_mtime_ns
+        result = sync(emulator, store, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert (store.read_bytes(), store.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb"]  # no WAL left either
+    lines = result.stdout.splitlines()
+    task = lines.index(next(line for line in lines if line.startswith("  Task: ")))
+    # incremental: from the checkpoint the sync just left, a lookback before it
+    assert lines[task + 1].startswith("    SELECT Id, SystemModstamp, IsDeleted, ")
+    assert " FROM Task WHERE (CreatedDate >= " in lines[task + 1]
+    assert "SystemModstamp >= " in lines[task + 1]
+    assert lines[task + 1].endswith(" ORDER BY SystemModstamp, Id")
 
 
 @pytest.mark.e2e

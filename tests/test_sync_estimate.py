@@ -15,8 +15,10 @@ from tests.test_sync_jobs import (
     HISTORY,
     NOW,
     ORDER,
+    ROLE_SELECT,
     SINCE,
     TASK_SELECT,
+    USER_SELECT,
     add_reference_objects,
     lookback,
     run,
@@ -59,9 +61,12 @@ def test_estimate_json_and_budget_verdict():
     assert (result.estimated_calls, result.run_budget, result.within_quota) == (25, 500, True)
     assert result.to_dict() == {
         "dry_run": True,
-        "objects": {"User": {"records": 36, "api_calls": 2, "full": True, "bulk": False},
-                    "UserRole": {"records": 7, "api_calls": 2, "full": True, "bulk": False},
-                    "Task": {"records": 40_000, "api_calls": 21, "full": True, "bulk": False}},
+        "objects": {"User": {"records": 36, "api_calls": 2, "full": True, "bulk": False,
+                             "soql": USER_SELECT + ORDER},
+                    "UserRole": {"records": 7, "api_calls": 2, "full": True, "bulk": False,
+                                 "soql": ROLE_SELECT + ORDER},
+                    "Task": {"records": 40_000, "api_calls": 21, "full": True, "bulk": False,
+                             "soql": f"{TASK_SELECT} WHERE {SINCE}{ORDER}"}},
         "estimated_api_calls": 25, "dry_run_api_calls": 4,
         "api_usage": {"used": 63, "limit": 5000},
         "run_budget": 500, "org_floor": 1000, "within_quota": True,
@@ -86,6 +91,8 @@ def test_estimate_uses_the_checkpoint_and_writes_nothing(store):
     assert {name: o.calls for name, o in result.objects.items()} == {
         "User": 1, "UserRole": 1, "Task": 1}
     assert result.objects["Task"].full is False
+    # the SOQL the sync would read with: from the checkpoint, a lookback before it
+    assert result.objects["Task"].soql == f"{TASK_SELECT} WHERE ({SINCE}) AND ({wm}){ORDER}"
     assert (store.get_state("Task"), store.count("Task")) == before
 
 
@@ -105,3 +112,15 @@ def test_estimate_without_bulk_counts_rest_pages():
     rest_only = SyncOptions(history_start=HISTORY, bulk_threshold=None)
     result = estimate(CONFIG, None, make_client(), rest_only, now=NOW)
     assert (result.objects["Task"].bulk, result.objects["Task"].calls) == (False, 1 + 90)
+
+
+@responses.activate
+def test_summary_lists_each_objects_soql():
+    add_counts(responses, SINCE)
+    lines = estimate(CONFIG, None, make_client(), OPTIONS, now=NOW).summary().splitlines()
+    assert lines[1:] == [
+        "  User: 36 records, 2 API calls (full read)", f"    {USER_SELECT}{ORDER}",
+        "  UserRole: 7 records, 2 API calls (full read)", f"    {ROLE_SELECT}{ORDER}",
+        "  Task: 4,484 records, 4 API calls (full read)",
+        f"    {TASK_SELECT} WHERE {SINCE}{ORDER}",
+    ]

@@ -12,6 +12,7 @@ from kpisync.cli.options import (
     as_of_option,
     config_option,
     engine_option,
+    note,
     out_option,
     reports_errors,
     store_option,
@@ -49,9 +50,9 @@ def note_unassigned(report) -> None:
     synced history."""
     from kpisync.build import history_note, unassigned_note
 
-    for note in (unassigned_note(report.scorecard), history_note(report.scorecard)):
-        if note:
-            click.echo(note, err=True)
+    for text in (unassigned_note(report.scorecard), history_note(report.scorecard)):
+        if text:
+            note(text)
 
 
 @click.command()

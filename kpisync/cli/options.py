@@ -164,19 +164,63 @@ def as_date(value) -> date | None:
 
 
 def reports_errors(command):
-    """Print KpisyncError as one line and exit 1; with --debug, show the traceback too."""
+    """Print KpisyncError as one line and exit 1; with --debug, show the traceback too. With
+    ``--log-format json`` the error is one ``error`` event (``kpisync.log_format``)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except KpisyncError as exc:
-            if click.get_current_context().find_root().params.get("debug"):
-                traceback.print_exc()
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            debug = root_option("debug")
+            if log_format() == "json":
+                click.echo(error_line(exc, with_traceback=bool(debug)), err=True)
+            else:
+                if debug:
+                    traceback.print_exc()
+                click.secho(f"Error: {exc}", fg="red", err=True)
             sys.exit(1)
 
     return wrapper
+
+
+def root_option(name: str):
+    """A global option's value (``kpisync --debug``, ``--log-format``); None outside a
+    ``kpisync`` invocation (a subcommand invoked on its own)."""
+    context = click.get_current_context(silent=True)
+    return context.find_root().params.get(name) if context is not None else None
+
+
+def log_format() -> str:
+    """``--log-format``: "text" (the default) or "json"."""
+    return root_option("log_format") or "text"
+
+
+def error_line(exc: KpisyncError, *, with_traceback: bool = False) -> str:
+    """The ``error`` event for ``exc``: its message, class and context (a Salesforce error
+    code, HTTP status and object; a config's problems one by one)."""
+    from kpisync.errors import ConfigError, SalesforceError
+    from kpisync.log_format import json_line
+
+    fields: dict = {"message": str(exc), "error": type(exc).__name__}
+    if isinstance(exc, ConfigError):
+        fields["problems"] = [str(p) for p in exc.problems]
+    if isinstance(exc, SalesforceError):
+        fields.update({k: v for k, v in (("error_code", exc.error_code), ("status", exc.status),
+                                          ("sobject", exc.sobject)) if v is not None})
+    if with_traceback:
+        fields["traceback"] = traceback.format_exc()
+    return json_line("error", level="error", **fields)
+
+
+def note(text: str) -> None:
+    """Something admins should know about the figures, on stderr (a ``note`` event in JSON)."""
+    if log_format() == "json":
+        from kpisync.log_format import json_line
+
+        click.echo(json_line("note", level="warning", message=text), err=True)
+    else:
+        click.echo(text, err=True)
 
 
 
@@ -199,11 +243,12 @@ def engine_option(url: str | None):
 @contextlib.contextmanager
 def sync_progress():
     """Progress on stderr, so stdout keeps only the report (``--json`` stays parseable): a
-    redrawn line per object on a terminal, timestamped plain lines in CI logs. Closed before
+    redrawn line per object on a terminal, timestamped plain lines in CI logs, JSON events
+    with ``--log-format json``. Closed before
     the summary or an error is printed, so neither lands on an open progress line."""
     from kpisync.sync.progress import progress_display
 
-    display = progress_display(sys.stderr)
+    display = progress_display(sys.stderr, log_format=log_format())
     try:
         yield display
     finally:

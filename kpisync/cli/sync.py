@@ -15,6 +15,7 @@ from kpisync.cli.options import (
     as_of_option,
     config_option,
     env_file_option,
+    note,
     out_option,
     reports_errors,
     store_option,
@@ -30,8 +31,8 @@ from kpisync.cli.options import (
 @env_file_option
 @sync_options
 @click.option("--dry-run", is_flag=True,
-              help="Only estimate the API calls the sync would make (a count per object); "
-                   "the store is not written.")
+              help="Print the SOQL each object would be read with and estimate the API "
+                   "calls (a count per object); touches nothing, the store is only read.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON on stdout (progress stays on stderr).")
 @reports_errors
@@ -84,7 +85,7 @@ def run(config_path: Path, store_path: Path, out_dir: Path, env_file: Path | Non
                                quota=quota, on_progress=progress)
     click.echo(report.summary())
     if report.partial:
-        click.echo("Skipped the build: the sync is partial.", err=True)
+        note("Skipped the build: the sync is partial.")
         sys.exit(EXIT_PARTIAL)
     built = build_site(config, store_path, out_dir, as_of=as_date(as_of))
     click.echo(built.site.summary)

@@ -84,6 +84,53 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def open_read_only(cls, path: Path) -> Store:
+        """Open an existing store only to read it: the file is left exactly as it was (no
+        schema created or upgraded), for ``sync --dry-run`` and ``doctor``.
+
+        Raises StoreError as ``open(create=False)`` does, and for a file with no kpisync schema
+        or with another schema version than this kpisync's (``sync`` upgrades an older one).
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"there is no store at {path}: run `kpisync sync` first, or point "
+                             "--store (or KPISYNC_STORE) at the store the sync wrote")
+        try:
+            connection = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise StoreError(_open_error(path, exc)) from exc
+        store = cls(connection, path)
+        try:
+            version = store.schema_version()
+            if version is None:
+                raise StoreError(f"{path} is not a kpisync store (it has no {META_TABLE} table)")
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store {path} was written by a newer kpisync (store schema version "
+                    f"{version}, this kpisync reads up to {SCHEMA_VERSION}); upgrade kpisync")
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store {path} has schema version {version}, older than this "
+                    f"kpisync's {SCHEMA_VERSION}: the next `kpisync sync` upgrades it")
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    def schema_version(self) -> int | None:
+        """The store schema version written in the file; None when it has no meta table."""
+        if not self._table_exists(META_TABLE):
+            return None
+        row = self._execute(_version_query()).fetchone()
+        return None if row is None else int(row[0])
+
+    def _table_exists(self, name: str) -> bool:
+        info = exp.to_table("information_schema.tables")
+        query = (exp.select(exp.Count(this=exp.Star())).from_(info)
+                 .where(exp.column("table_name").eq(exp.Placeholder())))
+        return bool(self._execute(query, [name]).fetchone()[0])
+
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection, for compute's read queries."""
@@ -251,11 +298,9 @@ class Store:
             _column_def("key", "string", primary=True, quoted=False),
             _column_def("value", "string", quoted=False),
         ])
-        version_query = (exp.select("value").from_(META_TABLE)
-                         .where(exp.column("key").eq(exp.Literal.string("schema_version"))))
         with self.transaction():
             self._execute(exp.Create(this=meta, kind="TABLE", exists=True))
-            row = self._execute(version_query).fetchone()
+            row = self._execute(_version_query()).fetchone()
             if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store {self.path} was written by a newer kpisync (store schema "
@@ -289,6 +334,11 @@ class Store:
             return action()
         except duckdb.Error as exc:
             raise StoreError(f"the store {self.path} failed: {exc}") from exc
+
+
+def _version_query() -> exp.Select:
+    return (exp.select("value").from_(META_TABLE)
+            .where(exp.column("key").eq(exp.Literal.string("schema_version"))))
 
 
 def _open_error(path: Path, exc: duckdb.Error) -> str:

@@ -146,6 +146,26 @@ class SalesforceClient:
     def __repr__(self) -> str:
         return f"SalesforceClient(instance={self._sf.sf_instance!r})"
 
+    @property
+    def instance_url(self) -> str:
+        """The org's URL the calls go to (https://acme.my.salesforce.com)."""
+        return f"https://{self._sf.sf_instance}"
+
+    @property
+    def api_version(self) -> str:
+        """The REST API version every call is made with ("60.0")."""
+        return self._api_version
+
+    def api_versions(self) -> list[str]:
+        """The REST API versions the org serves, oldest first (GET /services/data/, which
+        needs no session and counts against no limit)."""
+        sf = self._sf
+        url = f"{self.instance_url}/services/data/"
+        body = self._call(lambda: sf._call_salesforce("GET", url, name="versions",
+                                                      timeout=self.timeout).json(), None,
+                          counted=False)
+        return [str(v["version"]) for v in body or []]
+
     def describe(self, sobject: str) -> dict[str, DescribedField]:
         """The fields of ``sobject`` that the sync user can see, by API name."""
         result = self._call(
@@ -229,11 +249,13 @@ class SalesforceClient:
         usage = self._sf.api_usage.get("api-usage")
         return None if usage is None else (usage.used, usage.total)
 
-    def _call(self, request: Callable[[], T], sobject: str | None) -> T:
+    def _call(self, request: Callable[[], T], sobject: str | None, *,
+              counted: bool = True) -> T:
         """``request()`` under the retry policy, with errors mapped to kpisync's; after a 401,
-        once more with a new session when the client can get one."""
+        once more with a new session when the client can get one. ``counted`` False for a
+        request Salesforce counts against no limit: neither counted nor guarded."""
         try:
-            return self._retried(request, sobject)
+            return self._retried(request, sobject, counted)
         except AuthenticationError as exc:
             if exc.status != 401 or self._renew is None:
                 raise
@@ -242,7 +264,7 @@ class SalesforceClient:
             self._reauthenticate(self._renew)
             self.retry_causes[f"{cause} (logged in again)"] += 1
         try:
-            return self._retried(request, sobject)
+            return self._retried(request, sobject, counted)
         except AuthenticationError as exc:
             if exc.status != 401:
                 raise
@@ -261,18 +283,19 @@ class SalesforceClient:
         self._sf.api_usage = usage  # keep the last Sforce-Limit-Info until the next answer
         self.reauthentications += 1
 
-    def _retried(self, request: Callable[[], T], sobject: str | None) -> T:
+    def _retried(self, request: Callable[[], T], sobject: str | None,
+                 counted: bool = True) -> T:
         """``request()`` under the retry policy, with errors mapped to kpisync's."""
 
         cause = "unknown"
 
         def attempt() -> T:
             nonlocal cause
-            if self.quota is not None:
+            if self.quota is not None and counted:
                 reason = self.quota.check(self.api_calls, self.api_usage())
                 if reason is not None:
                     raise QuotaReached(reason, sobject=sobject)
-            self.api_calls += 1
+            self.api_calls += counted
             self._last_headers = None  # no answer yet: a timeout leaves none
             try:
                 return request()

@@ -15,7 +15,8 @@ set of up to ``max_records`` and the job's deletion:
     calls = describe + 1 + 1 + 1 + BULK_POLLS + ⌈(records - batch_size) / max_records⌉ + 1
 
 Retries, a mid-sync re-login, a timed-out query split in two and an expired cursor would add
-to it. Nothing is written to the store.
+to it. Each object's estimate carries the SOQL the sync would read it with, so an admin sees
+exactly which fields and which window a sync asks for. Nothing is written to the store.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from kpisync.sync.plan import (
     SyncOptions,
     known_types,
     plan_objects,
+    read_query,
     read_start,
     where,
 )
@@ -57,6 +59,9 @@ class ObjectEstimate:
     full: bool
     #: True if the records after the first page would be read with a Bulk API 2.0 query job
     bulk: bool = False
+    #: the query the sync would read the object with (its REST read; a Bulk API 2.0 job runs
+    #: the same query without the ORDER BY)
+    soql: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ class SyncEstimate:
         return {
             "dry_run": True,
             "objects": {o.sobject: {"records": o.records, "api_calls": o.calls, "full": o.full,
-                                    "bulk": o.bulk}
+                                    "bulk": o.bulk, "soql": o.soql}
                         for o in self.objects.values()},
             "estimated_api_calls": self.estimated_calls,
             "dry_run_api_calls": self.api_calls,
@@ -100,9 +105,12 @@ class SyncEstimate:
 
     def summary(self) -> str:
         used, limit = self.api_usage
-        lines = [f"  {o.sobject}: {o.records:,} records, {o.calls:,} API calls "
-                 f"({'full read' if o.full else 'incremental'}{', Bulk API 2.0' if o.bulk else ''})"
-                 for o in self.objects.values()]
+        lines = []
+        for o in self.objects.values():
+            lines.append(f"  {o.sobject}: {o.records:,} records, {o.calls:,} API calls "
+                         f"({'full read' if o.full else 'incremental'}"
+                         f"{', Bulk API 2.0' if o.bulk else ''})")
+            lines.append(f"    {o.soql}")
         verdict = ("fits the quota" if self.within_quota else
                    "would stop at a quota guard; later runs resume")
         head = (f"Dry run: the next sync needs about {self.estimated_calls:,} API calls "
@@ -144,7 +152,8 @@ def estimate(
         describe = 0 if skips_describe else 1
         calls, bulk = _read_calls(records, client.batch_size, options)
         objects[plan.sobject] = ObjectEstimate(plan.sobject, records, describe + calls,
-                                               full=start.full, bulk=bulk)
+                                               full=start.full, bulk=bulk,
+                                               soql=read_query(plan, condition))
     used, limit = client.daily_api_requests()
     return SyncEstimate(objects=objects, api_usage=(used, limit),
                         api_calls=client.api_calls - calls_before,

@@ -6,6 +6,9 @@ click's CliRunner) gets timestamped lines with no control characters, at most on
 every ``interval`` seconds plus the object's final line, so a 200-page sync stays a short log::
 
     2026-11-23T09:40:01Z Task: 4,000 of 12,345 records, 2 pages, 1,950 rec/s
+
+With ``log_format="json"`` the same lines, throttled the same way, are ``sync.progress`` events
+of ``kpisync.log_format`` for log collectors, never redrawn.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from kpisync.log_format import json_line
 from kpisync.sync.report import ProgressEvent
 
 #: seconds between two plain lines of the same object (its final line is always written)
@@ -34,6 +38,7 @@ def progress_display(
     tty: bool | None = None,
     clock: Clock = utc_now,
     interval: float = DEFAULT_INTERVAL,
+    log_format: str = "text",
 ) -> ProgressDisplay:
     """A callable for ``on_progress`` writing to ``stream`` (default: ``sys.stderr`` as it is
     when this is called, so click's CliRunner, which swaps ``sys.stderr``, captures it).
@@ -41,20 +46,26 @@ def progress_display(
     ``tty`` None asks the stream (``isatty()``). ``clock`` returns aware datetimes; it
     stamps the plain lines and times the rate and the throttle. Call ``close()`` once the sync
     is over: it ends a terminal line left open (a sync stopped mid-object) and writes the
-    final plain line still held back by the throttle.
+    final plain line still held back by the throttle. ``log_format`` "json" writes the plain
+    lines as JSON events, on a terminal too.
     """
     stream = sys.stderr if stream is None else stream
-    if tty is None:
+    as_json = log_format == "json"
+    if as_json:
+        tty = False
+    elif tty is None:
         isatty = getattr(stream, "isatty", None)
         tty = bool(isatty and isatty())
-    return ProgressDisplay(stream, tty=tty, clock=clock, interval=interval)
+    return ProgressDisplay(stream, tty=tty, clock=clock, interval=interval, as_json=as_json)
 
 
 class ProgressDisplay:
     """Receives a ProgressEvent per stored page; see ``progress_display``."""
 
-    def __init__(self, stream: TextIO, *, tty: bool, clock: Clock, interval: float) -> None:
+    def __init__(self, stream: TextIO, *, tty: bool, clock: Clock, interval: float,
+                 as_json: bool = False) -> None:
         self._stream, self._tty, self._clock, self._interval = stream, tty, clock, interval
+        self._json = as_json
         #: the object being read, and when it started (when the previous one ended)
         self._sobject: str | None = None
         self._started = clock()
@@ -108,17 +119,29 @@ class ProgressDisplay:
             self._pending = (event, now)
 
     def _write_plain(self, event: ProgressEvent, at: datetime) -> None:
-        stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._write(f"{stamp} {self._describe(event, at)}\n")
+        if self._json:
+            rate = self._rate(event, at)
+            self._write(json_line("sync.progress", at=at, sobject=event.sobject,
+                                  fetched=event.fetched, total=event.total, pages=event.pages,
+                                  records_per_second=None if rate is None else round(rate))
+                        + "\n")
+        else:
+            stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self._write(f"{stamp} {self._describe(event, at)}\n")
         self._written_at, self._pending = at, None
 
     def _describe(self, event: ProgressEvent, at: datetime) -> str:
         pages = f"{event.pages:,} page{'s' if event.pages != 1 else ''}"
         text = f"{event.sobject}: {event.fetched:,} of {event.total:,} records, {pages}"
-        seconds = (at - self._started).total_seconds()
-        if seconds > 0:  # no rate before any time has passed
-            text += f", {event.fetched / seconds:,.0f} rec/s"
+        rate = self._rate(event, at)
+        if rate is not None:
+            text += f", {rate:,.0f} rec/s"
         return text
+
+    def _rate(self, event: ProgressEvent, at: datetime) -> float | None:
+        """Records per second since the object started; None before any time has passed."""
+        seconds = (at - self._started).total_seconds()
+        return event.fetched / seconds if seconds > 0 else None
 
     def _write(self, text: str) -> None:
         self._stream.write(text)

@@ -58,16 +58,24 @@ def estimate_from_env(
     quota: QuotaGuard = DEFAULT_QUOTA,
 ) -> SyncEstimate:
     """The dry run: the next sync's API cost (see ``kpisync.sync.estimate``). The store is
-    only read, and not created when it does not exist."""
+    opened read-only (its file is left byte for byte as it was), and not created when it does
+    not exist."""
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
     if not store_path.exists():
         return estimate(config, None, client, options, quota=quota)
-    with Store.open(store_path) as store:
+    with Store.open_read_only(store_path) as store:
         return estimate(config, store, client, options, quota=quota)
 
 
 def _authenticator(env: Mapping[str, str] | None, env_file: Path | None):
+    return authenticator_from_env(sync_environment(env, env_file))
+
+
+def sync_environment(env: Mapping[str, str] | None = None, env_file: Path | None = None
+                     ) -> dict[str, str]:
+    """The variables credentials are read from: ``env`` (default the process environment)
+    overlaid by ``env_file`` when given."""
     variables = dict(os.environ if env is None else env)
     if env_file is not None:
         variables.update(read_env_file(env_file))
-    return authenticator_from_env(variables)
+    return variables
