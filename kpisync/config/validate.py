@@ -34,7 +34,7 @@ from kpisync.config.model import (
 )
 from kpisync.config.objects import parse_objects
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
-from kpisync.config.problems import Problems, did_you_mean
+from kpisync.config.problems import Problems, did_you_mean, semantic
 from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
@@ -206,6 +206,7 @@ def _currency(node: Node, problems: Problems) -> str | None:
     return None
 
 
+@semantic
 def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems: Problems
                 ) -> None:
     first: dict[str, Node] = {}
@@ -221,6 +222,7 @@ def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems:
             first[model.id] = item.id_node
 
 
+@semantic
 def _unused_targets(kpis: list[ParsedKpi], teams: tuple[Team, ...], problems: Problems
                     ) -> None:
     """Warn about a count's or sum's target that no team lists the KPI for: valid, but the
