@@ -50,6 +50,10 @@ COMPUTED_MEASURES = ("ratio", "formula")
 #: OpportunityHistory rows have no owner: they credit the owner of their opportunity
 PARENT_OWNER = "Opportunity.OwnerId"
 _NOT_FOR_RATIO = ("source", "where", "date", "credit")
+RATIO_KEYS = (Key("numerator", True, "a KPI id, such as deals_won"),
+              Key("denominator", True, "a KPI id, such as deals_closed"))
+DURATION_KEYS = (Key("from", True, "the date the time starts, such as CreatedDate"),
+                 Key("to", True, "the date the time ends, such as CloseDate"))
 
 KPI_KEYS = (
     Key("id", True, "a lowercase id such as calls"),
@@ -232,9 +236,7 @@ def _plugin_measure(node: Node) -> tuple[str, Node] | None:
 
 def _ratio(node: Node, path: str, problems: Problems, kpi_id: str | None, refs: list[Ref]
            ) -> Measure | None:
-    keys = (Key("numerator", True, "a KPI id, such as deals_won"),
-            Key("denominator", True, "a KPI id, such as deals_closed"))
-    entries = readers.mapping(node, path, problems, keys)
+    entries = readers.mapping(node, path, problems, RATIO_KEYS)
     if entries is None:
         return None
     parts: dict[str, str | None] = {}
@@ -257,9 +259,7 @@ def _ratio(node: Node, path: str, problems: Problems, kpi_id: str | None, refs: 
 
 def _duration(node: Node, path: str, problems: Problems, sobject: SObject | None
               ) -> Measure | None:
-    keys = (Key("from", True, "the date the time starts, such as CreatedDate"),
-            Key("to", True, "the date the time ends, such as CloseDate"))
-    entries = readers.mapping(node, path, problems, keys)
+    entries = readers.mapping(node, path, problems, DURATION_KEYS)
     if entries is None:
         return None
     found: dict[str, str | None] = {}
