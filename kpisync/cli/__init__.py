@@ -12,6 +12,7 @@ import click
 from kpisync import __version__
 from kpisync.cli.build import build, explain, targets
 from kpisync.cli.demo import demo, emulator, plugins, serve
+from kpisync.cli.init import init
 from kpisync.cli.schema import schema
 from kpisync.cli.sync import run, sync
 from kpisync.cli.validate import validate
@@ -29,5 +30,5 @@ def main(debug: bool) -> None:
 
 for command in (validate, sync, build, run, explain, targets, demo, serve, emulator, plugins):
     main.add_command(command)
-for command in (schema,):  # issue 12's config tooling
+for command in (init, schema):  # issue 12's config tooling
     main.add_command(command)
