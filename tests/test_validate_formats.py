@@ -157,3 +157,24 @@ def test_every_format_renders_every_finding(broken):
     for fmt in ("text", "github"):
         rendered = render(report, fmt)
         assert all(f.message.split(" — ")[0] in rendered for f in report.findings), fmt
+
+
+def test_every_rule_is_documented():
+    from kpisync.validation.report import RULE_HELP
+
+    docs = (ROOT / "docs" / "config.md").read_text()
+    assert [rule for rule, text in RULE_HELP.items() if f"| `{rule}` | {text} |" not in docs] \
+        == []
+
+
+@pytest.mark.parametrize("message, rule", [
+    ("'east' is not a region of any team — did you mean 'East'?", "unknown-reference"),
+    ("'smb' is not a segment of any team", "unknown-reference"),
+    ("duplicate team id 'sdr_east' (first defined at line 10)", "duplicate-id"),
+    ("missing required key 'tier' (one of: results, objectives, activities)", "missing-key"),
+    ("invalid YAML: while parsing a flow sequence", "file"),
+    ("the formula of 'other' depends on itself (other → third → other)", "formula-cycle"),
+    ("expected a number, got 'ten'", "wrong-value"),
+])
+def test_findings_are_sorted_into_rules_by_kind(message, rule):
+    assert Finding("error", "schema", "k.yaml", 1, 1, "", message).rule == rule

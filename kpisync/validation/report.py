@@ -33,7 +33,7 @@ RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("duplicate-id", "An id (or list item) given twice.",
          r"^duplicate \w+ id |is already in "),
         ("unknown-reference", "A KPI, team, segment or region that is not defined.",
-         r"is not (a defined|an? \w+ (KPI|team|segment|region))|is itself a |is a formula;"),
+         r"is not (a defined |a segment of |a region of )|is itself a |is a formula;"),
         ("unknown-field", "A Salesforce field or lookup the object does not have.",
          r"has no (field|lookup) |is not a field API name"),
         ("missing-object", "A Salesforce object the org does not have or the sync user "
