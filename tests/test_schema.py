@@ -17,7 +17,8 @@ from plugin_fixtures import TINY_YAML, example_registry
 from kpisync.cli import main
 from kpisync.config.readers import Key
 from kpisync.config.reference import reference_page
-from kpisync.config.schema import Doc, SchemaDrift, kpis_schema, mapping
+from kpisync.config.schema import kpis_schema
+from kpisync.config.schema_blocks import Doc, SchemaDrift, mapping
 from kpisync.config.validate import TOP_KEYS
 from kpisync.registry import load_registry
 
