@@ -23,11 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kpisync.config import load_config
-from kpisync.config.model import Config
 from kpisync.errors import ConfigError
 from kpisync.validation.report import STAGES, Finding, StageResult, ValidationReport
+
+if TYPE_CHECKING:  # the config package is imported when validating, not for `--help`
+    from kpisync.config.model import Config
 
 __all__ = ["STAGES", "Finding", "StageResult", "ValidationReport", "validate_file"]
 
@@ -43,6 +45,8 @@ def validate_file(
     """Validate the config at ``path`` stage by stage. ``connect`` returns the Salesforce
     client for the online stage (default: logged in from the environment, as ``kpisync
     sync`` does); a refused login is an online finding, not an exception."""
+    from kpisync.config import load_config
+
     try:
         config = load_config(path)
     except ConfigError as exc:
