@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import yaml
 from click.testing import CliRunner
-from people_fixtures import ROLES, USERS, build_people_store
+from people_fixtures import USERS, build_people_store
 
 from kpisync.cli import main
 from kpisync.config import load_config
@@ -143,4 +143,3 @@ def test_refusing_is_a_kpisync_error(tmp_path):
     (tmp_path / "kpis.yaml").write_text("")
     with pytest.raises(KpisyncError):
         write_starter(tmp_path / "kpis.yaml")
-    assert ROLES  # the fixtures' roles, used above through the store

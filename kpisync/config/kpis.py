@@ -49,7 +49,7 @@ NUMERIC_MEASURES = ("sum", "average", "median", "min", "max")
 COMPUTED_MEASURES = ("ratio", "formula")
 #: OpportunityHistory rows have no owner: they credit the owner of their opportunity
 PARENT_OWNER = "Opportunity.OwnerId"
-_NOT_FOR_RATIO = ("source", "where", "date", "credit")
+NOT_FOR_COMPUTED = ("source", "where", "date", "credit")
 RATIO_KEYS = (Key("numerator", True, "a KPI id, such as deals_won"),
               Key("denominator", True, "a KPI id, such as deals_closed"))
 DURATION_KEYS = (Key("from", True, "the date the time starts, such as CreatedDate"),
@@ -155,7 +155,7 @@ def _source(node: Node, entries: dict[str, yn.Pair], path: str, problems: Proble
     if declared in COMPUTED_MEASURES:
         what = "a ratio KPI divides two other KPIs" if declared == "ratio" else \
             "a formula KPI combines other KPIs"
-        for key in _NOT_FOR_RATIO:
+        for key in NOT_FOR_COMPUTED:
             if key in entries:
                 problems.add(entries[key].key_node, yn.join(path, key),
                              f"{what} and takes no {key}: set it on those KPIs instead")

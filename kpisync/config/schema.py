@@ -225,7 +225,7 @@ def _where() -> dict[str, Any]:
 def _kpi() -> dict[str, Any]:
     from kpisync.config.kpis import KPI_KEYS, KPI_TYPES
 
-    return mapping(KPI_KEYS, {
+    schema = mapping(KPI_KEYS, {
         "id": Doc(ID), "name": Doc(TEXT),
         "description": Doc({"type": "string"}, "One sentence saying what is counted.", "",
                            "Calls that lasted at least two minutes."),
@@ -244,6 +244,13 @@ def _kpi() -> dict[str, Any]:
         "target": Doc({"$ref": "#/$defs/target"}, "What good looks like; default: no "
                       "target.", example="{per_rep: 300}"),
     })
+    # a ratio or formula combines other KPIs and reads no records; every other KPI has a source
+    computed = {"anyOf": [{"required": [kind]} for kind in kpis.COMPUTED_MEASURES]}
+    schema["if"] = {"properties": {"measure": {"type": "object", **computed}},
+                    "required": ["measure"]}
+    schema["then"] = {"not": {"anyOf": [{"required": [k]} for k in kpis.NOT_FOR_COMPUTED]}}
+    schema["else"] = {"required": ["source"]}
+    return schema
 
 
 def _cascade() -> dict[str, Any]:
