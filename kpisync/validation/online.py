@@ -58,11 +58,12 @@ def check_online(config: Config, client) -> OnlineResult:
 
 
 def check_engine_tables(config: Config) -> OnlineResult:
-    """The online stage for a bring-your-own-tables engine (``engine:`` in kpis.yaml): its
-    tables, not Salesforce, hold the records, so its mapping is checked instead of describe.
+    """The online stage's check of an ``engine:`` section's tables, run after describe.
 
-    Merge hook: ``kpisync.engines.check_mapping`` (issue 12, engines) is wired in here; until
-    then an engine's tables are checked when a build first reads them."""
+    Merge hook: bring-your-own engine tables (issue 12, the engines work) add
+    ``kpisync.engines.check_mapping``, which is called here, and for such an engine replaces
+    describe (its tables, not Salesforce, hold the records). Until then the engine's tables are
+    the store's, copied from a sync, and are checked when a build first reads them."""
     return OnlineResult((), {}, "the engine's tables are checked when a build reads them")
 
 
