@@ -190,3 +190,13 @@ def test_online_against_the_emulator_names_a_missing_custom_field(emulator, tmp_
     assert "Event has no field 'Meeting_Hold__c' (used by KPI 'meetings_held')" in result.output
     assert result.output.endswith("Validation failed at the online stage (schema: passed, "
                                   "semantics: passed, online: failed, dry run: skipped).\n")
+
+
+def test_an_engine_section_has_its_tables_checked_after_describe(tmp_path):
+    path = write(tmp_path, MINIMAL + "engine:\n  url: duckdb\n")
+    with responses.RequestsMock() as rsps:
+        describe_all(rsps, objects=("User", "UserRole", "Task"))
+        report = validate_file(path, online=True, connect=make_client)
+    online = next(s for s in report.stages if s.name == "online")
+    assert (online.status, online.detail) == (
+        "passed", "3 objects described; the engine's tables are checked when a build reads them")
