@@ -200,3 +200,15 @@ def test_an_engine_section_has_its_tables_checked_after_describe(tmp_path):
     online = next(s for s in report.stages if s.name == "online")
     assert (online.status, online.detail) == (
         "passed", "3 objects described; the engine's tables are checked when a build reads them")
+
+
+def test_the_dry_run_creates_a_plugin_store_sources_tables(tmp_path):
+    """A KPI over ``ext_gong_calls`` (a store source's table) runs on the empty store too."""
+    from plugin_fixtures import CALLS_YAML, calls_registry
+
+    from kpisync import registry as reg
+
+    with reg.using(calls_registry()):
+        report = validate_file(write(tmp_path, CALLS_YAML))
+    assert report.ok, [str(f) for f in report.findings]
+    assert statuses(report)[-1] == ("dry_run", "passed")

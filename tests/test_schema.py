@@ -100,8 +100,9 @@ def docs_schema():
     """The schema with the example plugin (docs/plugins.md and the outputs: section use it)."""
     with pytest.MonkeyPatch.context() as patch:
         schema = optional(kpis_schema(example_registry(patch.syspath_prepend)))
-    # docs/config.md's plugins: shows a plugin that takes options, which the example does not
+    # docs/config.md's plugins: and store_sources: show plugins other than the example
     schema["properties"]["plugins"]["additionalProperties"] = {"type": "object"}
+    schema["properties"]["store_sources"]["additionalProperties"] = {"type": "boolean"}
     return schema
 
 

@@ -366,6 +366,8 @@ def kpis_schema(extensions: Registry) -> dict[str, Any]:
                                          "(`kpisync plugins` lists them).",
                        example="{monday_digest: {top: 5}}"),
         "outputs": Doc(added["outputs"], "What a build writes, and with which options."),
+        "store_sources": Doc(added["store_sources"], "Plugins' store sources that kpisync sync "
+                             "runs: NAME: false turns one off.", example="{gong: false}"),
     })
     return {"$schema": DIALECT, "title": "kpis.yaml",
             "description": "kpisync's configuration: teams, KPIs, targets and the funnel "

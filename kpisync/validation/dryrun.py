@@ -19,9 +19,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from sqlglot import exp
+
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError, KpisyncError
-from kpisync.sobjects import catalogue
+from kpisync.sobjects import STORE_TABLE_PREFIX, catalogue, with_config_objects
 from kpisync.validation.report import Finding
 
 #: the measures that read ``measure.field`` as a number
@@ -32,6 +34,7 @@ _NAMED_KPI = re.compile(r"KPI '(?P<id>[a-z][a-z0-9_]*)'")
 FieldTypes = Mapping[str, Mapping[str, str]]
 
 
+@with_config_objects
 def dry_run(config: Config, *, described: FieldTypes | None = None,
             as_of: date | None = None) -> list[Finding]:
     """The problems of running every KPI of ``config`` on an empty store; [] when all ran.
@@ -49,8 +52,7 @@ def dry_run(config: Config, *, described: FieldTypes | None = None,
 
     as_of = as_of or date.today()
     with Store.open(Path(":memory:")) as store:
-        for sobject, fields in store_fields(config, described or {}).items():
-            store.ensure_table(sobject, fields)
+        _create_tables(store, store_fields(config, described or {}))
         con = store.connection
         columns = table_columns(con)
         try:
@@ -77,8 +79,21 @@ def dry_run(config: Config, *, described: FieldTypes | None = None,
     return []
 
 
+def _create_tables(store, tables: Mapping[str, Mapping[str, str]]) -> None:
+    """Each table as the store lays it out. The store names a table ``sf_<object>``; a plugin
+    store source's table (``ext_<source>_<table>``) is created that way and renamed, so that
+    its columns get the store's own types."""
+    for sobject, fields in tables.items():
+        store.ensure_table(sobject, fields)
+        if sobject.startswith(STORE_TABLE_PREFIX):
+            rename = exp.AlterRename(this=exp.to_table(sobject))
+            store.connection.execute(exp.Alter(this=exp.to_table(store.table_name(sobject)),
+                                               kind="TABLE", actions=[rename]).sql("duckdb"))
+
+
 def store_fields(config: Config, described: FieldTypes) -> dict[str, dict[str, str]]:
-    """The tables a sync of ``config`` creates: each object's fields and their types."""
+    """The tables a sync of ``config`` creates (plugins' store tables too): each object's
+    fields and their types."""
     from kpisync.sync.plan import plan_objects
 
     used = _used_types(config)
@@ -91,6 +106,9 @@ def store_fields(config: Config, described: FieldTypes) -> dict[str, dict[str, s
             or used.get((plan.sobject, name), "string")
             for name in plan.fields
         }
+    for kpi in config.kpis:  # a store source writes its tables whole, as it declares them
+        if kpi.source and kpi.source.startswith(STORE_TABLE_PREFIX):
+            tables[kpi.source] = dict(catalogue()[kpi.source].fields)
     return tables
 
 
