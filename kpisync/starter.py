@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from kpisync.errors import KpisyncError, StoreError
+from kpisync.errors import StoreError
 
 #: the KPIs each starter team's scorecard shows
 TEAM_KPIS = "[calls, meetings, opportunities_created, closed_won_revenue]"
@@ -47,11 +47,12 @@ class Starter:
 
 def write_starter(path: Path, *, store_path: Path | None = None, force: bool = False,
                   org_name: str = "Your company", timezone: str = "UTC") -> Starter:
-    """Write the starter to ``path``; refuses to replace an existing file unless ``force``.
-    With a store at ``store_path``, the teams are the store's roles."""
+    """Write the starter to ``path``; FileExistsError rather than replace an existing file,
+    unless ``force``. With a store at ``store_path``, the teams are the store's roles (a
+    StoreError when it holds none)."""
     if path.exists() and not force:
-        raise KpisyncError(f"{path} already exists; kpisync init leaves it alone (pass --force "
-                           "to replace it)")
+        raise FileExistsError(f"{path} already exists; kpisync init leaves it alone (pass "
+                              "--force to replace it)")
     teams = roles_as_teams(store_path) if store_path is not None and store_path.exists() else ()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(starter_yaml(teams, org_name=org_name, timezone=timezone), encoding="utf-8")

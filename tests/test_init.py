@@ -13,7 +13,7 @@ from people_fixtures import USERS, build_people_store
 
 from kpisync.cli import main
 from kpisync.config import load_config
-from kpisync.errors import KpisyncError, StoreError
+from kpisync.errors import StoreError
 from kpisync.starter import StarterTeam, roles_as_teams, write_starter
 from kpisync.validation import validate_file
 
@@ -139,7 +139,7 @@ def test_the_starter_matches_the_schema(tmp_path, store):
     jsonschema.validate(data, kpis_schema(load_registry(include_plugins=False)))
 
 
-def test_refusing_is_a_kpisync_error(tmp_path):
+def test_refusing_is_a_file_exists_error(tmp_path):
     (tmp_path / "kpis.yaml").write_text("")
-    with pytest.raises(KpisyncError):
+    with pytest.raises(FileExistsError, match=r"kpis\.yaml already exists"):
         write_starter(tmp_path / "kpis.yaml")

@@ -31,8 +31,11 @@ def init(config_path: Path, store_path: Path, org_name: str, timezone: str, forc
     """
     from kpisync.starter import write_starter
 
-    starter = write_starter(config_path, store_path=store_path, force=force,
-                            org_name=org_name, timezone=timezone)
+    try:
+        starter = write_starter(config_path, store_path=store_path, force=force,
+                                org_name=org_name, timezone=timezone)
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from None
     teams = (f"{len(starter.teams)} teams from the roles in {store_path}" if starter.teams
              else "an example team (run `kpisync sync`, then `kpisync init --force`, for a "
                   "team per role)")
