@@ -17,7 +17,7 @@ once, because retrying a malformed query or a refused login cannot succeed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class KpisyncError(Exception):
@@ -33,6 +33,9 @@ class ConfigProblem:
     column: int
     path: str
     message: str
+    #: the validation stage that found it: "schema" (the file's shape and types) or
+    #: "semantics" (references, fields, units, ...); see ``kpisync.validation``
+    stage: str = field(default="schema", compare=False)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"

@@ -58,6 +58,8 @@ def test_config_path_from_environment(tmp_path):
         "Error: 1 problem in the config:\n"
         f"  {tmp_path / 'missing.yaml'}:1:1: no such file; create it (see docs/config.md) "
         "or pass -c/--config with its path\n"
+        "Validation failed at the schema stage (schema: failed, semantics: skipped, online: "
+        "skipped, dry run: skipped).\n"
     )
 
 

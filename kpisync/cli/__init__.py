@@ -14,6 +14,8 @@ from kpisync.cli.build import build, explain, targets
 from kpisync.cli.demo import demo, emulator, plugins, serve
 from kpisync.cli.diff import diff
 from kpisync.cli.doctor import doctor
+from kpisync.cli.init import init
+from kpisync.cli.schema import schema
 from kpisync.cli.sync import run, sync
 from kpisync.cli.validate import validate
 from kpisync.log_format import LOG_FORMATS
@@ -39,7 +41,6 @@ def main(ctx: click.Context, debug: bool, log_format: str) -> None:
         ctx.call_on_close(lambda: stop_logging_as_json(handler))
 
 
-for command in (validate, sync, build, run, explain, targets, demo, serve, emulator, plugins):
+for command in (init, validate, schema, sync, build, run, explain, targets, diff, doctor, demo,
+                serve, emulator, plugins):
     main.add_command(command)
-main.add_command(diff)
-main.add_command(doctor)

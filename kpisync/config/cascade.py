@@ -25,7 +25,7 @@ from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.cohorts import parse_cohorts
 from kpisync.config.model import CascadeOptions, CohortStep, Kpi
-from kpisync.config.problems import Problems
+from kpisync.config.problems import Problems, semantic
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
 
@@ -142,6 +142,7 @@ def _kpi_ref(node: Node, path: str, problems: Problems, refs: list[Ref], kind: s
 _READERS: dict[str, Reader] = {"steps": _steps, "min_sample": _min_sample, "goal": _goal}
 
 
+@semantic
 def check_goal(parsed: ParsedCascade, kpis: Mapping[str, Kpi], problems: Problems) -> None:
     """The goal must have a target that adds up, and reach the cascade: either as one of its
     steps, or through ``per_deal`` to the last step. Run once references resolve."""

@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.model import FILTER_OPS, Filter, FilterGroup
-from kpisync.config.problems import Problems, did_you_mean, suggestion
+from kpisync.config.problems import Problems, did_you_mean, semantic, suggestion
 from kpisync.sobjects import FIELD_NAME, SObject, UnknownLookup, catalogue, resolve_path
 
 NUMERIC_TYPES = ("int", "double", "currency", "percent")
@@ -34,6 +34,7 @@ _KINDS = {
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@semantic
 def check_field(
     name: str,
     node: Node,

@@ -21,7 +21,7 @@ from yaml.nodes import Node, ScalarNode
 
 from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
-from kpisync.config.problems import Problems
+from kpisync.config.problems import Problems, semantic
 from kpisync.config.refs import Ref
 
 TARGET_FUNCTION = "target"
@@ -215,6 +215,7 @@ def _symbol(op: ast.operator) -> str:
             ast.RShift: ">>"}.get(type(op), type(op).__name__)
 
 
+@semantic
 def formula_cycles(formulas: dict[str, tuple[Formula, Node, str]], problems: Problems) -> None:
     """Report each formula that depends on itself through other formulas (a → b → a): it
     could never be evaluated. ``formulas`` maps a KPI id to its formula, node and path."""

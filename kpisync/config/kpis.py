@@ -49,7 +49,11 @@ NUMERIC_MEASURES = ("sum", "average", "median", "min", "max")
 COMPUTED_MEASURES = ("ratio", "formula")
 #: OpportunityHistory rows have no owner: they credit the owner of their opportunity
 PARENT_OWNER = "Opportunity.OwnerId"
-_NOT_FOR_RATIO = ("source", "where", "date", "credit")
+NOT_FOR_COMPUTED = ("source", "where", "date", "credit")
+RATIO_KEYS = (Key("numerator", True, "a KPI id, such as deals_won"),
+              Key("denominator", True, "a KPI id, such as deals_closed"))
+DURATION_KEYS = (Key("from", True, "the date the time starts, such as CreatedDate"),
+                 Key("to", True, "the date the time ends, such as CloseDate"))
 
 KPI_KEYS = (
     Key("id", True, "a lowercase id such as calls"),
@@ -151,7 +155,7 @@ def _source(node: Node, entries: dict[str, yn.Pair], path: str, problems: Proble
     if declared in COMPUTED_MEASURES:
         what = "a ratio KPI divides two other KPIs" if declared == "ratio" else \
             "a formula KPI combines other KPIs"
-        for key in _NOT_FOR_RATIO:
+        for key in NOT_FOR_COMPUTED:
             if key in entries:
                 problems.add(entries[key].key_node, yn.join(path, key),
                              f"{what} and takes no {key}: set it on those KPIs instead")
@@ -237,9 +241,7 @@ def _plugin_measure(node: Node) -> tuple[str, Node] | None:
 
 def _ratio(node: Node, path: str, problems: Problems, kpi_id: str | None, refs: list[Ref]
            ) -> Measure | None:
-    keys = (Key("numerator", True, "a KPI id, such as deals_won"),
-            Key("denominator", True, "a KPI id, such as deals_closed"))
-    entries = readers.mapping(node, path, problems, keys)
+    entries = readers.mapping(node, path, problems, RATIO_KEYS)
     if entries is None:
         return None
     parts: dict[str, str | None] = {}
@@ -262,9 +264,7 @@ def _ratio(node: Node, path: str, problems: Problems, kpi_id: str | None, refs: 
 
 def _duration(node: Node, path: str, problems: Problems, sobject: SObject | None
               ) -> Measure | None:
-    keys = (Key("from", True, "the date the time starts, such as CreatedDate"),
-            Key("to", True, "the date the time ends, such as CloseDate"))
-    entries = readers.mapping(node, path, problems, keys)
+    entries = readers.mapping(node, path, problems, DURATION_KEYS)
     if entries is None:
         return None
     found: dict[str, str | None] = {}

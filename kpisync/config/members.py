@@ -66,6 +66,12 @@ USERNAMES = PersonList("usernames", "username", "username", "a username",
                        "jane@northwind.example", _check_username)
 
 
+def dated_keys(spec: PersonList) -> tuple[Key, ...]:
+    """The keys of a dated entry: ``{username: ..., from: ..., until: ...}``."""
+    return (Key(spec.entry_key, True, f"{spec.what}, such as {spec.example}"),
+            Key("from"), Key("until"))
+
+
 def read_people(
     node: Node, path: str, problems: Problems, spec: PersonList
 ) -> tuple[list[tuple[str, Node]], list[DatedEntry]]:
@@ -98,9 +104,7 @@ def read_people(
 
 
 def _dated(node: MappingNode, path: str, problems: Problems, spec: PersonList) -> DatedEntry | None:
-    keys = (Key(spec.entry_key, True, f"{spec.what}, such as {spec.example}"),
-            Key("from"), Key("until"))
-    entries = readers.mapping(node, path, problems, keys)
+    entries = readers.mapping(node, path, problems, dated_keys(spec))
     if entries is None or spec.entry_key not in entries:
         return None
     person = entries[spec.entry_key].value

@@ -44,8 +44,8 @@ PERIOD_KEYS = (
     Key("start", True, "the first day, such as 2026-03-01"),
     Key("end", True, "the last day, such as 2026-05-31"),
 )
-_WINDOW_WORDS = ("current", "year_to_date")
-_WINDOW_KEYS = (Key("previous"), Key("trailing_days"))
+WINDOW_WORDS = ("current", "year_to_date")
+WINDOW_KEYS = (Key("previous"), Key("trailing_days"))
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -135,16 +135,16 @@ def _window_name(item: Any) -> str:
 def _window_item(node: Node, path: str, problems: Problems) -> Any:
     """'current', 'year_to_date', ('previous', N) or ('trailing_days', N); None if unreadable.
     Two ``previous`` entries count as duplicates whatever their N."""
-    if isinstance(node, ScalarNode) and node.tag == yn.STR and node.value in _WINDOW_WORDS:
+    if isinstance(node, ScalarNode) and node.tag == yn.STR and node.value in WINDOW_WORDS:
         return node.value
     if not isinstance(node, MappingNode):
-        close = did_you_mean(node.value, _WINDOW_WORDS) if isinstance(node, ScalarNode) \
+        close = did_you_mean(node.value, WINDOW_WORDS) if isinstance(node, ScalarNode) \
             else None
         problems.add(node, path, "expected current, year_to_date, {previous: N} or "
                                  f"{{trailing_days: N}}; got {yn.describe(node)}"
                                  + (f" — did you mean '{close}'?" if close else ""))
         return None
-    entries = readers.mapping(node, path, problems, _WINDOW_KEYS)
+    entries = readers.mapping(node, path, problems, WINDOW_KEYS)
     if entries is None or len(entries) != 1:
         if _not_one_key(node, entries):
             problems.add(node, path, "expected one key, previous or trailing_days, such as "

@@ -5,17 +5,28 @@ first problem: it records each one here and carries on, and ``ConfigError`` list
 file order. A *warning* is something valid that is almost certainly not what the admin meant (a
 target nothing uses): it is kept on the ``Config`` and printed by ``kpisync validate``, and never
 fails validation.
+
+Each problem also says which validation *stage* found it (``kpisync validate`` reports the
+stage that failed): ``schema`` for the shape and types of the keys, ``semantics`` for what
+needs the whole file or the Salesforce catalogue (references resolve, fields exist, units fit,
+ids are unique). Both stages run in the one pass over the file, so that every problem is still
+reported at once; a check marks itself with ``problems.checking(SEMANTICS)`` or ``@semantic``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from yaml.nodes import Node
 
 from kpisync.errors import ConfigError, ConfigProblem
+
+#: the stages of the offline checks, in the order ``kpisync validate`` reports them
+SCHEMA, SEMANTICS = "schema", "semantics"
 
 
 @dataclass(frozen=True)
@@ -34,20 +45,32 @@ class Problems:
         self.file = file
         self._found: list[ConfigProblem] = []
         self._warnings: list[ConfigWarning] = []
+        #: the stage the problems added now belong to
+        self.stage = SCHEMA
 
     def add(self, node: Node, path: str, message: str) -> None:
         """A problem with ``node`` (a key or a value), at the place it starts."""
         self.at(node.start_mark.line + 1, node.start_mark.column + 1, path, message)
 
     def at(self, line: int, column: int, path: str, message: str) -> None:
-        problem = ConfigProblem(self.file, line, column, path, message)
+        problem = ConfigProblem(self.file, line, column, path, message, self.stage)
         if problem not in self._found:  # an aliased node would report the same thing twice
             self._found.append(problem)
 
     def warn(self, node: Node, path: str, message: str) -> None:
         """A warning about ``node``: reported, but the file stays valid."""
         self._warnings.append(ConfigWarning(self.file, node.start_mark.line + 1,
-                                            node.start_mark.column + 1, path, message))
+                                            node.start_mark.column + 1, path, message,
+                                            self.stage))
+
+    @contextlib.contextmanager
+    def checking(self, stage: str) -> Iterator[None]:
+        """Problems added inside the block belong to ``stage``."""
+        outer, self.stage = self.stage, stage
+        try:
+            yield
+        finally:
+            self.stage = outer
 
     def warnings(self) -> tuple[ConfigWarning, ...]:
         return tuple(sorted(self._warnings, key=lambda w: (w.line, w.column)))
@@ -61,6 +84,20 @@ class Problems:
     def error(self) -> ConfigError:
         ordered = sorted(self._found, key=lambda p: (p.line, p.column))
         return ConfigError(ordered)
+
+
+def semantic(check: Callable) -> Callable:
+    """Mark a check as semantic: the problems it records in its ``Problems`` argument are
+    about meaning (a field Salesforce's object does not have, a unit that does not fit its
+    measure), not about the file's shape."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        problems = next(a for a in (*args, *kwargs.values()) if isinstance(a, Problems))
+        with problems.checking(SEMANTICS):
+            return check(*args, **kwargs)
+
+    return wrapper
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

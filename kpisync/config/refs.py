@@ -9,7 +9,7 @@ from typing import Literal
 
 from yaml.nodes import Node
 
-from kpisync.config.problems import Problems, did_you_mean
+from kpisync.config.problems import Problems, did_you_mean, semantic
 
 #: kpi: any defined KPI (formula terms); measure: a defined KPI that is not itself a ratio or a
 #: formula (ratio parts, cascade)
@@ -37,6 +37,7 @@ class Defined:
     formula_kpis: frozenset[str] = frozenset()
 
 
+@semantic
 def resolve(refs: Iterable[Ref], defined: Defined, problems: Problems) -> None:
     """Report every reference to something the file does not define."""
     for ref in refs:

@@ -18,7 +18,7 @@ from kpisync.config.members import (
     read_people,
 )
 from kpisync.config.model import MemberSelector, Team
-from kpisync.config.problems import Problems
+from kpisync.config.problems import Problems, semantic
 from kpisync.config.readers import Key
 from kpisync.config.refs import Ref
 from kpisync.sobjects import USER
@@ -71,6 +71,7 @@ def parse_team(node: Node, path: str, problems: Problems) -> ParsedTeam | None:
     return ParsedTeam(team, node, path, entries["id"].value if team_id else None, refs, dated)
 
 
+@semantic
 def check_dated_members(teams: list[ParsedTeam], problems: Problems) -> None:
     """Dated entries of one user, across all teams, must not share a day."""
     check_overlaps([replace(d, team_id=p.team.id) for p in teams for d in p.dated], problems)

@@ -15,7 +15,7 @@ from yaml.nodes import Node
 
 from kpisync.config.fields import path_type
 from kpisync.config.model import Measure
-from kpisync.config.problems import Problems
+from kpisync.config.problems import Problems, semantic
 from kpisync.sobjects import FIELD_NAME, SObject, UnknownLookup, resolve_path
 
 TIME_UNITS = ("days", "minutes")
@@ -29,6 +29,7 @@ _WHERE_TIME_FITS = ("days and minutes fit a duration measure, such as {duration:
                     "DurationInMinutes holds minutes)")
 
 
+@semantic
 def check_unit(unit: str, measure: Measure, node: Node, path: str, problems: Problems,
                sobject: SObject | None) -> None:
     """Report a length-of-time ``unit`` (at its ``node``) on a measure that is not one."""

@@ -1,8 +1,12 @@
 """kpis.yaml text → ``Config``, or ``ConfigError`` listing every problem in file order.
 
-The steps: compose the YAML into located nodes; read ``org``, every team and every KPI,
-recording problems as they come; check ids are unique and references resolve; only then, if
-nothing was found, assemble the frozen ``Config``.
+The steps follow the first two stages of ``kpisync validate`` (``kpisync.validation``):
+compose the YAML into located nodes; read every section (the *schema* stage: each key's shape
+and type; the readers also check Salesforce fields and units as they read them, which
+``@semantic`` marks as *semantics*); then check what needs the whole file (the *semantics*
+stage, ``_check_semantics``: unique ids, references, the cascade's goal, formula cycles); only
+then, if nothing was found, assemble the frozen ``Config``. Every problem of both stages is
+collected before failing, so an admin sees them all at once.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from kpisync.config.model import (
 )
 from kpisync.config.objects import parse_objects
 from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calendar
-from kpisync.config.problems import Problems, did_you_mean
+from kpisync.config.problems import Problems, did_you_mean, semantic
 from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, resolve
 from kpisync.config.required import add_fields, required_fields
@@ -111,20 +115,13 @@ def validate(text: str, file: str) -> Config:
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     engine = parse_engine(top["engine"].value, problems) if "engine" in top else None
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
-    _unique_ids("KPI", kpis, problems)
-    _unique_ids("team", teams, problems)
-    check_dated_members(teams, problems)
-    resolve(refs, _defined(kpis, teams), problems)
-    check_goal(cascade, {p.kpi.id: p.kpi for p in kpis}, problems)
     ramp = targets.ramp(top["ramp"].value, problems) if "ramp" in top else None
     pacing = targets.pacing(top["pacing"].value, problems) if "pacing" in top else None
-    formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
-                               f"{p.path}.measure.formula")
-                    for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
     plugins = plugin_options.parse_plugins(top["plugins"].value if "plugins" in top else None,
                                            root, problems, extensions)
     outputs = plugin_options.parse_outputs(top["outputs"].value, problems, extensions) \
         if "outputs" in top else plugin_options.default_outputs(extensions)
+    _check_semantics(kpis, teams, refs, cascade, problems)
     if problems or org is None or scoring is None or site is None or publishing is None:
         raise problems.error()
     kpi_models = tuple(p.kpi for p in kpis)
@@ -140,6 +137,19 @@ def validate(text: str, file: str) -> Config:
         publishing=publishing, engine=engine, outputs=outputs, plugin_options=plugins,
         objects=objects, store_sources=store_sources,
     )
+
+
+def _check_semantics(kpis: list[ParsedKpi], teams: list[ParsedTeam], refs: list,
+                     cascade: ParsedCascade, problems: Problems) -> None:
+    """The checks that need every section read: each records *semantics* problems."""
+    _unique_ids("KPI", kpis, problems)
+    _unique_ids("team", teams, problems)
+    check_dated_members(teams, problems)
+    resolve(refs, _defined(kpis, teams), problems)
+    check_goal(cascade, {p.kpi.id: p.kpi for p in kpis}, problems)
+    formula_cycles({p.kpi.id: (p.kpi.measure.formula, p.formula_node,
+                               f"{p.path}.measure.formula")
+                    for p in kpis if p.kpi.measure.formula and p.formula_node}, problems)
 
 
 def _list(top: dict[str, yn.Pair], key: str, problems: Problems, parse) -> list:
@@ -211,6 +221,7 @@ def _currency(node: Node, problems: Problems) -> str | None:
     return None
 
 
+@semantic
 def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems: Problems
                 ) -> None:
     first: dict[str, Node] = {}
@@ -226,6 +237,7 @@ def _unique_ids(what: str, parsed: list[ParsedKpi] | list[ParsedTeam], problems:
             first[model.id] = item.id_node
 
 
+@semantic
 def _unused_targets(kpis: list[ParsedKpi], teams: tuple[Team, ...], problems: Problems
                     ) -> None:
     """Warn about a count's or sum's target that no team lists the KPI for: valid, but the
