@@ -1,6 +1,7 @@
 """Which engine a run uses: ``--engine URL``, else kpis.yaml's ``engine:`` section, else the
-DuckDB store at ``--store``. Credentials never come from kpis.yaml or the command line: a URL
-that carries a password is refused, and the driver reads it from the environment."""
+DuckDB store at ``--store``; the sync writes its store on the same engine (``open_store``).
+Credentials never come from kpis.yaml or the command line: a URL that
+carries a password is refused, and the driver reads it from the environment."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from kpisync.engines.base import Engine
+
+if TYPE_CHECKING:
+    from kpisync.store import Store
 
 #: URL schemes and the engine each selects
 SCHEMES = {"duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres"}
@@ -74,3 +79,19 @@ def open_engine(settings: EngineSettings | None, store_path: Path) -> Iterator[E
         yield engine
     finally:
         engine.close()
+
+
+def open_store(settings: EngineSettings | None, store_path: Path, *, create: bool = True
+               ) -> Store:
+    """The store ``kpisync sync`` writes: the DuckDB file at ``store_path``, or the same
+    tables on the PostgreSQL server ``settings`` names (in its ``schema``). Raises ValueError
+    for a URL kpisync cannot use, StoreError when the store cannot be opened."""
+    from kpisync.store import Store
+
+    kind = engine_kind(settings.url) if settings else "duckdb"
+    if kind == "duckdb":
+        return Store.open(store_path, create=create)
+    problem = credentials_problem(settings.url)  # type: ignore[union-attr]
+    if problem:
+        raise ValueError(problem)
+    return Store.connect(settings.url, settings.schema)  # type: ignore[union-attr]

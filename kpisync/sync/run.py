@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from kpisync.config.model import Config
-from kpisync.store import Store
+from kpisync.engines.select import EngineSettings, engine_kind, open_store
+from kpisync.errors import PluginError
+from kpisync.registry import registry
 from kpisync.sync.auth import authenticator_from_env
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.envfile import read_env_file
@@ -32,6 +34,7 @@ def sync_from_env(
     options: SyncOptions = DEFAULT_OPTIONS,
     quota: QuotaGuard | None = DEFAULT_QUOTA,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    engine: EngineSettings | None = None,
 ) -> SyncReport:
     """Sync with credentials from ``env`` (default the process environment), overlaid by
     ``env_file`` when given. The way to log in is chosen from the variables set (see
@@ -39,9 +42,12 @@ def sync_from_env(
     store is opened, so bad credentials leave no trace on disk. ``quota`` guards the org's
     API requests (None: no guard); when it stops the sync the report is ``partial``.
     A complete sync then runs the plugins' store sources (``kpisync.sync.store_sources``).
-    ``options`` as for ``kpisync.sync.jobs.sync``."""
+    ``options`` as for ``kpisync.sync.jobs.sync``. The store is the DuckDB file at
+    ``store_path``, or the PostgreSQL server ``engine`` (else kpis.yaml's ``engine:``) names."""
+    settings = engine or config.engine
+    _check_store_sources(settings)
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
-    with Store.open(store_path) as store:
+    with open_store(settings, store_path) as store:
         report = sync(config, store, client, options, on_progress=on_progress)
         if not report.partial:
             run_store_sources(config, store)  # plugins' own sources, after Salesforce's
@@ -56,14 +62,30 @@ def estimate_from_env(
     env: Mapping[str, str] | None = None,
     options: SyncOptions = DEFAULT_OPTIONS,
     quota: QuotaGuard = DEFAULT_QUOTA,
+    engine: EngineSettings | None = None,
 ) -> SyncEstimate:
     """The dry run: the next sync's API cost (see ``kpisync.sync.estimate``). The store is
-    only read, and not created when it does not exist."""
+    only read (a DuckDB file is not created when it does not exist)."""
+    settings = engine or config.engine
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
-    if not store_path.exists():
+    on_file = settings is None or engine_kind(settings.url) == "duckdb"
+    if on_file and not store_path.exists():
         return estimate(config, None, client, options, quota=quota)
-    with Store.open(store_path) as store:
+    with open_store(settings, store_path) as store:
         return estimate(config, store, client, options, quota=quota)
+
+
+def _check_store_sources(settings: EngineSettings | None) -> None:
+    """Plugins' store sources write DuckDB tables through a DuckDB connection: refused before
+    any Salesforce call when the store is elsewhere, rather than after the sync."""
+    if settings is None or engine_kind(settings.url) == "duckdb":
+        return
+    sources = registry().store_sources
+    if sources:
+        raise PluginError(
+            f"the plugins' store sources ({', '.join(sorted(sources))}) write into the local "
+            "DuckDB store and cannot run on PostgreSQL; sync into the DuckDB store, or "
+            "uninstall the plugins that provide them")
 
 
 def _authenticator(env: Mapping[str, str] | None, env_file: Path | None):
