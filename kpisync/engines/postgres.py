@@ -89,7 +89,7 @@ class PostgresEngine:
         """``rows`` into ``table`` with COPY, orders of magnitude faster than INSERTs."""
         import psycopg
 
-        target = exp.Schema(this=exp.to_table(table),
+        target = exp.Schema(this=exp.table_(exp.to_identifier(table, quoted=True)),
                             expressions=[exp.to_identifier(c, quoted=True) for c in columns])
         statement = exp.Copy(this=target, kind=True, files=[exp.to_identifier("STDIN")]
                              ).sql(dialect=self.dialect)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from kpisync.engines.base import Engine
 
 if TYPE_CHECKING:
+    from kpisync.config.model import Config
     from kpisync.store import Store
 
 #: URL schemes and the engine each selects
@@ -58,9 +59,12 @@ def credentials_problem(url: str) -> str | None:
 
 
 @contextmanager
-def open_engine(settings: EngineSettings | None, store_path: Path) -> Iterator[Engine]:
+def open_engine(settings: EngineSettings | None, store_path: Path,
+                config: Config | None = None) -> Iterator[Engine]:
     """The engine a run computes on, closed afterwards. DuckDB opens the store file; the
-    store's checks (it exists, its schema version) apply as for ``kpisync build``."""
+    store's checks (it exists, its schema version) apply as for ``kpisync build``. With
+    ``config``'s ``mapping:``, the store's tables are laid over the mapped ones
+    (``kpisync.engines.mapping.map_tables``)."""
     kind = engine_kind(settings.url) if settings else "duckdb"
     if kind == "duckdb":
         from kpisync.engines.duckdb import DuckDBEngine
@@ -76,6 +80,11 @@ def open_engine(settings: EngineSettings | None, store_path: Path) -> Iterator[E
 
     engine = PostgresEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
     try:
+        if config is not None and config.mapping is not None:
+            from kpisync.engines.mapping import map_tables
+
+            yield map_tables(config, engine)
+            return
         yield engine
     finally:
         engine.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kpisync.config.model import Config
 from kpisync.engines.select import EngineSettings, engine_kind, open_store
-from kpisync.errors import PluginError
+from kpisync.errors import ConfigError, ConfigProblem, PluginError
 from kpisync.registry import registry
 from kpisync.sync.auth import authenticator_from_env
 from kpisync.sync.client import SalesforceClient
@@ -45,6 +45,7 @@ def sync_from_env(
     ``options`` as for ``kpisync.sync.jobs.sync``. The store is the DuckDB file at
     ``store_path``, or the PostgreSQL server ``engine`` (else kpis.yaml's ``engine:``) names."""
     settings = engine or config.engine
+    refuse_mapped(config)
     _check_store_sources(settings)
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
     with open_store(settings, store_path) as store:
@@ -67,12 +68,26 @@ def estimate_from_env(
     """The dry run: the next sync's API cost (see ``kpisync.sync.estimate``). The store is
     only read (a DuckDB file is not created when it does not exist)."""
     settings = engine or config.engine
+    refuse_mapped(config)
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
     on_file = settings is None or engine_kind(settings.url) == "duckdb"
     if on_file and not store_path.exists():
         return estimate(config, None, client, options, quota=quota)
     with open_store(settings, store_path) as store:
         return estimate(config, store, client, options, quota=quota)
+
+
+def refuse_mapped(config: Config) -> None:
+    """kpis.yaml's ``mapping:`` reads tables another tool replicates: there is nothing for
+    kpisync to sync, and writing its own tables beside them would only confuse."""
+    if config.mapping is None:
+        return
+    place = config.mapping.place
+    raise ConfigError([ConfigProblem(
+        str(config.path), place.line, place.column, place.path,
+        f"kpisync reads the tables another tool replicates (preset {config.mapping.preset}), "
+        "so it does not sync: run `kpisync build` (and `kpisync validate --online` to check "
+        "the tables), or remove mapping: to sync into kpisync's own store")])
 
 
 def _check_store_sources(settings: EngineSettings | None) -> None:
