@@ -219,3 +219,19 @@ def test_validate_online_without_an_engine_has_nothing_to_check():
     result = CliRunner().invoke(main, ["validate", "-c", str(ROOT / "kpis.yaml"), "--online"])
     assert result.exit_code == 0
     assert result.output.startswith("online: nothing to check: kpis.yaml has no engine: section")
+
+
+def test_without_a_mapping_the_store_layout_is_checked(demo_store, postgres_url):  # noqa: F811
+    engine = PostgresEngine.connect(postgres_url)
+    with Store.open(demo_store, create=False) as store:
+        copy_store(store.connection, engine)
+    text = (ROOT / "kpis.yaml").read_text(encoding="utf-8")
+    config = parse_config(f"{text}\nengine:\n  url: {postgres_url}\n")
+    assert check_mapping(config, engine) == []
+    engine.connection.execute('ALTER TABLE sf_event DROP COLUMN "Meeting_Held__c"')
+    assert [str(p) for p in check_mapping(config, engine)] == [
+        "kpis.yaml:1:1: engine: no column 'Meeting_Held__c' (Event.Meeting_Held__c) in table "
+        "sf_event; the columns there: AccountId, ActivityDate, ActivityDateTime, CreatedById, "
+        "CreatedDate, Description, DurationInMinutes, EndDate, ... (`kpisync sync` creates "
+        "the store's tables and columns)"]
+    engine.close()

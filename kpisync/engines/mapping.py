@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import copy
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
 from kpisync.config.mapping import Place, TableMapping
 from kpisync.config.model import Config
 from kpisync.engines.base import Engine
-from kpisync.engines.presets import PRESETS
+from kpisync.engines.presets import PRESETS, STORE_LAYOUT
 from kpisync.errors import ConfigError, ConfigProblem
 
 #: the sync's own checkpoint column: compute never reads it, so a table need not have it
 _SYNC_ONLY = frozenset({"SystemModstamp"})
-#: where problems with the store's own layout (no ``mapping:``) are reported
-_STORE_LAYOUT = TableMapping(preset="kpisync", objects={}, place=Place(1, 1, "engine"))
+#: no ``mapping:``: the store's own layout, its problems reported at the top of kpis.yaml
+_NO_MAPPING = TableMapping(preset=STORE_LAYOUT.name, objects={}, place=Place(1, 1, "engine"))
 
 
 @dataclass(frozen=True)
@@ -47,26 +47,20 @@ class MappedObject:
 def mapped_objects(config: Config) -> list[MappedObject]:
     """Every object the KPIs read (and User, UserRole), placed by kpis.yaml's ``mapping:``;
     without one, by the store's own layout (``sf_<object>``, the field names as columns)."""
-    from kpisync.store.database import Store
     from kpisync.sync.plan import plan_objects
 
-    mapping = config.mapping or _STORE_LAYOUT
-    preset = PRESETS.get(mapping.preset)
+    mapping = config.mapping or _NO_MAPPING
+    preset = PRESETS[config.mapping.preset] if config.mapping else STORE_LAYOUT
     found = []
     for plan in plan_objects(config):
         override = mapping.objects.get(plan.sobject)
         places = dict(override.places) if override else {}
-        if preset is None:  # the store's layout
-            table, names = Store.table_name(plan.sobject), {f: f for f in plan.fields}
-        else:
-            table = (override.table if override and override.table
-                     else preset.table(plan.sobject))
-            names = {f: preset.column(f) for f in plan.fields}
+        table = override.table if override and override.table else preset.table(plan.sobject)
+        names = {f: preset.column(f) for f in plan.fields}
         if override:
             names.update({f: c for f, c in override.fields.items() if f in names})
         columns = {f: c for f, c in names.items() if f not in _SYNC_ONLY}
-        deleted = (*(preset.deleted if preset else ()),
-                   *([columns["IsDeleted"]] if "IsDeleted" in columns else []))
+        deleted = (*preset.deleted, *([columns["IsDeleted"]] if "IsDeleted" in columns else []))
         found.append(MappedObject(
             plan.sobject, table, columns, tuple(dict.fromkeys(deleted)),
             places.get("table", mapping.place),
@@ -93,6 +87,9 @@ def check_mapping(config: Config, engine: Engine) -> list[ConfigProblem]:
                 problems.append(_problem(config, obj.column_places.get(name, obj.table_place), (
                     f"no column '{column}' ({what}) in table {obj.table}"
                     f"{_nearby(column, columns, 'columns')}")))
+    if config.mapping is None and problems:  # the store's own tables: the sync makes them
+        problems = [replace(p, message=f"{p.message} (`kpisync sync` creates the store's "
+                                       "tables and columns)") for p in problems]
     return problems
 
 

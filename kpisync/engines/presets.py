@@ -12,6 +12,9 @@ say that a record is gone (docs/engines.md, "Bring your own tables").
 * ``salesforce``: the API names as they are (``"Task"."OwnerId"``), as several loaders and
   hand-written pipelines keep them.
 
+``STORE_LAYOUT`` is kpisync's own store (``sf_task``, ``"OwnerId"``): what ``kpisync validate
+--online`` checks on a server without a ``mapping:``.
+
 A record is gone when any of the object's soft-delete columns is true: the preset's own and
 the column of ``IsDeleted`` where the object has that field. The store keeps no deleted
 records, so those rows are left out as the store leaves them out.
@@ -65,3 +68,5 @@ PRESETS: dict[str, Preset] = {
                       bookkeeping=(("_airbyte_raw_id", "VARCHAR"),
                                    ("_airbyte_extracted_at", "TIMESTAMP WITH TIME ZONE"))),
 }
+
+STORE_LAYOUT = Preset("kpisync", lambda sobject: f"sf_{sobject.lower()}", _same)
