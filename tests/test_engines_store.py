@@ -160,6 +160,24 @@ def test_failure_mid_sync_leaves_the_last_committed_state(org, emulator, postgre
 
 
 def test_a_second_sync_on_the_same_postgres_store_is_refused(postgres_url):  # noqa: F811
-    with Store.connect(postgres_url, schema=None), \
+    with Store.connect(postgres_url), \
             pytest.raises(StoreError, match="in use by another process"):
         Store.connect(postgres_url)
+
+
+def test_the_store_goes_in_its_own_schema(postgres_url):  # noqa: F811
+    fields = {"Id": "id", "OwnerId": "reference", "SystemModstamp": "datetime",
+              "Amount": "currency"}
+    with Store.connect(postgres_url, schema="kpisync") as store:
+        store.ensure_table("Opportunity", fields)
+        store.upsert("Opportunity", [
+            {"Id": "006A", "OwnerId": "005A", "SystemModstamp": "2026-01-05T14:03:00.000+0000",
+             "Amount": 1250.5}])
+        assert store.columns("Opportunity") == {
+            "Id": "VARCHAR", "OwnerId": "VARCHAR", "SystemModstamp": "TIMESTAMP WITH TIME ZONE",
+            "Amount": "DECIMAL(18,2)"}
+    with Store.connect(postgres_url) as public:
+        assert public.columns("Opportunity") == {}
+    with Store.connect(postgres_url, schema="kpisync") as again:
+        assert again.count("Opportunity") == 1
+        assert again.location.endswith("(schema kpisync)")

@@ -97,10 +97,8 @@ def map_tables(config: Config, engine: Engine) -> Engine:
     """``engine`` with the store's tables laid as session views over the mapped ones (see the
     module docstring); raises ConfigError naming every table or column missing."""
     if engine.dialect != "postgres":
-        raise ConfigError([ConfigProblem(str(config.path), config.mapping.place.line,
-                                         config.mapping.place.column, "mapping",
-                                         f"mapped tables are read on PostgreSQL; not on "
-                                         f"{engine.name}")])
+        raise ConfigError([_problem(config, config.mapping.place,
+                                    f"mapped tables are read on PostgreSQL, not on {engine.name}")])
     problems = check_mapping(config, engine)
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
@@ -118,7 +116,8 @@ def map_tables(config: Config, engine: Engine) -> Engine:
         engine.execute(exp.Create(
             this=exp.to_table(Store.table_name(obj.sobject)), kind="VIEW", replace=True,
             expression=select, properties=exp.Properties(expressions=[exp.TemporaryProperty()])))
-    # compute finds its tables on information_schema under the engine's schema: the views'
+    # compute lists its tables on information_schema under engine.schema: there, the views'
+    # schema (pg_temp_N) is the one to list
     temp_schema = exp.select("nspname").from_(exp.to_table("pg_catalog.pg_namespace")).where(
         exp.column("oid").eq(exp.func("pg_my_temp_schema")))
     ((schema,),) = engine.execute(temp_schema)
@@ -161,5 +160,6 @@ def check_online(config: Config) -> list[ConfigProblem] | None:
 
     if config.engine is None or engine_kind(config.engine.url) == "duckdb":
         return None
-    with open_engine(config.engine, config.path) as engine:  # no mapping: the bare tables
+    # no config passed: the bare tables, not views over them; and no store file is opened
+    with open_engine(config.engine, config.path) as engine:
         return check_mapping(config, engine)

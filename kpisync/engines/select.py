@@ -1,7 +1,7 @@
 """Which engine a run uses: ``--engine URL``, else kpis.yaml's ``engine:`` section, else the
 DuckDB store at ``--store``; the sync writes its store on the same engine (``open_store``).
-Credentials never come from kpis.yaml or the command line: a URL that
-carries a password is refused, and the driver reads it from the environment."""
+Credentials never come from kpis.yaml or the command line: a URL that carries a password is
+refused, and the driver reads it from the environment."""
 
 from __future__ import annotations
 

@@ -40,6 +40,9 @@ class PostgresBackend:
             raise StoreError(str(exc)) from exc
         backend = cls(engine, location)
         try:
+            if schema:  # kpisync's own store: its schema is made as its tables are
+                backend.execute(exp.Create(this=exp.to_identifier(schema, quoted=True),
+                                           kind="SCHEMA", exists=True))
             backend._lock()
         except BaseException:
             engine.close()
