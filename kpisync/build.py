@@ -28,7 +28,8 @@ class BuildReport:
     site: SiteReport
 
     @property
-    def index_path(self) -> Path:
+    def index_path(self) -> Path | None:
+        """The site's front page; None when kpis.yaml turns the HTML site off."""
         return self.site.index_path
 
 
@@ -47,7 +48,8 @@ def build(
     engine: EngineSettings | None = None,
 ) -> BuildReport:
     """Compute every KPI from the store at ``store_path`` (or on ``engine``, else on
-    kpis.yaml's ``engine:``) and write the site to ``out_dir``. On another engine than the
+    kpis.yaml's ``engine:``) and write the outputs kpis.yaml enables (by default the HTML
+    site and the CSV and JSON exports) to ``out_dir``, atomically. On another engine than the
     DuckDB store the site has no drill-through records and no sync time: both are read from
     the store."""
     settings = engine or config.engine

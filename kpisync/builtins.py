@@ -1,4 +1,8 @@
-"""kpisync's own sources, measures and outputs, registered like any plugin's."""
+"""kpisync's own sources, measures and outputs, registered like any plugin's.
+
+The outputs are the HTML site (``html``) and the CSV and JSON exports: each is on unless
+kpis.yaml's ``outputs:`` turns it off, and all run inside the same atomic build as plugins'
+(``kpisync.site.outputs``)."""
 
 from __future__ import annotations
 
@@ -13,10 +17,20 @@ def register(registry: Registry) -> None:
         registry.add_source(source)
     for measure in BUILTIN_MEASURES:
         registry.add_measure(measure)
+    registry.add_output(Output("html", "the scorecard site: index.html and every page", _html,
+                               default=True))
     registry.add_output(Output("csv", "data/scores.csv: one row per KPI, period and scope", _csv,
                                default=True))
     registry.add_output(Output("json", "data/scores.json: the same rows with periods", _json,
                                default=True))
+
+
+def _html(run: OutputRun) -> int:
+    from kpisync.site.build import render_site
+
+    return render_site(run.scorecard, run.root, generated_at=run.generated_at,
+                       templates_dir=run.templates_dir, records=run.records,
+                       freshness=run.freshness)
 
 
 def _csv(run: OutputRun) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
@@ -33,7 +33,7 @@ from sqlglot import exp
 
 from kpisync import sobjects
 from kpisync.errors import KpisyncError, PluginError
-from kpisync.sobjects import SObject
+from kpisync.sobjects import FIELD_NAME, STORE_TABLE_PREFIX, SObject
 
 ENTRY_POINT_GROUP = "kpisync.plugins"
 #: read too, so plugins published before the group was renamed keep working
@@ -41,8 +41,6 @@ LEGACY_ENTRY_POINT_GROUP = "kpisync"
 BUILTINS = "kpisync.builtins"
 #: the plugin name kpisync's own pieces are registered under
 CORE = "core"
-#: the owner of the sources kpis.yaml declares under ``objects:``
-DECLARED = "kpis.yaml"
 
 #: the option types a plugin may declare, and the JSON Schema type each is published as
 OPTION_TYPES = {"string": "string", "integer": "integer", "number": "number",
@@ -118,6 +116,16 @@ class OutputRun:
     generated_at: datetime
     #: this output's options from kpis.yaml (``outputs: NAME:``), defaults filled in
     options: Mapping[str, Any]
+    #: the directory of template overrides (``kpisync build --templates``), if any
+    templates_dir: Path | None = None
+    #: the drill-through record lists (``kpisync.compute.drill.RecordList``) read from the store
+    records: tuple[Any, ...] = ()
+    #: when the store was last synced (``kpisync.site.shell.Freshness``); None off the store
+    freshness: Any = None
+
+    def with_options(self, options: Mapping[str, Any]) -> OutputRun:
+        """The same build, as seen by an output with ``options``."""
+        return replace(self, options=dict(options))
 
 
 @dataclass(frozen=True)
@@ -151,13 +159,53 @@ class SourceRun:
 
 
 @dataclass(frozen=True)
+class StoreTable:
+    """A table a store source writes that KPIs may read: ``source: ext_<source>_<name>`` in
+    kpis.yaml, measured by the same SQL as a Salesforce object.
+
+    The table has the columns ``Id`` (text, unique), ``IsDeleted`` (boolean: true rows are not
+    counted, as in the ``sf_*`` tables), the ``credit`` column (the Salesforce User Id of the
+    rep a row counts for) and ``fields``; the sync checks them after the source runs."""
+
+    name: str
+    #: column -> Salesforce describe type (``string``, ``int``, ``double``, ``currency``,
+    #: ``boolean``, ``date``, ``datetime``, ...), as KPIs' filters and measures check them
+    fields: Mapping[str, str]
+    #: the date or datetime column that puts a row in a period when a KPI does not say
+    date: str
+    #: the column holding the credited user's Id; it also gives the ``Owner.*`` lookups
+    credit: str = "OwnerId"
+
+    def sobject(self, source: str) -> SObject:
+        """The table as the catalogue lists it, so config, SQL and field checks read it like
+        any object."""
+        fields = {"Id": "id", "IsDeleted": "boolean", self.credit: "reference", **self.fields}
+        name = f"{STORE_TABLE_PREFIX}{source}_{self.name}"
+        wrong = [n for n in (self.name, *fields) if not FIELD_NAME.match(n)]
+        if wrong:
+            raise PluginError(f"the table {name!r}: {wrong[0]!r} is not a column name (a "
+                              "letter, then letters, digits and underscores)")
+        if fields.get(self.date) not in ("date", "datetime"):
+            raise PluginError(f"the table {name!r}: date {self.date!r} must be one of its "
+                              "date or datetime fields")
+        if fields[self.credit] != "reference":
+            raise PluginError(f"the table {name!r}: credit {self.credit!r} must be a "
+                              "reference field (a Salesforce User Id)")
+        return SObject(name, fields, default_credit=self.credit, default_date=self.date,
+                       relationships={"Owner": (self.credit, "User")}, store_source=source)
+
+
+@dataclass(frozen=True)
 class StoreSource:
     """A non-Salesforce source: ``kpisync sync`` runs ``sync(run)`` after the Salesforce
-    objects, in one transaction, rolled back if it raises."""
+    objects, in one transaction, rolled back if it raises. On unless kpis.yaml's
+    ``store_sources:`` turns it off."""
 
     name: str
     description: str
     sync: Callable[[SourceRun], object]
+    #: the tables it writes that KPIs may use as their source
+    tables: tuple[StoreTable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,9 +238,15 @@ class Registry:
         self._add(self.sources, "source", source.name, source)
 
     def add_store_source(self, source: StoreSource) -> None:
+        """The source, and each of its tables as a source KPIs can read."""
+        tables = [table.sobject(source.name) for table in source.tables]
         self._add(self.store_sources, "store source", source.name, source)
+        for table in tables:
+            self.add_source(table)
 
     def add_measure(self, measure: SqlMeasure) -> None:
+        if self._loading != CORE:
+            measure = _named_on_failure(measure, self._loading)
         self._add(self.measures, "measure", measure.name, measure)
 
     def add_output(self, output: Output) -> None:
@@ -201,19 +255,6 @@ class Registry:
     def add_options(self, *options: Option) -> None:
         """The options the registering plugin reads from ``plugins: NAME:`` in kpis.yaml."""
         self.plugin_options[self._loading] = tuple(options)
-
-    def declare_objects(self, objects: Mapping[str, SObject]) -> None:
-        """kpis.yaml's ``objects:``, replacing those of the config read before: the sync, the
-        SQL and the field checks then read them exactly like kpisync's own objects."""
-        for key in [key for key, owner in self.owners.items()
-                    if key[0] == "source" and owner == DECLARED]:
-            del self.sources[key[1]], self.owners[key]
-        for sobject in objects.values():
-            if sobject.name in self.sources:
-                raise PluginError(f"kpis.yaml declares the object {sobject.name!r}, which "
-                                  f"{self.owner('source', sobject.name)!r} provides already")
-            self.sources[sobject.name] = sobject
-            self.owners[("source", sobject.name)] = DECLARED
 
     def owner(self, kind: str, name: str) -> str:
         return self.owners.get((kind, name), CORE)
@@ -239,6 +280,31 @@ class Registry:
                               f"{self._loading!r}); uninstall one of them")
         table[name] = item
         self.owners[(kind, name)] = self._loading
+
+
+def _named_on_failure(measure: SqlMeasure, plugin: str) -> SqlMeasure:
+    """``measure`` whose SQL builders raise a PluginError naming it and ``plugin`` when they
+    fail or return something other than a sqlglot expression, instead of a traceback that
+    looks like kpisync's own bug."""
+    def guard(part: str, build: Callable[..., exp.Expression]) -> Callable[..., exp.Expression]:
+        def run(*args: Any) -> exp.Expression:
+            try:
+                built = build(*args)
+            except KpisyncError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"the measure {measure.name!r} of plugin {plugin!r} failed "
+                                  f"to build its SQL ({part}): {type(exc).__name__}: {exc}"
+                                  ) from exc
+            if not isinstance(built, exp.Expression):
+                raise PluginError(f"the measure {measure.name!r} of plugin {plugin!r} returned "
+                                  f"{type(built).__name__} from {part}, not a sqlglot "
+                                  "expression")
+            return built
+        return run
+
+    return replace(measure, value=guard("value", measure.value),
+                   aggregate=guard("aggregate", measure.aggregate))
 
 
 def plugin_entry_points() -> list[EntryPoint]:

@@ -16,13 +16,24 @@ and the SQL all walk a path the same way (``resolve_path``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
+from functools import wraps
+from types import MappingProxyType
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Salesforce field API names: a letter, then letters, digits and single underscores;
 # custom fields end in __c.
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CUSTOM_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*__c$")
+
+#: the prefix of the store tables plugins' store sources write (``ext_<source>_<table>``)
+STORE_TABLE_PREFIX = "ext_"
 
 # Fields every object kpisync syncs must carry: the key, the credited owner (where the object
 # has one), the incremental watermark and the soft-delete flag.
@@ -43,6 +54,9 @@ class SObject:
     measurable: bool = True
     #: lookups a field path may follow: relationship name -> (reference field, target object)
     relationships: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: for a table a plugin's store source writes (``ext_<source>_<table>``): that source's
+    #: name; None for a Salesforce object, which the sync reads into ``sf_<object>``
+    store_source: str | None = None
 
     def has_field(self, name: str) -> bool:
         return name in self.fields or bool(CUSTOM_FIELD.match(name))
@@ -252,16 +266,88 @@ def _core() -> Mapping[str, SObject]:
 _catalogue: Callable[[], Mapping[str, SObject]] = _core
 
 
+@dataclass(frozen=True)
+class _View:
+    """What one config adds to the registry's objects, and what it takes away."""
+
+    #: kpis.yaml's ``objects:``
+    declared: Mapping[str, SObject] = field(default_factory=dict)
+    #: store tables of the store sources kpis.yaml turns off -> why they cannot be read
+    hidden: Mapping[str, str] = field(default_factory=dict)
+
+
+_NONE = _View()
+#: the view of the config being read or computed: held per context, never in the process-wide
+#: registry, so that two configs read in one process (tests, ``kpisync diff``) each see their
+#: own objects only
+_view: ContextVar[_View] = ContextVar("kpisync_config_objects", default=_NONE)
+
+
 def catalogue() -> Mapping[str, SObject]:
-    """Every object kpisync can read: its own (``SOBJECTS``), plugins' and kpis.yaml's
-    ``objects:``. ``kpisync.registry`` plugs its loaded sources in here (``use_catalogue``),
-    so this module, at the bottom of the package, imports nothing above it."""
-    return _catalogue()
+    """Every object kpisync can read: its own (``SOBJECTS``), plugins' (Salesforce objects and
+    store-source tables), and the objects the config in use declares (``declared``).
+    ``kpisync.registry`` plugs its loaded sources in here (``use_catalogue``), so this module,
+    at the bottom of the package, imports nothing above it."""
+    known, view = _catalogue(), _view.get()
+    if view is _NONE:
+        return known
+    return {**{name: o for name, o in known.items() if name not in view.hidden},
+            **view.declared}
+
+
+def unavailable(name: str) -> str | None:
+    """Why the config in use cannot read the store table ``name`` (its source is off)."""
+    return _view.get().hidden.get(name)
+
+
+def table_of(sobject: str) -> str:
+    """The store table of an object: ``sf_<object>`` for Salesforce's, the name itself for a
+    store source's ``ext_<source>_<table>``."""
+    return sobject if sobject.startswith(STORE_TABLE_PREFIX) else f"sf_{sobject.lower()}"
 
 
 def use_catalogue(source: Callable[[], Mapping[str, SObject]]) -> None:
     global _catalogue
     _catalogue = source
+
+
+def declare(objects: Mapping[str, SObject], hidden: Mapping[str, str] | None = None) -> None:
+    """Make ``objects`` part of the catalogue, and ``hidden`` tables not, for the rest of the
+    current ``isolated`` call: config validation declares kpis.yaml's ``objects:`` (and hides
+    the tables of the store sources it turns off) before it reads the KPIs."""
+    _view.set(_View(MappingProxyType(dict(objects)), MappingProxyType(dict(hidden or {}))))
+
+
+@contextmanager
+def declared(objects: Mapping[str, SObject]) -> Iterator[None]:
+    """The catalogue includes ``objects`` inside this block, and only there."""
+    token = _view.set(_View(MappingProxyType(dict(objects))))
+    try:
+        yield
+    finally:
+        _view.reset(token)
+
+
+def isolated(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with no declared object, and let nothing it declares outlive it."""
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        def inside() -> R:
+            _view.set(_NONE)
+            return function(*args, **kwargs)
+        return copy_context().run(inside)
+    return run
+
+
+def with_config_objects(function: Callable[Concatenate[Any, P], R]
+                        ) -> Callable[Concatenate[Any, P], R]:
+    """Run ``function(config, ...)`` with ``config.objects`` declared: for the entry points
+    that compile SQL or plan a sync for one config (compute, explain, drill-through, sync)."""
+    @wraps(function)
+    def run(config: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+        with declared(config.objects):
+            return function(config, *args, **kwargs)
+    return run
 
 
 def measurable() -> tuple[str, ...]:

@@ -1,12 +1,24 @@
-"""The example plugin (examples/plugins/kpisync-monday-digest) put in place without pip, and a
-kpis.yaml over the tiny store of compute_fixtures that uses it."""
+"""The example plugin (examples/plugins/kpisync-monday-digest) put in place without pip, a
+store source plugin whose table KPIs read, and kpis.yaml files over the tiny store of
+compute_fixtures that use them."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
-from kpisync.registry import Plugin, Registry, load_registry, using
+from sqlglot import exp
+
+from kpisync.registry import (
+    Plugin,
+    Registry,
+    SourceRun,
+    StoreSource,
+    StoreTable,
+    load_registry,
+    using,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "plugins" / "kpisync-monday-digest"
@@ -78,3 +90,59 @@ def write_dist_info(site: Path, name: str, version: str, entry_points: str) -> N
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
     (dist / "entry_points.txt").write_text(entry_points)
+
+
+# ------------------------------------------------------------------- a store source KPIs read
+
+#: calls from a call recorder, as a store source plugin ("gong") keeps them: credited to the
+#: Salesforce user in RepId. Cat (005C): one connected call in March, a voicemail, a connected
+#: call in February, and a deleted one that must not count.
+CALLS_TABLE = StoreTable("calls", {"RepId": "reference", "Seconds": "int",
+                                   "Outcome": "picklist", "CallDate": "date"},
+                         date="CallDate", credit="RepId")
+CALLS = [
+    ("g1", False, "005C", 300, "connected", date(2026, 3, 2)),
+    ("g2", False, "005C", 45, "voicemail", date(2026, 3, 3)),
+    ("g3", False, "005C", 600, "connected", date(2026, 2, 20)),
+    ("g4", True, "005C", 900, "connected", date(2026, 3, 4)),
+]
+CALLS_PLUGIN = Plugin("gong", "kpisync_gong.plugin", "kpisync-gong", "2.1")
+
+
+def sync_calls(run: SourceRun) -> None:
+    """What a store source does: (re)create its table and fill it, values bound."""
+    table = exp.to_table(run.table("calls"))
+    columns = [exp.ColumnDef(this=exp.to_identifier(name, quoted=True),
+                             kind=exp.DataType.build(kind))
+               for name, kind in (("Id", "VARCHAR"), ("IsDeleted", "BOOLEAN"),
+                                  ("RepId", "VARCHAR"), ("Seconds", "INTEGER"),
+                                  ("Outcome", "VARCHAR"), ("CallDate", "DATE"))]
+    create = exp.Create(this=exp.Schema(this=table, expressions=columns), kind="TABLE",
+                        replace=True)
+    run.connection.execute(create.sql(dialect="duckdb"))
+    insert = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[
+        exp.Placeholder() for _ in columns])]), table)
+    run.connection.executemany(insert.sql(dialect="duckdb"), CALLS)
+
+
+def calls_registry(sync=sync_calls) -> Registry:
+    """kpisync's pieces and a "gong" plugin whose store source writes ext_gong_calls."""
+    registry = load_registry(include_plugins=False)
+    with registry.loading(CALLS_PLUGIN):
+        registry.add_store_source(StoreSource("gong", "Recorded calls", sync,
+                                              tables=(CALLS_TABLE,)))
+    return registry
+
+
+#: BASE_YAML and a KPI over the store source's table
+CALLS_YAML = BASE_YAML.replace("kpis: [deals_won]", "kpis: [connected_calls, deals_won]") + """\
+  - id: connected_calls
+    name: Connected calls
+    tier: activities
+    type: leading
+    unit: count
+    source: ext_gong_calls
+    measure: count
+    where: {Outcome: connected}
+    target: {per_rep: 4}
+"""

@@ -11,7 +11,7 @@ from kpisync.compute import compute
 from kpisync.config import parse_config
 from kpisync.emulator import Emulator, OrgData
 from kpisync.errors import ConfigError
-from kpisync.sobjects import catalogue
+from kpisync.sobjects import catalogue, declared
 from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient
@@ -52,7 +52,8 @@ def problems(text: str) -> list[str]:
 def test_declared_object_is_a_kpi_source_with_system_fields():
     config = parse_config(CONFIG)
     lead = config.objects["Lead"]
-    assert catalogue()["Lead"] is lead
+    with declared(config.objects):
+        assert catalogue()["Lead"] is lead
     assert (lead.default_date, lead.default_credit, lead.measurable) == \
         ("CreatedDate", "OwnerId", True)
     assert lead.fields["ConvertedDate"] == "date" and lead.fields["OwnerId"] == "reference"
@@ -84,6 +85,45 @@ def test_a_core_object_cannot_be_declared_again():
                                                                  "source: Task"))[0] == (
         "kpis.yaml:3:3: objects.Task: kpisync knows Task already; use it as a KPI source "
         "without declaring it")
+
+
+def test_reading_a_config_declares_nothing_process_wide():
+    parse_config(CONFIG)
+    assert "Lead" not in catalogue()
+
+
+def lead_store(path):
+    """The store a sync of RECORDS leaves (sf_userrole, sf_user, sf_lead), without a sync."""
+    with Store.open(path) as store:
+        for sobject, fields in (("UserRole", {"Id": "id", "Name": "string",
+                                              "ParentRoleId": "reference"}),
+                                ("User", {"Id": "id", "Username": "string", "Name": "string",
+                                          "IsActive": "boolean", "UserRoleId": "reference",
+                                          "CreatedDate": "datetime"}),
+                                ("Lead", LEAD_FIELDS)):
+            store.ensure_table(sobject, fields)
+            store.upsert(sobject, RECORDS[sobject])
+    return path
+
+
+def test_two_configs_in_one_process_keep_their_own_objects(tmp_path):
+    """What ``kpisync diff`` and the tests do: read two kpis.yaml, then compute each. The second
+    (no objects) neither sees the first's Lead nor takes it away from it."""
+    with_lead = parse_config(CONFIG.replace("where: {Status: Converted}",
+                                            "where: {Status: Converted, Owner.Name: Ann}"))
+    without = problems(CONFIG.replace("objects:\n  Lead:\n    fields: {Status: picklist, "
+                                      "ConvertedDate: date}\n", ""))
+    assert without[0].endswith("OpportunityHistory; got 'Lead'")
+    with Store.open(lead_store(tmp_path / "s.duckdb")) as store:
+        card = compute(with_lead, store.connection, date(2026, 3, 10))
+    assert card.result("leads_converted", "2026-03", "rep", ANN).actual == 2
+    assert "Lead" not in catalogue()
+
+
+def test_an_object_may_not_take_a_store_table_name():
+    assert problems(CONFIG.replace("  Lead:", "  ext_gong_calls:"))[0] == (
+        "kpis.yaml:3:3: objects.ext_gong_calls: names starting with ext_ are plugins' store "
+        "tables, not Salesforce objects")
 
 
 def stamp(day: str) -> str:

@@ -181,3 +181,27 @@ def test_the_store_goes_in_its_own_schema(postgres_url):  # noqa: F811
     with Store.connect(postgres_url, schema="kpisync") as again:
         assert again.count("Opportunity") == 1
         assert again.location.endswith("(schema kpisync)")
+
+
+def test_store_sources_refuse_a_sync_into_postgres(tmp_path, monkeypatch):
+    """Before any Salesforce call: a plugin's store source writes DuckDB tables."""
+    from dataclasses import replace
+
+    from plugin_fixtures import calls_registry
+
+    from kpisync.engines import EngineSettings
+    from kpisync.errors import KpisyncError, PluginError
+    from kpisync.sync.run import sync_from_env
+
+    monkeypatch.setattr("kpisync.sync.run.registry", calls_registry)
+    config = load_config(ROOT / "kpis.yaml")
+    server = EngineSettings("postgresql://127.0.0.1:9/sales")
+    with pytest.raises(PluginError, match=r"the plugins' store sources \(gong\) write into the "
+                                          r"local DuckDB store and cannot run on PostgreSQL; .* "
+                                          r"\(store_sources: \{gong: false\}\)"):
+        sync_from_env(replace(config, store_sources=("gong",)), tmp_path / "s.duckdb", env={},
+                      engine=server)
+    with pytest.raises(KpisyncError) as raised:  # turned off: on to the credentials
+        sync_from_env(replace(config, store_sources=()), tmp_path / "s.duckdb", env={},
+                      engine=server)
+    assert not isinstance(raised.value, PluginError)

@@ -19,6 +19,7 @@ from kpisync.config import parse_config
 from kpisync.config.plugin_options import plugin_schemas
 from kpisync.errors import ConfigError, PluginError
 from kpisync.plugins import describe
+from kpisync.site.definitions import definition
 from kpisync.sobjects import TASK
 from kpisync.store import Store
 from kpisync.sync.store_sources import run_store_sources
@@ -39,7 +40,7 @@ def test_builtins_register_sources_measures_and_outputs():
         "User", "UserRole", "Task", "Event", "Opportunity", "OpportunityHistory", "Account"
     }
     assert set(registry.measures) == {m.name for m in BUILTIN_MEASURES}
-    assert set(registry.outputs) == {"csv", "json"}
+    assert list(registry.outputs) == ["html", "csv", "json"]
     assert {registry.owner("output", n) for n in registry.outputs} == {"core"}
 
 
@@ -82,7 +83,7 @@ def test_plugins_of_both_groups_load_after_builtins(monkeypatch):
                     FakeEntryPoint("pq", "pq.plugin", module("parquet"))],  # both: loaded once
     })
     registry = reg.load_registry()
-    assert list(registry.outputs) == ["csv", "json", "parquet", "teams_post"]
+    assert list(registry.outputs) == ["html", "csv", "json", "parquet", "teams_post"]
     assert registry.owner("output", "teams_post") == "old"
     assert "Task" in registry.sources
 
@@ -171,14 +172,14 @@ def test_unknown_plugin_suggests_the_installed_one(gong_registry):
     ]
 
 
-def test_outputs_default_to_csv_and_json():
+def test_outputs_default_to_the_site_csv_and_json():
     config = parse_config(BASE_YAML)
-    assert [o.name for o in config.outputs] == ["csv", "json"]
+    assert [o.name for o in config.outputs] == ["html", "csv", "json"]
 
 
 def test_an_output_is_turned_off_with_false():
     config = parse_config(BASE_YAML + "outputs:\n  json: false\n")
-    assert [o.name for o in config.outputs] == ["csv"]
+    assert [o.name for o in config.outputs] == ["html", "csv"]
 
 
 def test_unknown_output_is_an_error_with_a_suggestion():
@@ -198,7 +199,12 @@ def test_schemas_of_plugin_options(gong_registry):
         "additionalProperties": False,
         "required": ["api_key_env"],
     }
-    assert set(schemas["outputs"]["properties"]) == {"csv", "json"}
+    assert set(schemas["outputs"]["properties"]) == {"html", "csv", "json"}
+    assert schemas["store_sources"] == {
+        "type": "object", "additionalProperties": False,
+        "properties": {"gong": {"type": "boolean", "default": True,
+                                "description": "Gong calls"}},
+    }
     json.dumps(schemas)  # plain JSON, ready for `kpisync schema`
 
 
@@ -252,6 +258,28 @@ def test_plugin_measure_is_computed_in_sql(example, tmp_path):
     assert (march.actual, march.attainment) == (Decimal("250.50"), Decimal("0.2505"))
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    (lambda kpi, field, local_date: kpi.measure.option("ceiling") + 1,
+     "the measure 'capped_sum' of plugin 'monday_digest' failed to build its SQL (value): "
+     "TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'"),
+    (lambda kpi, field, local_date: "LEAST(Amount, 500)",
+     "the measure 'capped_sum' of plugin 'monday_digest' returned str from value, not a "
+     "sqlglot expression"),
+], ids=["raises", "returns-sql-text"])
+def test_broken_plugin_measure_is_named(example, tmp_path, value, message):
+    import dataclasses
+
+    config = parse_config(TINY_YAML)
+    broken = dataclasses.replace(example.measures.pop("capped_sum"), value=value)
+    with example.loading(reg.Plugin("monday_digest", "kpisync_monday_digest.plugin")):
+        example.add_measure(broken)
+    build_store(tmp_path / "s.duckdb").close()
+    with pytest.raises(PluginError) as info:
+        build(config, tmp_path / "s.duckdb", tmp_path / "site", as_of=AS_OF)
+    assert str(info.value) == message
+    assert not (tmp_path / "site").exists()
+
+
 def test_example_digest_is_written_inside_the_site(example, tmp_path):
     text = TINY_YAML + "outputs:\n  monday_digest: {format: slack, top: 1}\n"
     build_store(tmp_path / "s.duckdb").close()
@@ -266,6 +294,19 @@ def test_example_digest_is_written_inside_the_site(example, tmp_path):
         "1. Cat: 38%\n"
     )
     assert (tmp_path / "site" / "data" / "scores.csv").is_file()
+
+
+def test_definitions_page_reads_a_plugin_measure_with_its_options(example, tmp_path):
+    text = TINY_YAML.replace("cap: 500", "cap: 5000")
+    config = parse_config(text)
+    facts = dict((f.label, f.value) for f in definition(config.kpi("capped_revenue"),
+                                                         config).facts)
+    words = ("Capped sum of Amount (cap: 5,000): the sum of a number field, each record "
+             "counting at most cap")
+    assert facts["Measure"] == words
+    build_store(tmp_path / "s.duckdb").close()
+    build(config, tmp_path / "s.duckdb", tmp_path / "site", as_of=AS_OF)
+    assert words in (tmp_path / "site" / "kpis.html").read_text()
 
 
 def test_failing_output_names_its_plugin_and_keeps_the_previous_site(example, tmp_path):

@@ -198,7 +198,8 @@ def test_template_error_keeps_the_previous_site(tmp_path):
     with pytest.raises(SiteError) as caught:
         build_site(sample_scorecard(), out, templates_dir=broken)
     assert str(caught.value) == (
-        "the site templates failed: 'kpisync.site.viewdata.RepPage object' has no attribute "
+        "the output 'html' failed: the site templates failed: "
+        "'kpisync.site.viewdata.RepPage object' has no attribute "
         "'no_such_field'"
     )
     assert {name: (out / name).read_bytes() for name in files_under(out)} == before
@@ -212,7 +213,8 @@ def test_template_syntax_error_names_file_and_line(tmp_path, monkeypatch):
     with pytest.raises(SiteError) as caught:
         build_site(sample_scorecard(), tmp_path / "site", templates_dir=broken)
     assert str(caught.value) == (
-        f"the site templates failed: {broken / 'kpis.html'}:2: Expected an expression, "
+        f"the output 'html' failed: the site templates failed: {broken / 'kpis.html'}:2: "
+        "Expected an expression, "
         "got 'end of statement block'"
     )
     assert leftovers(tmp_path) == []
@@ -231,7 +233,8 @@ def test_write_failure_keeps_the_previous_site(tmp_path, monkeypatch):
     with pytest.raises(SiteError) as caught:
         build_site(sample_scorecard(), out)
     assert str(caught.value) == (
-        f"cannot write the site to {out}: [Errno 28] No space left on device"
+        f"the output 'json' failed: cannot write the site to {out}: "
+        "[Errno 28] No space left on device"
     )
     assert (out / "index.html").read_bytes() == before
     assert leftovers(tmp_path) == []

@@ -38,7 +38,7 @@ def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
     config = load_config(config_path)
     report = build_site(config, store_path, out_dir, as_of=as_date(as_of),
                         templates_dir=templates_dir, engine=engine_option(engine_url))
-    click.echo(f"Wrote {report.site.pages} pages to {report.index_path}")
+    click.echo(report.site.summary)
     note_unassigned(report)
 
 

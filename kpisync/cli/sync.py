@@ -93,5 +93,5 @@ def run(config_path: Path, store_path: Path, engine_url: str | None, out_dir: Pa
         click.echo("Skipped the build: the sync is partial.", err=True)
         sys.exit(EXIT_PARTIAL)
     built = build_site(config, store_path, out_dir, as_of=as_date(as_of), engine=engine)
-    click.echo(f"Wrote {built.site.pages} pages to {built.index_path}")
+    click.echo(built.site.summary)
     note_unassigned(built)

@@ -24,6 +24,7 @@ from kpisync.compute.model import Period, Rep
 from kpisync.compute.sql import DIALECT, Params
 from kpisync.config.model import Config, Kpi
 from kpisync.registry import registry
+from kpisync.sobjects import with_config_objects
 
 #: the fields that name a record, in order of preference (Tasks and Events have a Subject)
 LABEL_FIELDS = ("Subject", "Name")
@@ -62,6 +63,7 @@ def drillable(kpi: Kpi) -> bool:
         and kpi.measure.formula is None
 
 
+@with_config_objects
 def drill_records(config: Config, con: duckdb.DuckDBPyConnection, reps: tuple[Rep, ...],
                   periods: tuple[Period, ...], *, limit: int = 500) -> tuple[RecordList, ...]:
     """Every rep's records for every drillable KPI in ``periods``; reps with no record for a

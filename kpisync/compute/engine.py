@@ -40,6 +40,7 @@ from kpisync.config.model import Config, Kpi
 from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
+from kpisync.sobjects import catalogue, table_of, with_config_objects
 
 # (kpi_id, period_key, scope, scope_id) -> actual
 Actuals = dict[tuple[str, str, str, str], Decimal | None]
@@ -47,6 +48,7 @@ Actuals = dict[tuple[str, str, str, str], Decimal | None]
 _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEAN": "boolean"}
 
 
+@with_config_objects
 def compute(config: Config, con: Connection, as_of: date) -> Scorecard:
     """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store: a
     DuckDB connection or any engine (``kpisync.engines``)."""
@@ -105,7 +107,7 @@ def table_columns(con: Connection) -> dict[str, dict[str, str]]:
         .from_(info)
         .where(exp.column("table_schema").eq(exp.Literal.string(con.schema)))
     )
-    tables = {f"sf_{name.lower()}": name for name in registry().sources}
+    tables = {table_of(name): name for name in catalogue()}
     columns: dict[str, dict[str, str]] = {}
     for table, column, type_name in con.execute(query):
         sobject, data_type = tables.get(table), type_name.upper()

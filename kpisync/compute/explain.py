@@ -37,6 +37,7 @@ from kpisync.config.model import Config, Kpi
 from kpisync.config.problems import suggestion
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
+from kpisync.sobjects import with_config_objects
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Explanation:
     derivation: targets.Resolved
 
 
+@with_config_objects
 def explain(
     config: Config,
     con: duckdb.DuckDBPyConnection,

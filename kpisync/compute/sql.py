@@ -25,7 +25,7 @@ from sqlglot import exp
 from kpisync.compute.measures import RESULT_TYPE, FieldRef, SqlMeasure
 from kpisync.config.model import Filter, FilterGroup, Kpi
 from kpisync.errors import ComputeError
-from kpisync.sobjects import Hop, resolve_path
+from kpisync.sobjects import Hop, resolve_path, table_of
 
 MEMBERS_TABLE = "kpisync_members"
 PERIODS_TABLE = "kpisync_periods"
@@ -40,7 +40,7 @@ GROUP_OWNER = GROUP_TEAM
 
 
 def raw_table(sobject: str) -> str:
-    return f"sf_{sobject.lower()}"
+    return table_of(sobject)  # sf_<object>, or a store source's ext_<source>_<table>
 
 
 @dataclass

@@ -36,6 +36,7 @@ from kpisync.compute.sql import (
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
+from kpisync.sobjects import with_config_objects
 
 #: weeks in each target period, as (numerator, denominator): a month is 52/12 weeks
 WEEKS_PER_PERIOD: dict[str, tuple[int, int]] = {
@@ -86,6 +87,7 @@ class Suggestions:
     skipped: tuple[str, ...]
 
 
+@with_config_objects
 def suggest_targets(
     config: Config, con: duckdb.DuckDBPyConnection, as_of: date, *, weeks: int = 12,
     percentile: int = 80,

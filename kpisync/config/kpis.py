@@ -28,7 +28,7 @@ from kpisync.config.refs import Ref
 from kpisync.config.targets import target
 from kpisync.config.units import TIME_UNITS, check_unit
 from kpisync.registry import registry
-from kpisync.sobjects import SObject, catalogue, measurable
+from kpisync.sobjects import SObject, catalogue, measurable, unavailable
 
 KPI_TYPES = ("leading", "lagging")
 MEASURE_EXAMPLES = {
@@ -160,7 +160,12 @@ def _source(node: Node, entries: dict[str, yn.Pair], path: str, problems: Proble
         problems.add(node, path, "missing required key 'source' (one of: "
                                  f"{', '.join(measurable())})")
         return None
-    name = readers.choice(entries["source"].value, yn.join(path, "source"), problems, measurable())
+    value = entries["source"].value
+    off = unavailable(value.value) if isinstance(value, ScalarNode) else None
+    if off:  # a store source's table, and kpis.yaml turns the source off
+        problems.add(value, yn.join(path, "source"), off)
+        return None
+    name = readers.choice(value, yn.join(path, "source"), problems, measurable())
     return catalogue()[name] if name else None
 
 

@@ -445,6 +445,9 @@ class Config:
     plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the Salesforce objects kpis.yaml declares (``objects:``)
     objects: dict[str, SObject] = field(default_factory=dict)
+    #: the plugins' store sources ``kpisync sync`` runs (``store_sources:``); None (a Config
+    #: built in Python): every installed one
+    store_sources: tuple[str, ...] | None = None
 
     def kpi(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:

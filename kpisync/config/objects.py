@@ -14,7 +14,7 @@ from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
 from kpisync.config.problems import Problems, suggestion
 from kpisync.config.readers import Key
-from kpisync.sobjects import COMMON_FIELDS, FIELD_NAME, SObject, catalogue
+from kpisync.sobjects import COMMON_FIELDS, FIELD_NAME, STORE_TABLE_PREFIX, SObject, catalogue
 
 #: describe types a declared field may have
 FIELD_TYPES = ("id", "reference", "string", "picklist", "boolean", "int", "double", "currency",
@@ -39,6 +39,10 @@ def parse_objects(node: Node, problems: Problems) -> dict[str, SObject]:
         if not FIELD_NAME.match(pair.key):
             problems.add(pair.key_node, path, f"'{pair.key}' is not a Salesforce object API "
                                               "name such as Lead or Demo__c")
+            continue
+        if pair.key.startswith(STORE_TABLE_PREFIX):
+            problems.add(pair.key_node, path, f"names starting with {STORE_TABLE_PREFIX} are "
+                                              "plugins' store tables, not Salesforce objects")
             continue
         if pair.key in catalogue():
             problems.add(pair.key_node, path, f"kpisync knows {pair.key} already; use it as a "

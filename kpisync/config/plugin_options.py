@@ -1,4 +1,5 @@
-"""kpis.yaml's ``plugins:`` and ``outputs:`` sections, and a plugin measure's options.
+"""kpis.yaml's ``plugins:``, ``outputs:`` and ``store_sources:`` sections, and a plugin
+measure's options.
 
 Each plugin piece declares its options as ``kpisync.registry.Option``s; they are read here with
 the same readers, the same ``file:line:column: path: message`` problems and the same "did you
@@ -134,6 +135,28 @@ def _enabled(node: Node, path: str, problems: Problems) -> bool:
     return True
 
 
+def parse_store_sources(node: Node, problems: Problems, registry: Registry
+                        ) -> tuple[str, ...]:
+    """``store_sources: {NAME: true | false}``: every installed store source runs unless
+    turned off here."""
+    keys = tuple(Key(name) for name in registry.store_sources)
+    entries = readers.mapping(node, "store_sources", problems, keys) or {}
+    off = {name for name, pair in entries.items()
+           if readers.boolean(pair.value, yn.join("store_sources", name), problems) is False}
+    return tuple(name for name in registry.store_sources if name not in off)
+
+
+def switched_off_tables(registry: Registry, running: tuple[str, ...]) -> dict[str, str]:
+    """The tables of the store sources that do not run -> why a KPI cannot read them."""
+    hidden = {}
+    for source in registry.store_sources.values():
+        for table in source.tables if source.name not in running else ():
+            name = table.sobject(source.name).name
+            hidden[name] = (f"{name} is written by the store source '{source.name}', which "
+                            f"kpis.yaml turns off (store_sources: {{{source.name}: false}})")
+    return hidden
+
+
 def default_outputs(registry: Registry) -> tuple[OutputSetting, ...]:
     """The outputs of a kpis.yaml without ``outputs:``: those marked default."""
     return tuple(OutputSetting(name, {o.name: o.default for o in output.options})
@@ -200,9 +223,9 @@ def options_schema(spec: Options, *, extra: dict | None = None) -> dict:
 
 
 def plugin_schemas(registry: Registry) -> dict:
-    """JSON Schemas of what plugins add to kpis.yaml: the ``plugins:`` and ``outputs:``
-    sections and each plugin measure's options. ``kpisync schema`` (issue 12) merges these
-    into the schema of the whole file."""
+    """JSON Schemas of what plugins add to kpis.yaml: the ``plugins:``, ``outputs:`` and
+    ``store_sources:`` sections and each plugin measure's options. ``kpisync schema``
+    (issue 12) merges these into the schema of the whole file."""
     measures = {}
     core = tuple(n for n in registry.measures if registry.owner("measure", n) == "core")
     for name in plugin_measure_names(registry, core):
@@ -217,8 +240,12 @@ def plugin_schemas(registry: Registry) -> dict:
         output.options, extra={ENABLED: {"type": "boolean"}})]}
         for name, output in registry.outputs.items()}
     plugins = {name: options_schema(spec) for name, spec in registry.plugin_options.items()}
+    sources = {name: {"type": "boolean", "default": True, "description": source.description}
+               for name, source in registry.store_sources.items()}
     return {
         "plugins": {"type": "object", "properties": plugins, "additionalProperties": False},
         "outputs": {"type": "object", "properties": outputs, "additionalProperties": False},
+        "store_sources": {"type": "object", "properties": sources,
+                          "additionalProperties": False},
         "measures": measures,
     }

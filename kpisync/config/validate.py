@@ -44,6 +44,7 @@ from kpisync.config.site import parse_site
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
 from kpisync.config.teams import ParsedTeam, check_dated_members, parse_team
 from kpisync.registry import registry
+from kpisync.sobjects import declare, isolated
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_WINDOW = 24
@@ -64,6 +65,7 @@ TOP_KEYS = (
     Key("mapping"),
     Key("plugins"),
     Key("outputs"),
+    Key("store_sources"),
 )
 ORG_KEYS = (
     Key("name", True, "the company name shown on the site"),
@@ -76,6 +78,7 @@ ORG_KEYS = (
 )
 
 
+@isolated
 def validate(text: str, file: str) -> Config:
     """The Config ``text`` describes; raises ConfigError with every problem found."""
     problems = Problems(file)
@@ -91,10 +94,12 @@ def validate(text: str, file: str) -> Config:
         raise problems.error()
     org = _org(top["org"].value, problems) if "org" in top else None
     extensions = registry()
-    # declared before the KPIs are read, so that they can use the objects as sources
-    extensions.declare_objects({})  # forget the config read before
     objects = parse_objects(top["objects"].value, problems) if "objects" in top else {}
-    extensions.declare_objects(objects)
+    store_sources = plugin_options.parse_store_sources(top["store_sources"].value, problems,
+                                                       extensions) \
+        if "store_sources" in top else tuple(extensions.store_sources)
+    # for this call only (see ``isolated``), before the KPIs that read them
+    declare(objects, hidden=plugin_options.switched_off_tables(extensions, store_sources))
     kpis = _list(top, "kpis", problems, parse_kpi)
     teams = _list(top, "teams", problems, parse_team)
     refs = [ref for parsed in (*kpis, *teams) for ref in parsed.refs]
@@ -138,7 +143,7 @@ def validate(text: str, file: str) -> Config:
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
         publishing=publishing, engine=engine, outputs=outputs, plugin_options=plugins,
-        objects=objects, mapping=mapping,
+        objects=objects, store_sources=store_sources, mapping=mapping,
     )
 
 

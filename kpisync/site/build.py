@@ -1,15 +1,13 @@
-"""Render the scorecard site and swap it into place atomically.
+"""Render the scorecard site: kpisync's ``html`` output.
 
-Everything is written into a temporary sibling directory first; only when every page, the
-stylesheet and both exports are written does it replace the output directory. A failed build
-therefore never leaves a half-written site on a static host: the previous one stays served.
+``render_site`` writes the pages, stylesheet and scripts into the build's staging directory;
+``kpisync.site.outputs.publish`` runs it with the other outputs (exports, plugins') and swaps
+the finished directory into place atomically, so a failed build never leaves a half-written
+site on a static host: the previous one stays served.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,26 +16,16 @@ import jinja2
 from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
-from kpisync.site.outputs import run_outputs
+from kpisync.site.outputs import SiteReport, publish
 from kpisync.site.pages import site_pages
 from kpisync.site.shell import PLAIN_SHELL, Freshness, ShellMaker, allow_inline_scripts
-from kpisync.site.viewdata import FAVICON, INDEX_PAGE, STYLESHEET
+from kpisync.site.viewdata import FAVICON, STYLESHEET
 from kpisync.site.views import Site
 
 #: copied verbatim (not rendered) from the template directories
 STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON}
 #: where the scripts go: every ``*.js`` file of the template directories, loaded by every page
 SCRIPTS_DIR = "assets"
-
-
-@dataclass(frozen=True)
-class SiteReport:
-    out_dir: Path
-    index_path: Path
-    #: HTML pages written
-    pages: int
-    #: every file written: pages, stylesheet and exports
-    files: int
 
 
 def template_dir() -> Path:
@@ -80,7 +68,9 @@ def build_site(
     records: tuple[RecordList, ...] = (),
     freshness: Freshness | None = None,
 ) -> SiteReport:
-    """Write the whole site for ``scorecard`` to ``out_dir``, replacing what was there.
+    """Write the whole site for ``scorecard`` to ``out_dir``, replacing what was there: every
+    output kpis.yaml enables (this HTML site, the exports, plugins') is written into a staging
+    directory that is then swapped in (``kpisync.site.outputs.publish``).
 
     ``out_dir`` must be absent, empty or a previous kpisync site (it has an index.html):
     anything else is refused rather than deleted. ``records`` are the drill-through lists
@@ -91,44 +81,34 @@ def build_site(
     the stale-data banner on every page once it is older than kpis.yaml's ``site.stale_after``;
     without it neither is shown.
     """
-    out_dir = Path(out_dir)
-    generated_at = generated_at or datetime.now(UTC)
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        raise SiteError(f"template directory {templates_dir} does not exist")
+    return publish(scorecard, Path(out_dir), generated_at=generated_at or datetime.now(UTC),
+                   templates_dir=templates_dir, records=records, freshness=freshness)
+
+
+def render_site(
+    scorecard: Scorecard,
+    root: Path,
+    *,
+    generated_at: datetime,
+    templates_dir: Path | None = None,
+    records: tuple[RecordList, ...] = (),
+    freshness: Freshness | None = None,
+) -> int:
+    """Render every page, the stylesheet and the scripts into the directory ``root`` (the
+    build's staging copy); returns how many pages. This is kpisync's ``html`` output
+    (``kpisync.builtins``). Raises ``SiteError`` when a template fails."""
     env = environment(templates_dir)
-    target = out_dir.resolve()
-    _check_replaceable(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    except OSError as exc:
-        raise SiteError(f"cannot write the site to {out_dir}: {exc}") from exc
     try:
         scripts = _scripts(env)
         shells = ShellMaker(scorecard.config, tuple(scripts.values()), generated_at, freshness)
         site = Site(scorecard, generated_at, records=records)
-        pages = _render_pages(env, site, shells, staging)
-        _copy_static(env, {**STATIC_FILES, **scripts}, staging)
-        _write_exports(scorecard, staging, generated_at)
-        files = sum(1 for p in staging.rglob("*") if p.is_file())
-        _swap_in(staging, target)
+        pages = _render_pages(env, site, shells, root)
+        _copy_static(env, {**STATIC_FILES, **scripts}, root)
     except jinja2.TemplateError as exc:
         raise SiteError(f"the site templates failed: {_describe_template_error(exc)}") from exc
-    except OSError as exc:
-        raise SiteError(f"cannot write the site to {out_dir}: {exc}") from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return SiteReport(out_dir=out_dir, index_path=out_dir / INDEX_PAGE, pages=pages, files=files)
-
-
-def _check_replaceable(target: Path) -> None:
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise SiteError(f"{target} exists and is not a directory")
-    if any(target.iterdir()) and not (target / INDEX_PAGE).is_file():
-        raise SiteError(
-            f"{target} is not empty and holds no {INDEX_PAGE}: refusing to replace it"
-            " (choose another --out directory)"
-        )
+    return pages
 
 
 def _scripts(env: jinja2.Environment) -> dict[str, str]:
@@ -157,37 +137,9 @@ def _copy_static(env: jinja2.Environment, files: dict[str, str], root: Path) -> 
         _write_text(root / path, source)
 
 
-def _write_exports(scorecard: Scorecard, root: Path, generated_at: datetime) -> None:
-    """Every registered output (kpisync's CSV and JSON exports, and plugins') writes into the
-    staging directory, so it is published, or not, together with the pages."""
-    run_outputs(scorecard, root, generated_at)
-
-
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Move the finished site into place: old aside, new in, old removed.
-
-    Two renames within one directory: a reader sees the old site or the new one, never a mix.
-    If the second rename fails the old site is moved back.
-    """
-    if not target.exists():
-        staging.rename(target)
-        return
-    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old = aside / target.name
-    try:
-        target.rename(old)
-        try:
-            staging.rename(target)
-        except OSError:
-            old.rename(target)
-            raise
-    finally:
-        shutil.rmtree(aside, ignore_errors=True)
 
 
 def _describe_template_error(exc: jinja2.TemplateError) -> str:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from kpisync.config.formulas import Arithmetic, Negative, Number, TargetOf, Term, Value
 from kpisync.config.model import Config, Filter, FilterGroup, Kpi, Target
+from kpisync.registry import registry
 from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import (
     KPIS_PAGE,
@@ -126,7 +127,33 @@ def measure_words(kpi: Kpi, names: dict[str, str]) -> str:
     if m.kind == "duration":
         unit = "minutes" if kpi.unit == "minutes" else "days"
         return f"Average time from {m.start_field} to {m.end_field}, in {unit}"
-    return f"{m.kind} of {m.field}" if m.field else m.kind
+    return plugin_measure_words(kpi)
+
+
+def plugin_measure_words(kpi: Kpi) -> str:
+    """A plugin measure with its options and the plugin's own description: "Capped sum of
+    Amount (cap: 5,000): the sum of a number field, each record counting at most cap"."""
+    m = kpi.measure
+    name = m.kind.replace("_", " ").capitalize()
+    words = f"{name} of {m.field}" if m.field else name
+    options = ", ".join(f"{key}: {_option_words(value)}" for key, value in m.options
+                        if value is not None)
+    if options:
+        words += f" ({options})"
+    measure = registry().measures.get(m.kind)
+    description = measure.description.replace("`", "") if measure is not None else ""
+    return f"{words}: {description}" if description else words
+
+
+def _option_words(value) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Decimal):  # 5,000 and 0.25, never 5E+3 or 5000.00
+        text = f"{value:,f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return _value_words(value)
 
 
 def filter_words(condition: Filter | FilterGroup) -> str:

@@ -28,7 +28,13 @@ from datetime import time as clock
 
 from kpisync.config.model import Config, Kpi
 from kpisync.config.required import kpi_fields
-from kpisync.sobjects import USER_FIELDS, USER_ROLE_FIELDS, catalogue, resolve_path
+from kpisync.sobjects import (
+    USER_FIELDS,
+    USER_ROLE_FIELDS,
+    catalogue,
+    resolve_path,
+    with_config_objects,
+)
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.bulk import DEFAULT_BULK_POLICY, DEFAULT_BULK_THRESHOLD, BulkPolicy
@@ -140,6 +146,7 @@ class ReadStart:
         return self.full_reason is not None
 
 
+@with_config_objects
 def plan_objects(config: Config) -> list[ObjectPlan]:
     """User, UserRole, then each object the KPIs read, with the fields to fetch: those the
     KPIs use, plus Id, SystemModstamp, IsDeleted and OwnerId where the object has them.
@@ -162,6 +169,8 @@ def plan_objects(config: Config) -> list[ObjectPlan]:
     plans = []
     for sobject, fields in wanted.items():
         known = catalogue().get(sobject)
+        if known is not None and known.store_source is not None:
+            continue  # a plugin's store source writes it; not read from Salesforce
         measurable = known.measurable if known else True
         system = ["Id", "SystemModstamp"] + (["IsDeleted"] if measurable else [])
         if known is not None and "OwnerId" in known.fields:
@@ -267,6 +276,7 @@ _SF_TYPE_OF_COLUMN = {
 }
 
 
+@with_config_objects
 def missing_fields_message(config: Config, sobject: str, missing: list[str]) -> str:
     """Which fields are missing and which KPIs (or teams) need them."""
     clauses = [f"no field '{name}' ({_users(config, sobject, name)})" for name in missing]

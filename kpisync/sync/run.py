@@ -46,7 +46,7 @@ def sync_from_env(
     ``store_path``, or the PostgreSQL server ``engine`` (else kpis.yaml's ``engine:``) names."""
     settings = engine or config.engine
     refuse_mapped(config)
-    _check_store_sources(settings)
+    _check_store_sources(config, settings)
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
     with open_store(settings, store_path) as store:
         report = sync(config, store, client, options, on_progress=on_progress)
@@ -90,17 +90,19 @@ def refuse_mapped(config: Config) -> None:
         "the tables), or remove mapping: to sync into kpisync's own store")])
 
 
-def _check_store_sources(settings: EngineSettings | None) -> None:
+def _check_store_sources(config: Config, settings: EngineSettings | None) -> None:
     """Plugins' store sources write DuckDB tables through a DuckDB connection: refused before
     any Salesforce call when the store is elsewhere, rather than after the sync."""
     if settings is None or engine_kind(settings.url) == "duckdb":
         return
-    sources = registry().store_sources
+    enabled = config.store_sources
+    sources = sorted(name for name in registry().store_sources
+                     if enabled is None or name in enabled)
     if sources:
         raise PluginError(
-            f"the plugins' store sources ({', '.join(sorted(sources))}) write into the local "
-            "DuckDB store and cannot run on PostgreSQL; sync into the DuckDB store, or "
-            "uninstall the plugins that provide them")
+            f"the plugins' store sources ({', '.join(sources)}) write into the local DuckDB "
+            "store and cannot run on PostgreSQL; sync into the DuckDB store, or turn them off "
+            f"in kpis.yaml (store_sources: {{{sources[0]}: false}})")
 
 
 def _authenticator(env: Mapping[str, str] | None, env_file: Path | None):
