@@ -64,7 +64,7 @@ def build(
             records = site_records(scorecard, store)
             synced = freshness(store.states())
     else:
-        with open_engine(settings, store_path) as on:
+        with open_engine(settings, store_path, config) as on:
             scorecard = compute(config, on, as_of or today_in(config))
     site = build_site(scorecard, out_dir, templates_dir=templates_dir, records=records,
                       freshness=synced)

@@ -987,7 +987,7 @@ def test_scoring_problem(snippet, expected):
                      id="deep-nesting"),
         pytest.param("- org\n", "kpis.yaml:1:1: expected a mapping with keys org, objects, "
                      "teams, kpis, cascade, periods, ramp, pacing, stages, scoring, site, "
-                     "engine, plugins, outputs, store_sources; got a list",
+                     "engine, mapping, plugins, outputs, store_sources; got a list",
                      id="top-level-list"),
     ],
 )

@@ -235,3 +235,30 @@ def test_version_1_store_is_migrated_in_place(tmp_path):
         datetime(2026, 1, 5, 14, 3, tzinfo=UTC), "00T2", ("Id",))
     # a v1 store cannot tell whether its last read finished: taken as finished
     assert (state.complete, state.formula_fields, state.history_start) == (True, (), None)
+
+
+def test_bind_names_placeholders_in_order():
+    from sqlglot import exp
+
+    from kpisync.store.backend import bind
+
+    query = (exp.select("a").from_("t").where(exp.column("a").eq(exp.Placeholder()))
+             .where(exp.column("b").eq(exp.Placeholder())))
+    named, params = bind(query, ["x", 2])
+    assert named.sql(dialect="duckdb") == "SELECT a FROM t WHERE a = $p1 AND b = $p2"
+    assert params == {"p1": "x", "p2": 2}
+
+
+@pytest.mark.parametrize(("listed", "precision", "scale", "expected"), [
+    ("DECIMAL(18,2)", 18, 2, "DECIMAL(18,2)"),          # DuckDB
+    ("numeric", 18, 2, "DECIMAL(18,2)"),                # PostgreSQL
+    ("timestamp with time zone", None, None, "TIMESTAMP WITH TIME ZONE"),
+    ("character varying", None, None, "VARCHAR"),
+    ("double precision", 53, None, "DOUBLE"),
+    ("bigint", 64, 0, "BIGINT"),
+], ids=["duckdb-decimal", "pg-numeric", "pg-timestamptz", "pg-varchar", "pg-double",
+        "pg-bigint"])
+def test_column_types_read_back_in_one_spelling(listed, precision, scale, expected):
+    from kpisync.store.backend import canonical_type
+
+    assert canonical_type(listed, precision, scale) == expected

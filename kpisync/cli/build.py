@@ -12,6 +12,7 @@ from kpisync.cli.options import (
     as_of_option,
     config_option,
     engine_option,
+    engine_url_option,
     note,
     out_option,
     reports_errors,
@@ -27,10 +28,7 @@ from kpisync.cli.options import (
 @click.option("--templates", "templates_dir", default=None,
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="A directory of templates (and style.css) overriding kpisync's own.")
-@click.option("--engine", "engine_url", default=None, metavar="URL",
-              help="Compute on this engine instead of the store, e.g. "
-                   "postgresql://host/db (password from PGPASSWORD); overrides kpis.yaml's "
-                   "engine.")
+@engine_url_option
 @reports_errors
 def build(config_path: Path, store_path: Path, out_dir: Path, as_of,
           templates_dir: Path | None, engine_url: str | None) -> None:

@@ -224,6 +224,13 @@ def note(text: str) -> None:
 
 
 
+engine_url_option = click.option(
+    "--engine", "engine_url", default=None, metavar="URL",
+    help="Use this engine instead of the local DuckDB store, e.g. postgresql://host/db "
+         "(password from PGPASSWORD): sync writes there, build computes there; overrides "
+         "kpis.yaml's engine.")
+
+
 def engine_option(url: str | None):
     """``--engine URL`` as engine settings; a usage error for a URL kpisync cannot use."""
     if url is None:

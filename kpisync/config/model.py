@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from kpisync.config.formulas import Formula
+    from kpisync.config.mapping import TableMapping
     from kpisync.config.problems import ConfigWarning
     from kpisync.engines.select import EngineSettings
 
@@ -436,6 +437,8 @@ class Config:
     publishing: Publishing = field(default_factory=Publishing)
     #: where compute runs (kpis.yaml's ``engine:``); None: the local DuckDB store
     engine: EngineSettings | None = None
+    #: the tables another tool replicates, read instead of a synced store (``mapping:``)
+    mapping: TableMapping | None = None
     #: the outputs a build writes, each with its options (``outputs:``, see docs/plugins.md)
     outputs: tuple[OutputSetting, ...] | None = None
     #: each plugin's options (``plugins:``), defaults filled in, keyed by plugin name

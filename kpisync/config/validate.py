@@ -25,6 +25,7 @@ from kpisync.config.cohorts import cohort_fields
 from kpisync.config.engine import parse_engine
 from kpisync.config.formulas import formula_cycles
 from kpisync.config.kpis import ParsedKpi, declared_measure, parse_kpi
+from kpisync.config.mapping import parse_mapping
 from kpisync.config.model import (
     PERIOD_KINDS,
     Config,
@@ -65,6 +66,7 @@ TOP_KEYS = (
     Key("scoring"),
     Key("site"),
     Key("engine"),
+    Key("mapping"),
     Key("plugins"),
     Key("outputs"),
     Key("store_sources"),
@@ -114,6 +116,9 @@ def validate(text: str, file: str) -> Config:
                         else (SiteOptions(), Publishing()))
     stages = parse_stages(top["stages"].value, problems) if "stages" in top else ()
     engine = parse_engine(top["engine"].value, problems) if "engine" in top else None
+    mapping = parse_mapping(top["mapping"].key_node, top["mapping"].value, problems,
+                            engine=engine, engine_written="engine" in top) \
+        if "mapping" in top else None
     custom = custom_periods(top["periods"].value, problems) if "periods" in top else ()
     ramp = targets.ramp(top["ramp"].value, problems) if "ramp" in top else None
     pacing = targets.pacing(top["pacing"].value, problems) if "pacing" in top else None
@@ -135,7 +140,7 @@ def validate(text: str, file: str) -> Config:
         cohorts=cohorts, stages=stages, required_fields=required,
         ramp=ramp, pacing=pacing or Pacing(), warnings=problems.warnings(), site=site,
         publishing=publishing, engine=engine, outputs=outputs, plugin_options=plugins,
-        objects=objects, store_sources=store_sources,
+        objects=objects, store_sources=store_sources, mapping=mapping,
     )
 
 

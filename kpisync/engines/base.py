@@ -64,6 +64,6 @@ def column_defs(columns: Columns, dialect: str) -> list[exp.ColumnDef]:
             for column, kind in columns]
 
 
-def drop_table(name: str) -> exp.Drop:
+def drop_table(name: str | exp.Table) -> exp.Drop:
     """DROP TABLE IF EXISTS ``name`` (PostgreSQL has no CREATE OR REPLACE TABLE)."""
     return exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True)

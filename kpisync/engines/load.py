@@ -1,11 +1,14 @@
-"""Bring your own tables: copy a DuckDB store's tables (the raw ``sf_<object>`` tables and
-``sync_state``) into another engine, column for column, so that compute reads there exactly
-what it reads in the store. Used to try an engine on the demo org and by the tests that
-check that every engine computes the same scorecard.
+"""Copy a DuckDB store's tables (the raw ``sf_<object>`` tables and ``sync_state``) into
+another engine, column for column, so that compute reads there exactly what it reads in the
+store; or lay them out as a replication tool would (a preset of ``kpisync.engines.presets``:
+its table and column names, its bookkeeping columns, no ``sync_state``) to try a ``mapping:``.
+Used to try an engine on the demo org and by the tests that check that every engine computes
+the same scorecard.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +17,8 @@ from sqlglot import exp
 
 from kpisync.engines.base import drop_table
 from kpisync.engines.postgres import PostgresEngine
+from kpisync.engines.presets import Preset
+from kpisync.sobjects import catalogue
 from kpisync.store.state import STATE_TABLE
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -36,23 +41,45 @@ def store_tables(source: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str,
     return tables
 
 
-def copy_store(source: duckdb.DuckDBPyConnection, target: PostgresEngine) -> dict[str, int]:
-    """Every table of ``store_tables`` (re)created in ``target``'s schema and filled; the
-    number of rows copied per table."""
+def copy_store(source: duckdb.DuckDBPyConnection, target: PostgresEngine,
+               preset: Preset | None = None) -> dict[str, int]:
+    """Every table of ``store_tables`` (re)created in ``target``'s schema and filled, named
+    and extended as ``preset`` lays them out when given; the number of rows copied per table
+    (by its name in ``target``)."""
+    objects = {name.lower(): name for name in catalogue()}
     copied = {}
     for table, columns in store_tables(source).items():
-        target.execute(drop_table(table))
+        name, names, extra = table, [column for column, _ in columns], ()
+        if preset is not None:
+            if table == STATE_TABLE:
+                continue
+            sobject = objects.get(table.removeprefix("sf_"), table.removeprefix("sf_"))
+            name, names = preset.table(sobject), [preset.column(n) for n in names]
+            extra = preset.bookkeeping
+        quoted = exp.table_(exp.to_identifier(name, quoted=True))  # `user` is a keyword
+        target.execute(drop_table(quoted))
         target.execute(exp.Create(
-            this=exp.Schema(this=exp.to_table(table), expressions=[
-                exp.ColumnDef(this=exp.to_identifier(name, quoted=True),
+            this=exp.Schema(this=quoted, expressions=[
+                exp.ColumnDef(this=exp.to_identifier(column, quoted=True),
                               kind=exp.DataType.build(kind, dialect="duckdb"))
-                for name, kind in columns]),
+                for column, kind in [*zip(names, (k for _, k in columns), strict=True),
+                                     *extra]]),
             kind="TABLE",
         ))
-        rows = list(_rows(source, table, columns))
-        target.copy_rows(table, [name for name, _ in columns], rows)
-        copied[table] = len(rows)
+        filler = tuple(_bookkeeping(kind) for _, kind in extra)
+        rows = [row + filler for row in _rows(source, table, columns)]
+        target.copy_rows(name, [*names, *(column for column, _ in extra)], rows)
+        copied[name] = len(rows)
     return copied
+
+
+def _bookkeeping(kind: str) -> object:
+    """A replication tool's column on a live record: not deleted, synced now, a fresh id."""
+    if kind == "BOOLEAN":
+        return False
+    if kind.startswith("TIMESTAMP"):
+        return datetime.now(UTC)
+    return str(uuid.uuid4())
 
 
 def _rows(source: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]

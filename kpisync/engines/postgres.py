@@ -54,7 +54,7 @@ class PostgresEngine:
         try:
             connection = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
-            raise QueryError(f"cannot connect to PostgreSQL at {_safe(url)}: {exc}") from exc
+            raise QueryError(f"cannot connect to PostgreSQL at {safe_url(url)}: {exc}") from exc
         engine = cls(connection, schema or "public")
         # UTC: a timestamptz cast to a plain timestamp (minute durations) is then the instant
         # itself, never shifted by a daylight-saving change of the server's zone
@@ -89,7 +89,7 @@ class PostgresEngine:
         """``rows`` into ``table`` with COPY, orders of magnitude faster than INSERTs."""
         import psycopg
 
-        target = exp.Schema(this=exp.to_table(table),
+        target = exp.Schema(this=exp.table_(exp.to_identifier(table, quoted=True)),
                             expressions=[exp.to_identifier(c, quoted=True) for c in columns])
         statement = exp.Copy(this=target, kind=True, files=[exp.to_identifier("STDIN")]
                              ).sql(dialect=self.dialect)
@@ -115,6 +115,6 @@ class PostgresEngine:
         return cursor
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """``url`` without a password, should one have been written into it anyway."""
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)

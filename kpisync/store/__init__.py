@@ -1,4 +1,5 @@
-"""The local store: one DuckDB file holding the raw Salesforce tables and the sync state.
+"""The store: the raw Salesforce tables and the sync state, in one DuckDB file (the default)
+or on a PostgreSQL server (``Store.connect``; see ``backend``).
 
 Layout (compute relies on it):
 
@@ -8,7 +9,8 @@ Layout (compute relies on it):
   stored, the fields synced, and when the last full read finished;
 * ``meta``: the schema version, so an older kpisync refuses a store a newer one wrote.
 
-``database`` holds the connection and the raw tables, ``state`` the sync state rows.
+``database`` holds the statements on the raw tables, ``state`` the sync state rows,
+``backend`` the seam to the database (``duckdb_file``, ``postgres``).
 """
 
 from kpisync.store.database import DIALECT, SCHEMA_VERSION, SF_TYPES, Store

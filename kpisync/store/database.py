@@ -1,8 +1,10 @@
-"""The DuckDB file: connection, transactions, schema version and the raw Salesforce tables.
+"""The store: transactions, schema version and the raw Salesforce tables, on a backend
+(``kpisync.store.backend``: the DuckDB file, or a PostgreSQL server).
 
 Every statement is built with sqlglot and every value is a bound parameter. A page of records
 is bound as one list per column and unnested in a single ``INSERT ... ON CONFLICT``: DuckDB's
-``executemany`` inserts a row per call and is two orders of magnitude slower. The sync state
+``executemany`` inserts a row per call and is two orders of magnitude slower (PostgreSQL
+unnests several arrays of one length in step, so the same statement serves it). The sync state
 table's own statements live in ``kpisync.store.state``.
 """
 
@@ -16,11 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 
+from kpisync.engines.base import Engine
 from kpisync.errors import StoreError
 from kpisync.store import state
+from kpisync.store.backend import StoreBackend, bind, canonical_type
+from kpisync.store.duckdb_file import DuckDBBackend
 from kpisync.store.state import SyncState
 
 DIALECT = "duckdb"
@@ -49,11 +53,14 @@ SF_TYPES: dict[str, str] = {
 
 
 class Store:
-    """The open DuckDB file. Use ``Store.open(path)``, ideally as a context manager."""
+    """The open store. ``Store.open(path)`` for the DuckDB file, ``Store.connect(url)`` for a
+    PostgreSQL server; ideally as a context manager. Every statement is the same sqlglot tree
+    on both (``kpisync.store.backend``)."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path):
-        self._con = connection
-        self.path = path
+    def __init__(self, backend: StoreBackend):
+        self.backend = backend
+        #: the DuckDB file (None on a server)
+        self.path: Path | None = getattr(backend, "path", None)
         self._depth = 0
         self._columns: dict[str, dict[str, str]] = {}
 
@@ -65,42 +72,37 @@ class Store:
         an empty store behind), if the file is not a DuckDB database, is locked by another
         process, or was written by a newer kpisync.
         """
-        path = Path(path)
-        if not create and not path.is_file():
-            raise StoreError(f"there is no store at {path}: run `kpisync sync` first, or point "
-                             "--store (or KPISYNC_STORE) at the store the sync wrote")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            connection = duckdb.connect(str(path))
-        except OSError as exc:
-            raise StoreError(f"cannot create the store {path}: {exc.strerror or exc}") from exc
-        except duckdb.Error as exc:
-            raise StoreError(_open_error(path, exc)) from exc
-        store = cls(connection, path)
+        return cls._ready(DuckDBBackend.open(Path(path), create=create))
+
+    @classmethod
+    def connect(cls, url: str, schema: str | None = None) -> Store:
+        """The store on the PostgreSQL server at ``url``, its tables in ``schema`` (else
+        ``public``); created there if needed. Raises StoreError as ``open`` does, and when
+        another sync holds the store."""
+        from kpisync.store.postgres import PostgresBackend
+
+        return cls._ready(PostgresBackend.connect(url, schema))
+
+    @classmethod
+    def _ready(cls, backend: StoreBackend) -> Store:
+        store = cls(backend)
         try:
             store._init_schema()
         except BaseException:
-            connection.close()
+            backend.close()
             raise
         return store
 
     @classmethod
     def open_read_only(cls, path: Path) -> Store:
-        """Open an existing store only to read it: the file is left exactly as it was (no
+        """Open an existing store file only to read it: the file is left exactly as it was (no
         schema created or upgraded), for ``sync --dry-run`` and ``doctor``.
 
         Raises StoreError as ``open(create=False)`` does, and for a file with no kpisync schema
         or with another schema version than this kpisync's (``sync`` upgrades an older one).
         """
         path = Path(path)
-        if not path.is_file():
-            raise StoreError(f"there is no store at {path}: run `kpisync sync` first, or point "
-                             "--store (or KPISYNC_STORE) at the store the sync wrote")
-        try:
-            connection = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as exc:
-            raise StoreError(_open_error(path, exc)) from exc
-        store = cls(connection, path)
+        store = cls(DuckDBBackend.open(path, read_only=True))
         try:
             version = store.schema_version()
             if version is None:
@@ -114,30 +116,36 @@ class Store:
                     f"the store {path} has schema version {version}, older than this "
                     f"kpisync's {SCHEMA_VERSION}: the next `kpisync sync` upgrades it")
         except BaseException:
-            connection.close()
+            store.close()
             raise
         return store
 
     def schema_version(self) -> int | None:
-        """The store schema version written in the file; None when it has no meta table."""
-        if not self._table_exists(META_TABLE):
-            return None
-        row = self._execute(_version_query()).fetchone()
-        return None if row is None else int(row[0])
-
-    def _table_exists(self, name: str) -> bool:
+        """The store schema version written in the store; None when it has no meta table."""
         info = exp.to_table("information_schema.tables")
-        query = (exp.select(exp.Count(this=exp.Star())).from_(info)
-                 .where(exp.column("table_name").eq(exp.Placeholder())))
-        return bool(self._execute(query, [name]).fetchone()[0])
+        exists = (exp.select(exp.Count(this=exp.Star())).from_(info)
+                  .where(exp.column("table_name").eq(exp.Placeholder())))
+        if not self._execute(exists, [META_TABLE])[0][0]:
+            return None
+        rows = self._execute(_version_query())
+        return int(rows[0][0]) if rows else None
 
     @property
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB connection, for compute's read queries."""
-        return self._con
+    def location(self) -> str:
+        """Where the store is, for messages: its path, or its server without a password."""
+        return self.backend.location
+
+    @property
+    def connection(self) -> Any:
+        """The driver's connection (DuckDB's for the file), for compute's read queries."""
+        return self.backend.connection
+
+    def engine(self) -> Engine:
+        """A compute engine reading this store, on the same connection."""
+        return self.backend.engine()
 
     def close(self) -> None:
-        self._con.close()
+        self.backend.close()
 
     def __enter__(self) -> Store:
         return self
@@ -155,17 +163,17 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self._run(lambda: self._con.begin())
+        self.backend.begin()
         self._depth = 1
         try:
             yield
         except BaseException:
             self._depth = 0
-            self._con.rollback()
+            self.backend.rollback()
             self._columns.clear()  # an ALTER may have been rolled back
             raise
         self._depth = 0
-        self._run(lambda: self._con.commit())
+        self.backend.commit()
 
     # -- raw tables --------------------------------------------------------------------------
 
@@ -193,26 +201,29 @@ class Store:
         return not existing or any(name not in existing for name in fields)
 
     def columns(self, sobject: str) -> dict[str, str]:
-        """The table's columns and their DuckDB types, in table order ({} if no table)."""
+        """The table's columns and their types in DuckDB's spelling (``SF_TYPES``, whichever
+        database holds the store), in table order ({} if no table)."""
         if sobject not in self._columns:
             info = exp.to_table("information_schema.columns")
             query = (
-                exp.select("column_name", "data_type").from_(info)
+                exp.select("column_name", "data_type", "numeric_precision", "numeric_scale")
+                .from_(info)
                 .where(exp.column("table_name").eq(exp.Placeholder()))
-                .where(exp.column("table_schema").eq(exp.Literal.string("main")))
+                .where(exp.column("table_schema").eq(exp.Placeholder()))
                 .order_by("ordinal_position")
             )
-            rows = self._execute(query, [self.table_name(sobject)]).fetchall()
+            rows = self._execute(query, [self.table_name(sobject), self.backend.schema])
             if not rows:
                 return {}
-            self._columns[sobject] = dict(rows)
+            self._columns[sobject] = {name: canonical_type(kind, precision, scale)
+                                      for name, kind, precision, scale in rows}
         return dict(self._columns[sobject])
 
     def count(self, sobject: str) -> int:
         if not self.columns(sobject):
             return 0
         query = exp.select(exp.Count(this=exp.Star())).from_(self.table_name(sobject))
-        return int(self._execute(query).fetchone()[0])
+        return int(self._execute(query)[0][0])
 
     def upsert(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> int:
         """Insert or update ``records`` (Salesforce JSON dicts) by Id; returns how many.
@@ -222,7 +233,7 @@ class Store:
         """
         columns = self.columns(sobject)
         if not columns:
-            raise StoreError(f"no table for {sobject} in {self.path}: ensure_table first")
+            raise StoreError(f"no table for {sobject} in {self.location}: ensure_table first")
         by_id = {r["Id"]: r for r in records}  # one row per Id: ON CONFLICT updates each once
         if not by_id:
             return 0
@@ -260,8 +271,7 @@ class Store:
         statement = exp.delete(self.table_name(sobject),
                                where=_quoted("Id").isin(query=listed))
         with self.transaction():
-            (removed,) = self._execute(statement, [ids]).fetchone()
-        return int(removed)
+            return self.backend.changed(*bind(statement, [ids]))
 
     def clear(self, sobject: str) -> None:
         """Remove every row of the object and its sync state (``kpisync sync --full``)."""
@@ -276,12 +286,12 @@ class Store:
 
     def get_state(self, sobject: str) -> SyncState | None:
         """Where the sync of ``sobject`` stands; None if it was never synced (or cleared)."""
-        row = self._execute(state.select_query(), [sobject]).fetchone()
-        return None if row is None else state.from_row(sobject, row)
+        rows = self._execute(state.select_query(), [sobject])
+        return state.from_row(sobject, rows[0]) if rows else None
 
     def states(self) -> list[SyncState]:
         """The sync state of every object ever synced, by object name."""
-        rows = self._execute(state.select_all_query()).fetchall()
+        rows = self._execute(state.select_all_query())
         return [state.from_row(row[0], row[1:]) for row in rows]
 
     def save_state(self, sync_state: SyncState) -> None:
@@ -300,20 +310,21 @@ class Store:
         ])
         with self.transaction():
             self._execute(exp.Create(this=meta, kind="TABLE", exists=True))
-            row = self._execute(_version_query()).fetchone()
-            if row is not None and int(row[0]) > SCHEMA_VERSION:
+            rows = self._execute(_version_query())
+            version = int(rows[0][0]) if rows else None
+            if version is not None and version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"the store {self.path} was written by a newer kpisync (store schema "
-                    f"version {row[0]}, this kpisync reads up to {SCHEMA_VERSION}); upgrade "
+                    f"the store {self.location} was written by a newer kpisync (store schema "
+                    f"version {version}, this kpisync reads up to {SCHEMA_VERSION}); upgrade "
                     "kpisync, or sync into a new store file"
                 )
             self._execute(exp.Create(this=state.table_schema(), kind="TABLE", exists=True))
-            if row is None:
+            if version is None:
                 insert = exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]),
                                     META_TABLE)
                 self._execute(insert, ["schema_version", str(SCHEMA_VERSION)])
-            elif int(row[0]) < SCHEMA_VERSION:
-                self._migrate(int(row[0]))
+            elif version < SCHEMA_VERSION:
+                self._migrate(version)
 
     def _migrate(self, version: int) -> None:
         """Bring a store written by an older kpisync up to ``SCHEMA_VERSION``, in the caller's
@@ -324,31 +335,14 @@ class Store:
                              where=exp.column("key").eq(exp.Literal.string("schema_version"))))
         self._execute(update, [str(SCHEMA_VERSION)])
 
-    def _execute(self, statement: exp.Expression, params: Sequence[Any] | None = None
-                 ) -> duckdb.DuckDBPyConnection:
-        sql = statement.sql(dialect=DIALECT)
-        return self._run(lambda: self._con.execute(sql, params))
-
-    def _run(self, action: Callable[[], Any]) -> Any:
-        try:
-            return action()
-        except duckdb.Error as exc:
-            raise StoreError(f"the store {self.path} failed: {exc}") from exc
+    def _execute(self, statement: exp.Expression, values: Sequence[Any] | None = None
+                 ) -> list[tuple]:
+        return self.backend.execute(*bind(statement, values))
 
 
 def _version_query() -> exp.Select:
     return (exp.select("value").from_(META_TABLE)
             .where(exp.column("key").eq(exp.Literal.string("schema_version"))))
-
-
-def _open_error(path: Path, exc: duckdb.Error) -> str:
-    text = str(exc)
-    if "lock" in text.lower():
-        return (f"the store {path} is in use by another process (another kpisync sync or "
-                "build?); wait for it to finish and try again")
-    if "not a valid DuckDB database" in text:
-        return f"{path} is not a kpisync store (not a DuckDB database file)"
-    return f"cannot open the store {path}: {text}"
 
 
 def _ident(name: str) -> exp.Identifier:

@@ -94,12 +94,16 @@ def _online(config: Config, connect) -> tuple[tuple[list[Finding], StageResult],
     from kpisync.validation import online
 
     try:
-        client = (connect or online.client_from_env)()
-        result = online.check_online(config, client)
-        if config.engine is not None:
-            engine = online.check_engine_tables(config)
-            result = online.OnlineResult(result.findings + engine.findings, result.described,
-                                         f"{result.detail}; {engine.detail}")
+        if config.mapping is not None:
+            # bring your own tables: no sync reads Salesforce, the mapped tables are the source
+            result = online.check_engine_tables(config)
+        else:
+            client = (connect or online.client_from_env)()
+            result = online.check_online(config, client)
+            if config.engine is not None:
+                engine = online.check_engine_tables(config)
+                result = online.OnlineResult(result.findings + engine.findings,
+                                             result.described, f"{result.detail}; {engine.detail}")
     except KpisyncError as exc:
         finding = Finding("error", "online", str(config.path), 1, 1, "",
                           f"cannot check against the org: {exc}")

@@ -58,13 +58,19 @@ def check_online(config: Config, client) -> OnlineResult:
 
 
 def check_engine_tables(config: Config) -> OnlineResult:
-    """The online stage's check of an ``engine:`` section's tables, run after describe.
+    """The online stage's check of an ``engine:`` section's tables: every table and column the
+    KPIs read, on the server (``kpisync.engines.mapping.check_mapping``), each missing one
+    located at its kpis.yaml line. With a ``mapping:`` (bring your own tables) these tables,
+    not Salesforce, hold the records, so ``_online`` runs this instead of describe."""
+    from dataclasses import replace
 
-    Merge hook: bring-your-own engine tables (issue 12, the engines work) add
-    ``kpisync.engines.check_mapping``, which is called here, and for such an engine replaces
-    describe (its tables, not Salesforce, hold the records). Until then the engine's tables are
-    the store's, copied from a sync, and are checked when a build first reads them."""
-    return OnlineResult((), {}, "the engine's tables are checked when a build reads them")
+    from kpisync.engines.mapping import check_online as check_tables
+
+    problems = check_tables(config)
+    if problems is None:
+        return OnlineResult((), {}, "the local store's tables are made by the sync")
+    findings = tuple(Finding.of(replace(p, stage="online")) for p in problems)
+    return OnlineResult(findings, {}, f"the tables on {config.engine.url} checked")
 
 
 def client_from_env(env: Mapping[str, str] | None = None, env_file: Path | None = None):
