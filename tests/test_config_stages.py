@@ -199,7 +199,31 @@ def test_an_engine_section_has_its_tables_checked_after_describe(tmp_path):
         report = validate_file(path, online=True, connect=make_client)
     online = next(s for s in report.stages if s.name == "online")
     assert (online.status, online.detail) == (
-        "passed", "3 objects described; the engine's tables are checked when a build reads them")
+        "passed", "3 objects described; the local store's tables are made by the sync")
+
+
+def test_a_mapping_checks_the_mapped_tables_instead_of_describing(tmp_path, monkeypatch):
+    """Bring your own tables: the records are in the engine's tables, so the online stage
+    checks those (``check_mapping``) and asks Salesforce nothing (no request is registered:
+    any describe would fail the test)."""
+    from kpisync.engines import mapping as engine_tables
+    from kpisync.errors import ConfigProblem
+
+    seen = []
+
+    def missing_table(config):
+        seen.append(config.mapping.preset)
+        return [ConfigProblem(str(config.path), 3, 3, "mapping", "no table 'task' for Task")]
+
+    monkeypatch.setattr(engine_tables, "check_online", missing_table)
+    path = write(tmp_path, MINIMAL + "engine:\n  url: postgresql://127.0.0.1/crm\n"
+                                     "mapping:\n  preset: fivetran\n")
+    with responses.RequestsMock():
+        report = validate_file(path, online=True, connect=make_client)
+    assert seen == ["fivetran"]
+    online = next(s for s in report.stages if s.name == "online")
+    assert online.status == "failed"
+    assert [(f.stage, f.message) for f in report.errors] == [("online", "no table 'task' for Task")]
 
 
 def test_the_dry_run_creates_a_plugin_store_sources_tables(tmp_path):

@@ -337,6 +337,24 @@ def _period() -> dict[str, Any]:
                                          "start": Doc(DATE), "end": Doc(DATE)})
 
 
+def _table_mapping() -> dict[str, Any]:
+    from kpisync.config import mapping as tables
+
+    mapped = mapping(tables.OBJECT_KEYS, {
+        "table": Doc(TEXT, "The table holding the object's records.", example="calendar_event"),
+        "fields": Doc(table(TEXT), "Salesforce field name: column, where the preset differs.",
+                      example="{Meeting_Held__c: meeting_was_held}"),
+    })
+    return mapping(tables.MAPPING_KEYS, {
+        "preset": Doc(enum(tables.PRESET_NAMES), "How the replicating tool names tables and "
+                      "columns.", "salesforce", "fivetran"),
+        "objects": Doc({"type": "object", "additionalProperties": {"anyOf": [TEXT, mapped]}},
+                       "Per-object overrides of the preset; `Object: table` is short for "
+                       "`table:` alone.",
+                       example="{Event: {table: calendar_event}}"),
+    })
+
+
 def kpis_schema(extensions: Registry) -> dict[str, Any]:
     """The JSON Schema of kpis.yaml with ``extensions``' plugins."""
     from kpisync.config.validate import TOP_KEYS
@@ -362,6 +380,9 @@ def kpis_schema(extensions: Registry) -> dict[str, Any]:
         "engine": Doc(mapping(ENGINE_KEYS, {
             "url": Doc(TEXT), "schema": Doc(TEXT, "Where the tables are (PostgreSQL).",
                                             "public")}), "Where compute runs."),
+        "mapping": Doc(_table_mapping(), "Read the Salesforce tables another tool "
+                       "replicates into the engine instead of syncing (docs/engines.md).",
+                       example="{preset: fivetran}"),
         "plugins": Doc(added["plugins"], "Installed plugins' own options, by plugin name "
                                          "(`kpisync plugins` lists them).",
                        example="{monday_digest: {top: 5}}"),
