@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from sqlglot import exp
 
-from kpisync.compute import formulas, history, membership, ranking, targets, unassigned
+from kpisync.compute import history, membership, targets, unassigned
 from kpisync.compute.cascade import cascade_steps, weakest_links
+from kpisync.compute.cells import Actuals, Cells, normalize
 from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
 from kpisync.compute.funnel import reverse_funnels
-from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
-from kpisync.compute.pacing import pacing
+from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     GROUP_ORG,
@@ -40,9 +39,6 @@ from kpisync.config.model import Config, Kpi
 from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
-
-# (kpi_id, period_key, scope, scope_id) -> actual
-Actuals = dict[tuple[str, str, str, str], Decimal | None]
 
 _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEAN": "boolean"}
 
@@ -73,9 +69,9 @@ def compute(config: Config, con: Connection, as_of: date) -> Scorecard:
     book = targets.TargetBook(config)
     # per period: a rep's team (and so their target) is the one at the period's end
     scopes = {p.key: list(_scopes(config, teams, reps, p, as_of)) for p in periods}
-    cells = _Cells(config, periods, scopes, actuals, as_of, book, reps, gaps)
+    cells = Cells(config, periods, scopes, actuals, as_of, book, reps, gaps)
     results = [r for kpi in config.kpis if kpi.measure.kind != "formula" for r in cells.of(kpi)]
-    results += _formula_results(cells, results)
+    results += cells.formula_results(results)
     shown = [p for p in periods if p.shown]
     cascade = tuple(cascade_steps(config, shown, results))
     return Scorecard(
@@ -277,20 +273,6 @@ def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
     return ratios
 
 
-def _formula_results(cells: _Cells, results: list[KpiResult]) -> list[KpiResult]:
-    """Formula KPIs' results, each formula after those it uses (see compute/formulas.py)."""
-    index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
-    keys = [(period.key, scope[0], scope[1]) for period in cells.periods
-            for scope in cells.scopes[period.key]]
-    found: list[KpiResult] = []
-    for kpi in formulas.evaluation_order(cells.config.kpis):
-        cells.actuals.update(formulas.formula_actuals(kpi, keys, index))
-        for result in cells.of(kpi):
-            index[(kpi.id, result.period_key, result.scope, result.scope_id)] = result
-            found.append(result)
-    return found
-
-
 def _scopes(
     config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep], period: Period, as_of: date
 ):
@@ -305,70 +287,3 @@ def _scopes(
         yield "team", team.id, team.name, [r for r in members if r.team_id == team.id], \
             config.team(team.id)
     yield "org", ORG_SCOPE_ID, config.org.name, members, None
-
-
-class _Cells:
-    """One compute's result cells (KPI x period x scope): actual, target, attainment, pace and,
-    for reps, ranks on attainment. The ranks of a KPI and period need every rep's attainment,
-    so a KPI's cells are made one period at a time, ranked, then frozen as KpiResults."""
-
-    def __init__(self, config: Config, periods: tuple[Period, ...], scopes: dict[str, list],
-                 actuals: Actuals, as_of: date, book: targets.TargetBook, reps: list[Rep],
-                 gaps: history.Gaps = frozenset()):
-        self.config, self.periods, self.scopes, self.actuals = config, periods, scopes, actuals
-        self.as_of, self.book, self.gaps = as_of, book, gaps
-        self.reps = {rep.id: rep for rep in reps}
-
-    def of(self, kpi: Kpi) -> list[KpiResult]:
-        found = []
-        for period in self.periods:
-            cells = [self._cell(kpi, period, scope) for scope in self.scopes[period.key]]
-            ranks = ranking.rank_reps(
-                {c["scope_id"]: c["attainment"] for c in cells
-                 if c["scope"] == "rep" and c["attainment"] is not None},
-                self.reps, running=period.is_current)
-            found += [KpiResult(**cell, rank_in_team=ranks[cell["scope_id"]][0],
-                                rank_in_org=ranks[cell["scope_id"]][1])
-                      if cell["scope"] == "rep" and cell["scope_id"] in ranks
-                      else KpiResult(**cell) for cell in cells]
-        return found
-
-    def _cell(self, kpi: Kpi, period: Period, scope) -> dict:
-        scope_kind, scope_id, scope_name, who, team = scope
-        actual = self.actuals.get((kpi.id, period.key, scope_kind, scope_id))
-        before_history = (kpi.id, period.key) in self.gaps
-        if actual is None and kpi.measure.additive and not before_history:
-            actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
-        cell = dict(kpi_id=kpi.id, period_key=period.key, scope=scope_kind, scope_id=scope_id,
-                    scope_name=scope_name, actual=normalize(actual),
-                    before_history=before_history)
-        if scope_kind == "rep":
-            if who is None or not self.book.tracks(kpi, who):
-                # most rep cells: a KPI the rep's team does not score, so only the actual
-                return cell | dict(target=None, attainment=None)
-            resolved = self.book.rep(kpi, who, period)
-        else:
-            resolved = self.book.group(kpi, who, period, team)
-        target = resolved.value
-        cell |= dict(target=normalize(target), attainment=targets.attainment(kpi, actual, target),
-                     target_source=resolved.source)
-        if period.is_current:  # closed periods (most cells) have no pace to work out
-            progress = pacing(self.config, kpi, period, self.as_of, actual, target)
-            cell |= dict(on_pace=progress.on_pace, expected=normalize(progress.expected),
-                         pace=progress.pace, projected=normalize(progress.projected))
-        return cell
-
-
-
-
-def normalize(value: Decimal | None) -> Decimal | None:
-    """Drop trailing zeros DuckDB's DECIMAL(38,4) adds, keeping the value exact."""
-    return None if value is None else _normalized(value)
-
-
-@lru_cache(maxsize=1 << 16)
-def _normalized(value: Decimal) -> Decimal:
-    # cached: a compute normalizes a few hundred thousand values, most of them repeats. Equal
-    # values (1, 1.0000) normalize alike, so sharing their cache entry is exact.
-    value = Decimal(value)
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
