@@ -33,8 +33,12 @@ PLACES = Decimal("0.0001")
 def cascade_steps(
     config: Config, periods: Iterable[Period], results: Iterable[KpiResult]
 ) -> Iterator[CascadeStep]:
+    """Every step of the cascade for every scope the results have, in every period."""
     results = list(results)
-    actual = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r.actual for r in results}
+    steps = frozenset(config.cascade)
+    # indexed by scope: a step reads two actuals of each of a period's 505 scopes or so
+    actual = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r.actual for r in results
+              if r.kpi_id in steps}
     scopes = list(dict.fromkeys((r.scope, r.scope_id) for r in results))
     pairs = list(zip(config.cascade, config.cascade[1:], strict=False))
     for period in periods:

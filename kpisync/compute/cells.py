@@ -64,6 +64,7 @@ class Cells:
         start = dict(_DEFAULTS, kpi_id=kpi_id, period_key=period_key,
                      before_history=before_history)
         actuals, book = self.actuals, self.book
+        paced = _Paced(self.config, kpi, period, self.as_of) if period.is_current else None
         cells: list[dict] = []
         attainments: dict[str, Decimal] = {}
         for scope, scope_id, scope_name, who, team in self.scopes[period_key]:
@@ -85,12 +86,8 @@ class Cells:
             cell["target_source"] = resolved.source
             if scope == "rep" and attained is not None:
                 attainments[scope_id] = attained
-            if period.is_current:  # closed periods (most cells) have no pace to work out
-                progress = pacing(self.config, kpi, period, self.as_of, actual, target)
-                cell["on_pace"] = progress.on_pace
-                cell["expected"] = normalize(progress.expected)
-                cell["pace"] = progress.pace
-                cell["projected"] = normalize(progress.projected)
+            if paced is not None:  # closed periods (most cells) have no pace to work out
+                cell.update(paced.of(actual, target))
         ranks = ranking.rank_reps(attainments, self.reps, running=period.is_current)
         for scope_id, (in_team, in_org) in ranks.items():
             # a rep has one cell per KPI and period: its index in the period's scope list
@@ -108,16 +105,39 @@ class Cells:
     def formula_results(self, results: Iterable[KpiResult]) -> list[KpiResult]:
         """Formula KPIs' results, each formula after those it uses (see compute/formulas.py);
         their actuals join ``actuals``."""
+        ordered = formulas.evaluation_order(self.config.kpis)
+        if not ordered:
+            return []
         index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
         keys = [(period.key, scope[0], scope[1]) for period in self.periods
                 for scope in self.scopes[period.key]]
         found: list[KpiResult] = []
-        for kpi in formulas.evaluation_order(self.config.kpis):
+        for kpi in ordered:
             self.actuals.update(formulas.formula_actuals(kpi, keys, index))
             for result in self.of(kpi):
                 index[(kpi.id, result.period_key, result.scope, result.scope_id)] = result
                 found.append(result)
         return found
+
+
+class _Paced:
+    """The pace fields of a running period's cells for one KPI. Reps of a team share targets
+    and many share an actual, and ``pacing`` (exact fractions) depends on nothing else: each
+    (actual, target) is worked out once. Keyed by value: the fields are normalized, so 3 and
+    3.0000 give the same ones."""
+
+    def __init__(self, config: Config, kpi: Kpi, period: Period, as_of: date):
+        self.config, self.kpi, self.period, self.as_of = config, kpi, period, as_of
+        self._found: dict[tuple[Decimal | None, Decimal | None], dict] = {}
+
+    def of(self, actual: Decimal | None, target: Decimal | None) -> dict:
+        key = (actual, target)
+        if key not in self._found:
+            progress = pacing(self.config, self.kpi, self.period, self.as_of, actual, target)
+            self._found[key] = dict(on_pace=progress.on_pace,
+                                    expected=normalize(progress.expected), pace=progress.pace,
+                                    projected=normalize(progress.projected))
+        return self._found[key]
 
 
 def _frozen(fields: Mapping[str, object]) -> KpiResult:
