@@ -11,14 +11,13 @@ once the period's ranks are known (the ranks need every rep's attainment).
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from kpisync.compute import formulas, history, ranking, targets
-from kpisync.compute.model import KpiResult, Period, Rep
+from kpisync.compute.model import KpiResult, Period, Rep, defaults, frozen
 from kpisync.compute.pacing import pacing
 from kpisync.config.model import Config, Kpi
 
@@ -29,10 +28,8 @@ Actuals = dict[tuple[str, str, str, str], Decimal | None]
 ScopeRow = tuple
 
 #: every KpiResult field at its default; a cell starts from these
-_DEFAULTS = {
-    f.name: None if f.default is dataclasses.MISSING else f.default
-    for f in dataclasses.fields(KpiResult)
-}
+_DEFAULTS = defaults(KpiResult)
+_UNSEEN = object()
 
 
 class Cells:
@@ -46,6 +43,8 @@ class Cells:
         self.as_of, self.book, self.gaps = as_of, book, gaps
         self.reps = {rep.id: rep for rep in reps}
         self._rep_indexes: dict[str, dict[str, int]] = {}
+        #: actual -> normalize(actual); keyed by value, as normalize's own cache
+        self._shown: dict[Decimal | None, Decimal | None] = {None: None}
 
     def of(self, kpi: Kpi) -> list[KpiResult]:
         """The KPI's cells, period by period, each period's scopes in ``scopes`` order."""
@@ -63,7 +62,7 @@ class Cells:
         zero = Decimal(0) if kpi.measure.additive and not before_history else None
         start = dict(_DEFAULTS, kpi_id=kpi_id, period_key=period_key,
                      before_history=before_history)
-        actuals, book = self.actuals, self.book
+        actuals, book, shown = self.actuals, self.book, self._shown
         paced = _Paced(self.config, kpi, period, self.as_of) if period.is_current else None
         cells: list[dict] = []
         attainments: dict[str, Decimal] = {}
@@ -71,8 +70,11 @@ class Cells:
             actual = actuals.get((kpi_id, period_key, scope, scope_id))
             if actual is None:
                 actual = zero
-            cell = dict(start, scope=scope, scope_id=scope_id, scope_name=scope_name,
-                        actual=normalize(actual))
+            normal = shown.get(actual, _UNSEEN)  # normalize(actual), inlined: once per cell
+            if normal is _UNSEEN:
+                normal = shown[actual] = normalize(actual)
+            cell = {**start, "scope": scope, "scope_id": scope_id, "scope_name": scope_name,
+                    "actual": normal}
             cells.append(cell)
             if scope == "rep":
                 if who is None or who.team_id not in tracking:
@@ -93,7 +95,7 @@ class Cells:
             # a rep has one cell per KPI and period: its index in the period's scope list
             cell = cells[self._rep_index(period_key)[scope_id]]
             cell["rank_in_team"], cell["rank_in_org"] = in_team, in_org
-        return [_frozen(cell) for cell in cells]
+        return [frozen(KpiResult, cell) for cell in cells]
 
     def _rep_index(self, period_key: str) -> dict[str, int]:
         """Where each rep's cell is in the period's cells (their row in ``scopes``)."""
@@ -138,15 +140,6 @@ class _Paced:
                                     expected=normalize(progress.expected), pace=progress.pace,
                                     projected=normalize(progress.projected))
         return self._found[key]
-
-
-def _frozen(fields: Mapping[str, object]) -> KpiResult:
-    """A KpiResult with exactly ``fields`` (every field, as ``_DEFAULTS`` lists them), made the
-    way pickle restores one. The frozen dataclass ``__init__`` sets its 18 fields one
-    ``object.__setattr__`` at a time, which at 125,000 cells is a third of a second."""
-    result = object.__new__(KpiResult)
-    result.__dict__.update(fields)
-    return result
 
 
 def normalize(value: Decimal | None) -> Decimal | None:
