@@ -1,10 +1,11 @@
 """Evaluate every KPI for every rep, team and the org, for every period of the window.
 
-The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
-KPI with a source, ratios from their parts, then targets and attainment, formulas over those
-results (they need the targets), the cascade, scores, weakest links, reverse funnels, cohorts
-and stages. Records are only ever touched by SQL inside DuckDB; Python handles the aggregated
-rows (KPIs x periods x scopes, a few thousand at most).
+The steps read top to bottom in ``_compute``: who is scored, which periods, one SQL query per
+KPI with a source, ratios from their parts, then targets and attainment (``compute.cells``),
+formulas over those results (they need the targets), the cascade, scores, weakest links,
+reverse funnels, cohorts and stages. Records are only ever touched by SQL inside the engine;
+Python handles the aggregated rows, one per KPI x period x scope (125,000 for 500 reps over
+19 periods, which is why ``compute.cells`` makes them a KPI and period at a time).
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def _compute(config: Config, con: Engine, as_of: date) -> Scorecard:
     actuals, owners = evaluate_all(measured, con, columns, config.org.timezone)
     starts = history.history_starts(con)
     gaps = history.gaps(config, periods, starts)
-    actuals = {key: value for key, value in actuals.items() if key[:2] not in gaps}
-    owners = {key: value for key, value in owners.items() if key[:2] not in gaps}
+    if gaps:  # most stores: every period within the synced history, nothing to drop
+        actuals = {key: value for key, value in actuals.items() if key[:2] not in gaps}
+        owners = {key: value for key, value in owners.items() if key[:2] not in gaps}
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals, config))
