@@ -29,6 +29,7 @@ ScopeRow = tuple
 
 #: every KpiResult field at its default; a cell starts from these
 _DEFAULTS = defaults(KpiResult)
+#: what `_shown` gives for a value it has not normalized yet
 _UNSEEN = object()
 
 
