@@ -24,6 +24,7 @@ from kpisync.compute.model import (
     Rep,
     Scope,
     WeakestLink,
+    frozen,
 )
 from kpisync.config.model import Config
 
@@ -33,8 +34,12 @@ PLACES = Decimal("0.0001")
 def cascade_steps(
     config: Config, periods: Iterable[Period], results: Iterable[KpiResult]
 ) -> Iterator[CascadeStep]:
+    """Every step of the cascade for every scope the results have, in every period."""
     results = list(results)
-    actual = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r.actual for r in results}
+    steps = frozenset(config.cascade)
+    # indexed by scope: a step reads two actuals of each of a period's 505 scopes or so
+    actual = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r.actual for r in results
+              if r.kpi_id in steps}
     scopes = list(dict.fromkeys((r.scope, r.scope_id) for r in results))
     pairs = list(zip(config.cascade, config.cascade[1:], strict=False))
     for period in periods:
@@ -42,16 +47,16 @@ def cascade_steps(
             for from_kpi, to_kpi in pairs:
                 from_actual = actual.get((from_kpi, period.key, scope, scope_id))
                 to_actual = actual.get((to_kpi, period.key, scope, scope_id))
-                yield CascadeStep(
-                    from_kpi=from_kpi,
-                    to_kpi=to_kpi,
-                    period_key=period.key,
-                    scope=scope,
-                    scope_id=scope_id,
-                    from_actual=from_actual,
-                    to_actual=to_actual,
-                    rate=conversion(from_actual, to_actual),
-                )
+                yield frozen(CascadeStep, {
+                    "from_kpi": from_kpi,
+                    "to_kpi": to_kpi,
+                    "period_key": period.key,
+                    "scope": scope,
+                    "scope_id": scope_id,
+                    "from_actual": from_actual,
+                    "to_actual": to_actual,
+                    "rate": conversion(from_actual, to_actual),
+                })
 
 
 def conversion(from_actual: Decimal | None, to_actual: Decimal | None) -> Decimal | None:
@@ -80,14 +85,16 @@ def weakest_links(
         if not chain:
             continue
         kpis = tracked.get(team_of.get(scope_id, "") if scope == "rep" else scope_id, frozenset())
-        links = [
-            _link(step, reference)
-            for step in own
-            if (reference := index.get((period_key, *chain[0], step.from_kpi))) is not None
-            and _comparable(step, reference, kpis, min_sample)
-        ]
-        if links:
-            yield min(links, key=lambda link: link.ratio)
+        weakest: tuple[Decimal, CascadeStep, CascadeStep] | None = None
+        for step in own:
+            reference = index.get((period_key, *chain[0], step.from_kpi))
+            if reference is None or not _comparable(step, reference, kpis, min_sample):
+                continue
+            ratio = _ratio(step, reference)
+            if weakest is None or ratio < weakest[0]:  # strictly: ties go to the earlier step
+                weakest = (ratio, step, reference)
+        if weakest is not None:
+            yield _link(weakest[1], weakest[2])
 
 
 def references(scope: Scope, scope_id: str, team_of: dict[str, str]
@@ -114,11 +121,17 @@ def _comparable(step: CascadeStep, reference: CascadeStep, kpis: frozenset[str],
         and bool(reference.rate)
 
 
-def _link(step: CascadeStep, reference: CascadeStep) -> WeakestLink:
+def _ratio(step: CascadeStep, reference: CascadeStep) -> Decimal:
     """For a pair that is ``_comparable``: both rates are known, the reference's is not 0."""
     rate, reference_rate = Decimal(step.rate), Decimal(reference.rate)  # type: ignore[arg-type]
+    return (rate / reference_rate).quantize(PLACES)
+
+
+def _link(step: CascadeStep, reference: CascadeStep) -> WeakestLink:
+    """The weakest link of a ``_comparable`` pair."""
     return WeakestLink(
         scope=step.scope, scope_id=step.scope_id, period_key=step.period_key,
-        step=step.from_kpi, to_kpi=step.to_kpi, rate=rate,
-        reference_rate=reference_rate, ratio=(rate / reference_rate).quantize(PLACES),
+        step=step.from_kpi, to_kpi=step.to_kpi, rate=Decimal(step.rate),  # type: ignore[arg-type]
+        reference_rate=Decimal(reference.rate),  # type: ignore[arg-type]
+        ratio=_ratio(step, reference),
     )

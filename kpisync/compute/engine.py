@@ -1,28 +1,30 @@
 """Evaluate every KPI for every rep, team and the org, for every period of the window.
 
-The steps read top to bottom in ``compute``: who is scored, which periods, one SQL query per
-KPI with a source, ratios from their parts, then targets and attainment, formulas over those
-results (they need the targets), the cascade, scores, weakest links, reverse funnels, cohorts
-and stages. Records are only ever touched by SQL inside DuckDB; Python handles the aggregated
-rows (KPIs x periods x scopes, a few thousand at most).
+The steps read top to bottom in ``_compute``: who is scored, which periods, one SQL query per
+KPI with a source, ratios from their parts, then targets and attainment (``compute.cells``),
+formulas over those results (they need the targets), the cascade, scores, weakest links,
+reverse funnels, cohorts and stages. Records are only ever touched by SQL inside the engine;
+Python handles the aggregated rows, one per KPI x period x scope (125,000 for 500 reps over
+19 periods, which is why ``compute.cells`` makes them a KPI and period at a time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from sqlglot import exp
 
-from kpisync.compute import formulas, history, membership, ranking, targets, unassigned
+from kpisync.compute import history, membership, targets, unassigned
 from kpisync.compute.cascade import cascade_steps, weakest_links
+from kpisync.compute.cells import Actuals, Cells, normalize
 from kpisync.compute.cohorts import cohort_results
 from kpisync.compute.filter_types import check_filter_types
 from kpisync.compute.funnel import reverse_funnels
-from kpisync.compute.model import ORG_SCOPE_ID, KpiResult, Period, Rep, Scorecard, TeamInfo
-from kpisync.compute.pacing import pacing
+from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scorecard, TeamInfo
 from kpisync.compute.scores import scores
 from kpisync.compute.sql import (
     GROUP_ORG,
@@ -37,13 +39,10 @@ from kpisync.compute.sql import (
 from kpisync.compute.stages import stage_report
 from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Config, Kpi
-from kpisync.engines.base import Connection, QueryError, as_engine
+from kpisync.engines.base import Connection, Engine, QueryError, as_engine
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
 from kpisync.sobjects import catalogue, table_of, with_config_objects
-
-# (kpi_id, period_key, scope, scope_id) -> actual
-Actuals = dict[tuple[str, str, str, str], Decimal | None]
 
 _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEAN": "boolean"}
 
@@ -52,7 +51,27 @@ _DUCKDB_TO_SF = {"DATE": "date", "TIMESTAMP WITH TIME ZONE": "datetime", "BOOLEA
 def compute(config: Config, con: Connection, as_of: date) -> Scorecard:
     """The scorecard for ``as_of`` (a day in the org's timezone) from the synced store: a
     DuckDB connection or any engine (``kpisync.engines``)."""
-    con = as_engine(con)
+    with _collector_paused():
+        return _compute(config, as_engine(con), as_of)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block, back as it was after. A compute makes some
+    300,000 objects that refcounting frees (results, cascade steps, scores and the dicts that
+    build them) and the collector walks them again and again as they pile up: a third of the
+    Python time of a large compute. The few cycles made meanwhile (sqlglot's trees) are
+    collected after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(config: Config, con: Engine, as_of: date) -> Scorecard:
     columns = table_columns(con)
     users = synced_users(config, con, columns)
     reps = membership.assign_reps(config, users, as_of)
@@ -66,8 +85,9 @@ def compute(config: Config, con: Connection, as_of: date) -> Scorecard:
     actuals, owners = evaluate_all(measured, con, columns, config.org.timezone)
     starts = history.history_starts(con)
     gaps = history.gaps(config, periods, starts)
-    actuals = {key: value for key, value in actuals.items() if key[:2] not in gaps}
-    owners = {key: value for key, value in owners.items() if key[:2] not in gaps}
+    if gaps:  # most stores: every period within the synced history, nothing to drop
+        actuals = {key: value for key, value in actuals.items() if key[:2] not in gaps}
+        owners = {key: value for key, value in owners.items() if key[:2] not in gaps}
     for kpi in config.kpis:
         if kpi.measure.kind == "ratio":
             actuals.update(ratio(kpi, actuals, config))
@@ -75,9 +95,9 @@ def compute(config: Config, con: Connection, as_of: date) -> Scorecard:
     book = targets.TargetBook(config)
     # per period: a rep's team (and so their target) is the one at the period's end
     scopes = {p.key: list(_scopes(config, teams, reps, p, as_of)) for p in periods}
-    cells = _Cells(config, periods, scopes, actuals, as_of, book, reps, gaps)
+    cells = Cells(config, periods, scopes, actuals, as_of, book, reps, gaps)
     results = [r for kpi in config.kpis if kpi.measure.kind != "formula" for r in cells.of(kpi)]
-    results += _formula_results(cells, results)
+    results += cells.formula_results(results)
     shown = [p for p in periods if p.shown]
     cascade = tuple(cascade_steps(config, shown, results))
     return Scorecard(
@@ -279,20 +299,6 @@ def ratio(kpi: Kpi, actuals: Actuals, config: Config) -> Actuals:
     return ratios
 
 
-def _formula_results(cells: _Cells, results: list[KpiResult]) -> list[KpiResult]:
-    """Formula KPIs' results, each formula after those it uses (see compute/formulas.py)."""
-    index = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results}
-    keys = [(period.key, scope[0], scope[1]) for period in cells.periods
-            for scope in cells.scopes[period.key]]
-    found: list[KpiResult] = []
-    for kpi in formulas.evaluation_order(cells.config.kpis):
-        cells.actuals.update(formulas.formula_actuals(kpi, keys, index))
-        for result in cells.of(kpi):
-            index[(kpi.id, result.period_key, result.scope, result.scope_id)] = result
-            found.append(result)
-    return found
-
-
 def _scopes(
     config: Config, teams: tuple[TeamInfo, ...], reps: list[Rep], period: Period, as_of: date
 ):
@@ -307,70 +313,3 @@ def _scopes(
         yield "team", team.id, team.name, [r for r in members if r.team_id == team.id], \
             config.team(team.id)
     yield "org", ORG_SCOPE_ID, config.org.name, members, None
-
-
-class _Cells:
-    """One compute's result cells (KPI x period x scope): actual, target, attainment, pace and,
-    for reps, ranks on attainment. The ranks of a KPI and period need every rep's attainment,
-    so a KPI's cells are made one period at a time, ranked, then frozen as KpiResults."""
-
-    def __init__(self, config: Config, periods: tuple[Period, ...], scopes: dict[str, list],
-                 actuals: Actuals, as_of: date, book: targets.TargetBook, reps: list[Rep],
-                 gaps: history.Gaps = frozenset()):
-        self.config, self.periods, self.scopes, self.actuals = config, periods, scopes, actuals
-        self.as_of, self.book, self.gaps = as_of, book, gaps
-        self.reps = {rep.id: rep for rep in reps}
-
-    def of(self, kpi: Kpi) -> list[KpiResult]:
-        found = []
-        for period in self.periods:
-            cells = [self._cell(kpi, period, scope) for scope in self.scopes[period.key]]
-            ranks = ranking.rank_reps(
-                {c["scope_id"]: c["attainment"] for c in cells
-                 if c["scope"] == "rep" and c["attainment"] is not None},
-                self.reps, running=period.is_current)
-            found += [KpiResult(**cell, rank_in_team=ranks[cell["scope_id"]][0],
-                                rank_in_org=ranks[cell["scope_id"]][1])
-                      if cell["scope"] == "rep" and cell["scope_id"] in ranks
-                      else KpiResult(**cell) for cell in cells]
-        return found
-
-    def _cell(self, kpi: Kpi, period: Period, scope) -> dict:
-        scope_kind, scope_id, scope_name, who, team = scope
-        actual = self.actuals.get((kpi.id, period.key, scope_kind, scope_id))
-        before_history = (kpi.id, period.key) in self.gaps
-        if actual is None and kpi.measure.additive and not before_history:
-            actual = Decimal(0)  # no records: zero calls, not an unknown number of calls
-        cell = dict(kpi_id=kpi.id, period_key=period.key, scope=scope_kind, scope_id=scope_id,
-                    scope_name=scope_name, actual=normalize(actual),
-                    before_history=before_history)
-        if scope_kind == "rep":
-            if who is None or not self.book.tracks(kpi, who):
-                # most rep cells: a KPI the rep's team does not score, so only the actual
-                return cell | dict(target=None, attainment=None)
-            resolved = self.book.rep(kpi, who, period)
-        else:
-            resolved = self.book.group(kpi, who, period, team)
-        target = resolved.value
-        cell |= dict(target=normalize(target), attainment=targets.attainment(kpi, actual, target),
-                     target_source=resolved.source)
-        if period.is_current:  # closed periods (most cells) have no pace to work out
-            progress = pacing(self.config, kpi, period, self.as_of, actual, target)
-            cell |= dict(on_pace=progress.on_pace, expected=normalize(progress.expected),
-                         pace=progress.pace, projected=normalize(progress.projected))
-        return cell
-
-
-
-
-def normalize(value: Decimal | None) -> Decimal | None:
-    """Drop trailing zeros DuckDB's DECIMAL(38,4) adds, keeping the value exact."""
-    return None if value is None else _normalized(value)
-
-
-@lru_cache(maxsize=1 << 16)
-def _normalized(value: Decimal) -> Decimal:
-    # cached: a compute normalizes a few hundred thousand values, most of them repeats. Equal
-    # values (1, 1.0000) normalize alike, so sharing their cache entry is exact.
-    value = Decimal(value)
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()

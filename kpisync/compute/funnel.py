@@ -71,8 +71,10 @@ class _Funnel:
         self.options = config.cascade_options
         self.goal = self.options.goal or config.cascade[-1]
         self.team_of = {rep.id: rep.team_id for rep in reps}
+        # only the goal's and the deal value's results are read: not the other KPIs' cells
+        read = {self.goal, self.options.per_deal}
         self.results: Mapping[tuple[str, str, str, str], KpiResult] = {
-            (r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results
+            (r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in results if r.kpi_id in read
         }
         self.steps: Mapping[tuple[str, str, str, str], CascadeStep] = {
             (s.period_key, s.scope, s.scope_id, s.from_kpi): s for s in steps

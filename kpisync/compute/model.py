@@ -8,16 +8,17 @@ lower-is-better KPIs, so consumers never need to know the direction to colour a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from kpisync.config.model import Config
 
 Scope = Literal["rep", "team", "org"]
 Pace = Literal["ahead", "on_pace", "behind"]
 ORG_SCOPE_ID = "org"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -371,6 +372,23 @@ class Scorecard:
             cached = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in self.results}
             object.__setattr__(self, "_result_index", cached)
         return cached
+
+
+def defaults(cls: type) -> dict[str, Any]:
+    """Every field of the dataclass ``cls`` at its default (None for fields without one): the
+    start of the ``fields`` that ``frozen`` takes."""
+    return {f.name: None if f.default is MISSING else f.default for f in fields(cls)}
+
+
+def frozen(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of the frozen dataclass ``cls`` holding ``values``, which must name every
+    field (start from ``defaults``) and is taken over, not copied. Made the way pickle restores
+    one: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``,
+    several microseconds a result, and compute makes over 100,000 KpiResults and a third as
+    many CascadeSteps."""
+    made = object.__new__(cls)
+    object.__setattr__(made, "__dict__", values)
+    return made
 
 
 def _find(items, period_key: str, scope: Scope, scope_id: str):

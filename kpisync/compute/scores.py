@@ -30,7 +30,9 @@ def scores(
     results: Iterable[KpiResult],
 ) -> Iterator[Score]:
     """A Score for every rep, team and the org in every period, in that order."""
-    attainment = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r.attainment for r in results}
+    # only the cells with an attainment: a missing one reads as None, as it would from the cell
+    attainment = {(r.kpi_id, r.period_key, r.scope, r.scope_id): r.attainment for r in results
+                  if r.attainment is not None}
     tracked = {t.id: t.kpi_ids for t in teams}
     scopes: list[tuple[Scope, str, tuple[Kpi, ...]]] = [
         ("rep", rep.id, _kpis(config, tracked.get(rep.team_id, ()))) for rep in reps
