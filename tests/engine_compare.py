@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from kpisync.compute.model import Scorecard
 from kpisync.config import load_config
-from kpisync.config.model import CohortStep, Config
+from kpisync.config.model import CohortStep, Config, Kpi, Measure
 from kpisync.emulator.demo_org import generate_demo_org
 from kpisync.site.exports import score_rows
 from kpisync.store import Store
@@ -64,3 +64,24 @@ def demo_config() -> Config:
     stages = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
               "Negotiation/Review", "Closed Won")
     return replace(load_config(ROOT / "kpis.yaml"), cohorts=(step,), stages=stages)
+
+
+def add_minute_events(con) -> Kpi:
+    """Three of rep 005A's Events in the tiny store ``con`` (20 seconds across a minute mark,
+    40 seconds within one, 2 h 30 min 59 s), and the duration KPI over them: DuckDB counts
+    1, 0 and 150 minute marks crossed, so the rep's March mean is 50.3333 minutes."""
+    con.execute('CREATE TABLE sf_event ("Id" VARCHAR, "OwnerId" VARCHAR, "IsDeleted" BOOLEAN,'
+                ' "StartDateTime" TIMESTAMPTZ, "EndDateTime" TIMESTAMPTZ)')
+    con.executemany("INSERT INTO sf_event VALUES (?, '005A', false, ?, ?)", [
+        ("00U1", datetime(2026, 3, 2, 15, 0, 50, tzinfo=UTC),
+         datetime(2026, 3, 2, 15, 1, 10, tzinfo=UTC)),
+        ("00U2", datetime(2026, 3, 3, 15, 0, 10, tzinfo=UTC),
+         datetime(2026, 3, 3, 15, 0, 50, tzinfo=UTC)),
+        ("00U3", datetime(2026, 3, 4, 15, 0, 0, tzinfo=UTC),
+         datetime(2026, 3, 4, 17, 30, 59, tzinfo=UTC)),
+    ])
+    return Kpi(id="meeting_minutes", name="Meeting minutes", tier="activities", type="leading",
+               unit="minutes", source="Event",
+               measure=Measure("duration", start_field="StartDateTime",
+                               end_field="EndDateTime"),
+               date_field="StartDateTime", credit_field="OwnerId")

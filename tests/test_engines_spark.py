@@ -14,14 +14,21 @@ from pathlib import Path
 import pytest
 import sqlglot
 from compute_fixtures import AS_OF, build_store, tiny_config
-from engine_compare import assert_same_scores, demo_config, demo_store
+from engine_compare import add_minute_events, assert_same_scores, demo_config, demo_store
 from pg_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 from sqlglot import exp
 
 from kpisync.compute import compute
-from kpisync.compute.engine import evaluate, load_members, load_periods, scored_reps, table_columns
+from kpisync.compute.engine import (
+    evaluate,
+    evaluate_all,
+    load_members,
+    load_periods,
+    scored_reps,
+    table_columns,
+)
 from kpisync.compute.windows import scorecard_periods
-from kpisync.config.model import Kpi, Measure
+from kpisync.config.model import Filter, Kpi, Measure
 from kpisync.engines import QueryError
 from kpisync.engines.load import copy_store
 from kpisync.engines.postgres import PostgresEngine
@@ -93,33 +100,47 @@ def test_minutes_count_the_minute_marks_crossed_on_spark(tmp_path, spark_engine)
     """Spark's DATEDIFF(MINUTE, …) counts whole elapsed minutes; compute truncates both ends
     to the minute, so it counts marks crossed as DuckDB does (see the PostgreSQL test)."""
     con = build_store(tmp_path / "store.duckdb")
-    con.execute('CREATE TABLE sf_event ("Id" VARCHAR, "OwnerId" VARCHAR, "IsDeleted" BOOLEAN,'
-                ' "StartDateTime" TIMESTAMPTZ, "EndDateTime" TIMESTAMPTZ)')
-    con.executemany("INSERT INTO sf_event VALUES (?, '005A', false, ?, ?)", [
-        ("00U1", datetime(2026, 3, 2, 15, 0, 50, tzinfo=UTC),
-         datetime(2026, 3, 2, 15, 1, 10, tzinfo=UTC)),
-        ("00U2", datetime(2026, 3, 3, 15, 0, 10, tzinfo=UTC),
-         datetime(2026, 3, 3, 15, 0, 50, tzinfo=UTC)),
-        ("00U3", datetime(2026, 3, 4, 15, 0, 0, tzinfo=UTC),
-         datetime(2026, 3, 4, 17, 30, 59, tzinfo=UTC)),
-    ])
+    kpi = add_minute_events(con)
     spark_engine.load_store(con, tmp_path)
-    kpi = Kpi(id="meeting_minutes", name="Meeting minutes", tier="activities", type="leading",
-              unit="minutes", source="Event",
-              measure=Measure("duration", start_field="StartDateTime",
-                              end_field="EndDateTime"),
-              date_field="StartDateTime", credit_field="OwnerId")
     config = replace(tiny_config(), kpis=(*tiny_config().kpis, kpi))
-    found = {}
-    for name, where in (("duckdb", con), ("spark", spark_engine)):
-        columns = table_columns(where)
-        load_members(where, scored_reps(config, where, columns, AS_OF))
-        load_periods(where, scorecard_periods(config, AS_OF))
-        found[name] = evaluate(kpi, where, columns, config.org.timezone)
+    on_duckdb, on_spark = (_evaluate(where, config, [kpi]) for where in (con, spark_engine))
     # (1 + 0 + 150) / 3 minutes
-    assert found["spark"][("meeting_minutes", "2026-03", "rep", "005A")] == Decimal("50.3333")
-    assert found["spark"] == found["duckdb"]
+    assert on_spark[("meeting_minutes", "2026-03", "rep", "005A")] == Decimal("50.3333")
+    assert on_spark == on_duckdb
     con.close()
+
+
+def test_text_filters_and_medians_agree_on_spark(tmp_path, spark_engine):
+    """ILIKE with ESCAPE (a backslash in Spark's escaped strings) and MEDIAN, which the demo
+    org's KPIs do not use: a literal ``%`` matches nothing, ``ca`` matches Call."""
+    con = build_store(tmp_path / "store.duckdb")
+    spark_engine.load_store(con, tmp_path)
+
+    def kpi(id_: str, measure: Measure, *filters: Filter) -> Kpi:
+        return Kpi(id=id_, name=id_, tier="activities", type="leading", unit="count",
+                   source="Task", measure=measure, filters=filters,
+                   date_field="ActivityDate", credit_field="OwnerId")
+
+    kpis = [kpi("median_call", Measure("median", field="CallDurationInSeconds"),
+                Filter("TaskSubtype", "starts_with", "ca")),
+            kpi("percent_signs", Measure("count"), Filter("TaskSubtype", "contains", "%")),
+            kpi("all_calls", Measure("count"), Filter("TaskSubtype", "contains", "AL"))]
+    config = replace(tiny_config(), kpis=(*tiny_config().kpis, *kpis))
+    on_duckdb, on_spark = (_evaluate(where, config, kpis) for where in (con, spark_engine))
+    assert on_spark == on_duckdb
+    assert on_spark[("all_calls", "2026-03", "org", "org")] == Decimal(4)
+    assert on_spark[("median_call", "2026-03", "org", "org")] == Decimal(120)  # 119, 120, 300
+    assert not any(key[0] == "percent_signs" and value for key, value in on_spark.items())
+    con.close()
+
+
+def _evaluate(where, config, kpis: list[Kpi]):
+    """``kpis`` evaluated in one statement on ``where`` over the tiny org's members and
+    periods."""
+    columns = table_columns(where)
+    load_members(where, scored_reps(config, where, columns, AS_OF))
+    load_periods(where, scorecard_periods(config, AS_OF))
+    return evaluate_all(kpis, where, columns, config.org.timezone)[0]
 
 
 def test_a_failing_query_names_the_kpi_and_spark(tmp_path, spark_engine):
