@@ -13,11 +13,14 @@ every rep, team and the org, 13 months, 5 quarters, fiscal year to date):
 * ``spark``: a PySpark session on ``--master``; the store's tables are written to Parquet and
   registered as views (``SparkEngine.load_store``, timed apart as "load"), then the compute.
 
-Peak memory: a child's own peak RSS comes from ``wait4``. PySpark's JVM is a separate process
-(the gateway PySpark launches and never waits for, so ``wait4`` cannot see it): the Spark
-child reads the JVM's own high-water mark, ``VmHWM`` in ``/proc/<pid>/status``, just before it
-stops the session. The figure reported for Spark is Python's peak plus the JVM's: an upper
-bound on the tree's peak, as the two need not peak at the same moment.
+Peak memory: each process's own high-water mark of resident memory, ``VmHWM`` in
+``/proc/<pid>/status``, read by the child when its compute is done. Not ``wait4``'s
+``ru_maxrss``: Linux carries a process's peak across ``exec``, so a child forked from this
+parent after it generated the store reports the parent's size then (1.1 GB at full size, for
+both engines). PySpark's JVM is a separate process (the gateway PySpark launches and never
+waits for): the Spark child reads the JVM's ``VmHWM`` the same way, just before it stops the
+session. The figure reported for Spark is Python's peak plus the JVM's: an upper bound on the
+tree's peak, as the two need not peak at the same moment.
 
 Each child also writes its results; the run ends by comparing the two engines' results as the
 engines test does on the demo org (currency to the cent, every other value to 1e-9).
@@ -69,7 +72,7 @@ def run_duckdb(args: argparse.Namespace) -> dict:
     scorecard = compute(config, con, bench_compute.AS_OF)
     seconds = time.perf_counter() - started
     _write_results(scorecard, args.work / "duckdb.json")
-    return {"seconds": seconds, "results": len(scorecard.results)}
+    return {"seconds": seconds, "results": len(scorecard.results), "own_mb": peak_mb("self")}
 
 
 def run_spark(args: argparse.Namespace) -> dict:
@@ -99,20 +102,28 @@ def run_spark(args: argparse.Namespace) -> dict:
     scorecard = compute(config, engine, bench_compute.AS_OF)
     seconds = time.perf_counter() - started
     jvm_mb = _jvm_peak_mb(engine)
+    own_mb = peak_mb("self")
     engine.close()
     _write_results(scorecard, args.work / "spark.json")
     return {"seconds": seconds, "results": len(scorecard.results), "jvm_mb": jvm_mb,
+            "own_mb": own_mb,
             "session_seconds": session_seconds, "load_seconds": load_seconds,
             "rows_loaded": sum(loaded.values()), "master": args.master,
             "driver_memory": args.driver_memory}
 
 
 def _jvm_peak_mb(engine) -> float:
-    """The high-water mark of the JVM's resident memory (VmHWM), read from /proc."""
+    """The JVM's peak resident memory: PySpark's gateway process (``spark-submit`` execs
+    ``java`` in place, so the process PySpark started is the JVM)."""
     pid = engine.session.sparkContext._gateway.proc.pid
     comm = Path(f"/proc/{pid}/comm").read_text().strip()
     if comm != "java":
         raise SystemExit(f"expected PySpark's gateway {pid} to be java, found {comm}")
+    return peak_mb(str(pid))
+
+
+def peak_mb(pid: str) -> float:
+    """The high-water mark of a process's resident memory since its ``exec`` (VmHWM)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
@@ -149,18 +160,17 @@ def compare(work: Path) -> str:
             f"{len(duck):,} cells, largest difference {worst}{where}")
 
 
-def child(engine: str, args: argparse.Namespace, work: Path) -> tuple[dict, float]:
-    """One engine's compute in its own process; its result and its own peak RSS in MB."""
+def child(engine: str, args: argparse.Namespace, work: Path) -> dict:
+    """One engine's compute in its own process: what it reports."""
     command = [sys.executable, __file__, "--child", engine, "--store", str(args.store),
                "--work", str(work), "--master", args.master,
                "--driver-memory", args.driver_memory]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     out = proc.stdout.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{engine} child failed with status {status}")
-    return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    if proc.wait() != 0:
+        raise SystemExit(f"{engine} child failed with status {proc.returncode}")
+    return json.loads(out.decode().strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -198,7 +208,8 @@ def main() -> int:
         counts = bench_compute.generate(args.store, args)
         print(f"generated {counts} in {time.perf_counter() - started:.1f} s", flush=True)
         for engine in engines:
-            result, own_mb = child(engine, args, work)
+            result = child(engine, args, work)
+            own_mb = result["own_mb"]
             if engine == "duckdb":
                 print(f"duckdb: compute {result['seconds']:.1f} s, peak RSS {own_mb:.0f} MB, "
                       f"{result['results']:,} results", flush=True)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from sqlglot import exp
 
-from kpisync.engines.base import Columns, QueryError, column_defs
+from kpisync.engines.base import Columns, QueryError
 
 #: Spark master URLs for local mode: ``local``, ``local[4]``, ``local[*]``, ``local[2,3]``
 LOCAL_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?", re.IGNORECASE)
@@ -125,9 +125,23 @@ class SparkEngine:
         return [tuple(_value(v) for v in row) for row in rows]
 
     def create_temp_table(self, name: str, columns: Columns, rows: Sequence[tuple]) -> None:
-        ddl = ", ".join(c.sql(dialect=self.dialect) for c in column_defs(columns, self.dialect))
-        self._guard(lambda: self.session.createDataFrame(list(rows), schema=ddl)
-                    .createOrReplaceTempView(name))
+        """A temp view over the rows as literals (``SELECT CAST(v.c AS type) … FROM VALUES``):
+        it stays in the JVM, where ``createDataFrame`` would start Python workers on the
+        executors to unpickle the rows (and so need the driver's Python version there)."""
+        typed = [(exp.to_identifier(column, quoted=True),
+                  exp.DataType.build(kind, dialect="duckdb")) for column, kind in columns]
+        if rows:
+            values = exp.values([tuple(_literal(v) for v in row) for row in rows], alias="v",
+                                columns=[column.copy() for column, _ in typed])
+            query = exp.select(*(exp.cast(exp.column(column.copy(), table="v"), kind)
+                                 .as_(column.copy()) for column, kind in typed)).from_(values)
+        else:
+            query = exp.select(*(exp.cast(exp.null(), kind).as_(column.copy())
+                                 for column, kind in typed)).where(exp.false())
+        view = exp.Create(this=exp.to_table(name), kind="VIEW", replace=True,
+                          properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+                          expression=query)
+        self._guard(lambda: self.session.sql(view.sql(dialect=self.dialect)))
 
     def load_store(self, source: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, int]:
         """Every table kpisync reads from the DuckDB store ``source`` written to ``directory``
@@ -181,6 +195,14 @@ class SparkEngine:
             if type(exc).__module__.startswith("py4j"):
                 raise QueryError(_first_line(exc)) from exc
             raise
+
+
+def _literal(value: Any) -> exp.Expression:
+    """``value`` as a literal; a date through its ISO form, four-digit year included (sqlglot's
+    own conversion writes ``date.min`` as ``'1-01-01'``, which Spark refuses)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    return exp.convert(value)
 
 
 def _is_grouping(node: exp.Expression) -> bool:
