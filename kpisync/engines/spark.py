@@ -111,6 +111,9 @@ class SparkEngine:
                              ) from exc
         _quiet_query_context_logs()
         engine = cls(session, schema or "default", owned=running is None)
+        # a joined session keeps its own settings but for this one, which the local-day
+        # conversion depends on (module docstring)
+        engine._guard(lambda: session.conf.set("spark.sql.session.timeZone", "UTC"))
         if schema:
             engine._guard(lambda: session.catalog.setCurrentDatabase(schema))
         return engine
