@@ -54,6 +54,17 @@ def browser():
     playwright.stop()
 
 
+@pytest.fixture(scope="session")
+def spark_engine():
+    """A ``SparkEngine`` on a local[2] session shared by every Spark test (tests/spark_session.py);
+    each test loads the tables it needs as temp views, replacing the last test's."""
+    from spark_session import start_spark
+
+    engine = start_spark()
+    yield engine
+    engine.close()
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch):
     """Tests talk only to 127.0.0.1: a proxy or CURL_CA_BUNDLE from the machine must not

@@ -5,20 +5,20 @@ tables) and compute runs there through the PostgreSQL engine."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from compute_fixtures import AS_OF, build_store, tiny_config
-from engine_compare import assert_same_scores
+from engine_compare import add_minute_events, assert_same_scores
 from pg_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 from kpisync.compute import compute
 from kpisync.compute.engine import evaluate, load_members, load_periods, scored_reps, table_columns
 from kpisync.compute.windows import scorecard_periods
 from kpisync.config import load_config
-from kpisync.config.model import CohortStep, Kpi, Measure
+from kpisync.config.model import CohortStep
 from kpisync.emulator.demo_org import generate_demo_org
 from kpisync.engines import QueryError
 from kpisync.engines.load import copy_store
@@ -75,22 +75,8 @@ def test_minutes_count_the_minute_marks_crossed_on_both_engines(tiny):
     """20 seconds across a minute mark is 1 minute, 40 seconds within one minute is 0, as
     DuckDB's date_diff counts; PostgreSQL's transpiled form would round elapsed seconds."""
     con, engine = tiny
-    con.execute('CREATE TABLE sf_event ("Id" VARCHAR, "OwnerId" VARCHAR, "IsDeleted" BOOLEAN,'
-                ' "StartDateTime" TIMESTAMPTZ, "EndDateTime" TIMESTAMPTZ)')
-    con.executemany("INSERT INTO sf_event VALUES (?, '005A', false, ?, ?)", [
-        ("00U1", datetime(2026, 3, 2, 15, 0, 50, tzinfo=UTC),
-         datetime(2026, 3, 2, 15, 1, 10, tzinfo=UTC)),
-        ("00U2", datetime(2026, 3, 3, 15, 0, 10, tzinfo=UTC),
-         datetime(2026, 3, 3, 15, 0, 50, tzinfo=UTC)),
-        ("00U3", datetime(2026, 3, 4, 15, 0, 0, tzinfo=UTC),
-         datetime(2026, 3, 4, 17, 30, 59, tzinfo=UTC)),
-    ])
+    kpi = add_minute_events(con)
     copy_store(con, engine)
-    kpi = Kpi(id="meeting_minutes", name="Meeting minutes", tier="activities", type="leading",
-              unit="minutes", source="Event",
-              measure=Measure("duration", start_field="StartDateTime",
-                              end_field="EndDateTime"),
-              date_field="StartDateTime", credit_field="OwnerId")
     config = replace(tiny_config(), kpis=(*tiny_config().kpis, kpi))
     found = {}
     for name, where in (("duckdb", con), ("postgres", engine)):

@@ -91,6 +91,20 @@ def test_sync_refuses_an_engine_it_cannot_write(tmp_path):
         result.output
 
 
+@pytest.mark.parametrize("command", [["sync"], ["sync", "--dry-run"], ["run"]])
+def test_sync_refuses_spark_before_asking_salesforce(tmp_path, command):
+    """Spark computes on tables in its catalog; kpisync's sync cannot write there. Refused
+    with a way forward before any credentials are read (none are set) and nothing is made."""
+    store = tmp_path / "store.duckdb"
+    result = CliRunner().invoke(main, [*command, "-c", str(ROOT / "kpis.yaml"), "--store",
+                                       str(store), "--engine", "local[2]"], env={
+                                           "SF_INSTANCE_URL": None, "SF_ACCESS_TOKEN": None})
+    assert result.exit_code == 1, result.output
+    assert ("Error: kpisync sync cannot write its store into Spark (local[2]): sync into the "
+            "DuckDB store or PostgreSQL") in result.output
+    assert not store.exists()
+
+
 def change_org(org) -> tuple[str, str, str]:
     """An update, a delete and an insert of Tasks; their Ids."""
     live = [t for t in org.records("Task") if not t.get("IsDeleted")]

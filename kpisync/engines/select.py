@@ -1,7 +1,7 @@
 """Which engine a run uses: ``--engine URL``, else kpis.yaml's ``engine:`` section, else the
 DuckDB store at ``--store``; the sync writes its store on the same engine (``open_store``).
-Credentials never come from kpis.yaml or the command line: a URL that carries a password is
-refused, and the driver reads it from the environment."""
+Credentials never come from kpis.yaml or the command line: a URL that carries a password (or a
+Spark Connect token) is refused, and the driver reads it from the environment."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from kpisync.engines.base import Engine
+from kpisync.engines.spark import TOKEN_VARIABLE, is_spark_url
+from kpisync.errors import StoreError
 
 if TYPE_CHECKING:
     from kpisync.config.model import Config
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 #: URL schemes and the engine each selects
 SCHEMES = {"duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres"}
 #: engines whose SQL kpisync checks (docs/engines.md) but cannot run yet
-PLANNED = ("spark", "databricks", "snowflake", "bigquery")
+PLANNED = ("databricks", "snowflake", "bigquery")
 
 
 @dataclass(frozen=True)
@@ -34,19 +36,27 @@ class EngineSettings:
 
 
 def engine_kind(url: str) -> str:
-    """``duckdb`` or ``postgres`` for ``url``; ValueError with advice for anything else."""
+    """``duckdb``, ``postgres`` or ``spark`` for ``url``; ValueError with advice for anything
+    else. Spark takes its master URLs (``spark://host:7077``, ``local[*]``) and Spark
+    Connect's ``sc://host:15002``."""
+    if is_spark_url(url):
+        return "spark"
     scheme = url.split(":", 1)[0].lower() if ":" in url else url.lower()
     if scheme in SCHEMES:
         return SCHEMES[scheme]
     if scheme in PLANNED:
         raise ValueError(f"the {scheme} engine is not available yet: kpisync checks that its "
                          "SQL transpiles but cannot run it (see docs/engines.md)")
-    raise ValueError(f"unknown engine '{url}': use postgresql://host/database, or duckdb for "
-                     "the local store")
+    raise ValueError(f"unknown engine '{url}': use postgresql://host/database, a Spark master "
+                     "(spark://host:7077, local[*]) or sc://host:15002, or duckdb for the "
+                     "local store")
 
 
 def credentials_problem(url: str) -> str | None:
     """Why ``url`` must not be used as written: it carries a password."""
+    if url.lower().startswith("sc://") and ";token=" in url.lower():
+        return (f"the engine URL carries a Spark Connect token: remove it and set "
+                f"{TOKEN_VARIABLE} in the environment instead")
     try:
         parts = urlsplit(url)
     except ValueError as exc:
@@ -76,9 +86,15 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
     problem = credentials_problem(settings.url)  # type: ignore[union-attr]
     if problem:
         raise ValueError(problem)
-    from kpisync.engines.postgres import PostgresEngine
+    engine: Engine
+    if kind == "spark":
+        from kpisync.engines.spark import SparkEngine
 
-    engine = PostgresEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
+        engine = SparkEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
+    else:
+        from kpisync.engines.postgres import PostgresEngine
+
+        engine = PostgresEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
     try:
         if config is not None and config.mapping is not None:
             from kpisync.engines.mapping import map_tables
@@ -88,6 +104,16 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
         yield engine
     finally:
         engine.close()
+
+
+def check_store_engine(settings: EngineSettings | None) -> None:
+    """Refuse, before any Salesforce call, an engine kpisync's sync cannot write: Spark
+    computes on tables in its catalog that another tool (or a load) puts there."""
+    if settings is not None and engine_kind(settings.url) == "spark":
+        raise StoreError(
+            f"kpisync sync cannot write its store into Spark ({settings.url}): sync into the "
+            "DuckDB store or PostgreSQL, and compute on Spark with `kpisync build --engine URL` "
+            "over the store's tables in Spark's catalog (docs/engines.md)")
 
 
 def open_store(settings: EngineSettings | None, store_path: Path, *, create: bool = True
@@ -100,6 +126,7 @@ def open_store(settings: EngineSettings | None, store_path: Path, *, create: boo
     kind = engine_kind(settings.url) if settings else "duckdb"
     if kind == "duckdb":
         return Store.open(store_path, create=create)
+    check_store_engine(settings)
     problem = credentials_problem(settings.url)  # type: ignore[union-attr]
     if problem:
         raise ValueError(problem)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from kpisync.config.model import Config
-from kpisync.engines.select import EngineSettings, engine_kind, open_store
+from kpisync.engines.select import EngineSettings, check_store_engine, engine_kind, open_store
 from kpisync.errors import ConfigError, ConfigProblem, PluginError
 from kpisync.registry import registry
 from kpisync.store import Store
@@ -47,6 +47,7 @@ def sync_from_env(
     ``store_path``, or the PostgreSQL server ``engine`` (else kpis.yaml's ``engine:``) names."""
     settings = engine or config.engine
     refuse_mapped(config)
+    check_store_engine(settings)
     _check_store_sources(config, settings)
     client = SalesforceClient.connect(_authenticator(env, env_file), quota=quota)
     with open_store(settings, store_path) as store:
@@ -71,6 +72,7 @@ def estimate_from_env(
     when it does not exist."""
     settings = engine or config.engine
     refuse_mapped(config)
+    check_store_engine(settings)
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
     on_file = settings is None or engine_kind(settings.url) == "duckdb"
     if on_file and not store_path.exists():
