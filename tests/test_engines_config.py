@@ -3,6 +3,7 @@ Credentials never come from either; a URL carrying a password is refused with ad
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,20 @@ def test_build_refuses_an_engine_url_it_cannot_use(tmp_path, url, message):
                                        str(tmp_path / "none.duckdb"), "--engine", url])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_duckdb_temp_tables_keep_every_row_across_insert_batches(monkeypatch):
+    """The members and periods tables are inserted a batch of rows per statement: a table
+    longer than one batch (and one that ends mid-batch) keeps every row, in order, NULLs too."""
+    import duckdb
+
+    from kpisync.engines import duckdb as duckdb_engine
+
+    monkeypatch.setattr(duckdb_engine, "INSERT_BATCH", 2)
+    engine = duckdb_engine.DuckDBEngine(duckdb.connect())
+    rows = [(f"005{i}", i, None if i % 2 else date(2026, 1, i + 1)) for i in range(5)]
+    engine.create_temp_table("members", [("id", "VARCHAR"), ("n", "BIGINT"), ("day", "DATE")],
+                             rows)
+    assert engine.connection.execute("SELECT * FROM members ORDER BY n").fetchall() == rows
+    engine.create_temp_table("members", [("id", "VARCHAR")], [])
+    assert engine.connection.execute("SELECT count(*) FROM members").fetchall() == [(0,)]
