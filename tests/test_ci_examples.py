@@ -206,3 +206,54 @@ def test_gitlab_pages_job_is_scheduled_keeps_the_store_and_publishes_public():
     assert "kpisync --log-format json run --out public" in job["script"]
     assert job["variables"][AUTH_FLOW_VAR] == "jwt"
     assert pipeline["stages"] == ["check", "publish"]
+
+
+def kpisync_commands(script: str) -> list[list[str]]:
+    """Each ``kpisync …`` command line of a shell script, as arguments, up to the first shell
+    operator; ``${{ … }}`` expressions and ``$VARIABLES`` stand as plain words."""
+    import shlex
+
+    script = re.sub(r"\$\{\{[^}]*\}\}", "EXPR", script.replace("\\\n", " "))
+    commands = []
+    for line in script.splitlines():
+        words = shlex.split(re.sub(r"\$\{?\w+\}?", "VALUE", line), comments=True)
+        while words and words[0] in ("if", "then", "!", "-", "run:"):
+            words = words[1:]
+        if words[:1] != ["kpisync"]:
+            continue
+        cut = next((i for i, w in enumerate(words) if w in ("|", "||", "&&", ";", ">", "2>")
+                    or w.startswith((">", "2>"))), len(words))
+        commands.append(words[1:cut])
+    return commands
+
+
+def example_scripts() -> list[tuple[str, str]]:
+    scripts = [(f"{path.name}: {step.get('name', '')}", step["run"])
+               for path in WORKFLOWS for step in steps(load(path)) if "run" in step]
+    for name, job in load(GITLAB).items():
+        if isinstance(job, dict):
+            lines = [*job.get("before_script", []), *job.get("script", [])]
+            scripts.append((f".gitlab-ci.yml: {name}", "\n".join(lines)))
+    return scripts
+
+
+def test_every_kpisync_command_in_the_examples_parses():
+    """The examples call kpisync commands and options by name: each must exist, with its
+    options, or an admin's first scheduled run fails on a usage error."""
+    import click
+
+    from kpisync.cli import main
+
+    checked = []
+    for where, script in example_scripts():
+        for args in kpisync_commands(script):
+            command, ctx = main, main.make_context("kpisync", list(args))
+            while isinstance(command, click.Group):
+                rest = ctx._protected_args + ctx.args
+                name, command, rest = command.resolve_command(ctx, rest)
+                try:
+                    ctx = command.make_context(name, rest, parent=ctx)
+                except click.UsageError as exc:
+                    pytest.fail(f"{where}: kpisync {' '.join(args)}: {exc}")
+            checked.append(ctx.command_path.split()[1])
+    assert set(checked) >= {"validate", "diff", "sync", "run", "build"}, checked
