@@ -56,3 +56,27 @@ def test_validate_counts_one_warning_as_one(tmp_path):
     result = validate(path, FUNNEL_BASE.replace("kpis: [calls]", "kpis: [calls, revenue]"))
     assert (result.exit_code, result.output.splitlines()[-1]) == (
         0, f"{path}: OK — 4 KPIs, 1 teams, cascade of 0 steps; 1 warning")
+
+
+def test_a_team_total_for_a_team_that_does_not_score_the_kpi_is_warned_about():
+    """sdr lists calls, deals_won and revenue; ae (added here) lists only calls, so a total
+    for ae on revenue would never show."""
+    text = TRACKED.replace(
+        "    target: {per_rep: 1000}\n",
+        "    target:\n      per_rep: 1000\n      team_totals: {sdr: 5000, ae: 9000}\n")
+    text = text.replace("teams:\n", "teams:\n  - id: ae\n    name: AE\n    members: {roles: [AE]}\n"
+                                     "    kpis: [calls]\n", 1)
+    config = parse_config(text)
+    found = [str(w) for w in config.warnings]
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "team_totals" in row)
+    column = text.splitlines()[line - 1].index("ae:") + 1
+    assert found == [
+        f"kpis.yaml:{line}:{column}: warning: kpis[revenue].target.team_totals.ae: team 'ae' "
+        "does not list this KPI in its kpis, so this total is never used; add the KPI to the "
+        "team's kpis or remove the entry"]
+
+
+def test_no_warning_for_team_totals_of_teams_that_score_the_kpi():
+    text = TRACKED.replace("    target: {per_rep: 1000}\n",
+                           "    target:\n      per_rep: 1000\n      team_totals: {sdr: 5000}\n")
+    assert warnings(text) == []

@@ -253,6 +253,32 @@ def _unused_targets(kpis: list[ParsedKpi], teams: tuple[Team, ...], problems: Pr
             problems.warn(key, f"{parsed.path}.target",
                           "no team lists this KPI in teams[].kpis, so the target is never "
                           "used; add it to a team's kpis or remove the target")
+        else:
+            _unused_team_totals(parsed, teams, problems)
+
+
+def _unused_team_totals(parsed: ParsedKpi, teams: tuple[Team, ...], problems: Problems
+                        ) -> None:
+    """Warn about a ``team_totals`` entry for a team that does not score the KPI: the total
+    would silently never show (a team's target only exists for the KPIs it lists)."""
+    target = parsed.kpi.target
+    if target is None or not target.team_totals:
+        return
+    scoring = {team.id for team in teams if parsed.kpi.id in team.kpis}
+    known = {team.id for team in teams}
+    totals = _child(_child(parsed.node, "target"), "team_totals")
+    for key, _ in getattr(totals, "value", ()):
+        if key.value in known and key.value not in scoring:
+            problems.warn(key, f"{parsed.path}.target.team_totals.{key.value}",
+                          f"team '{key.value}' does not list this KPI in its kpis, so this "
+                          "total is never used; add the KPI to the team's kpis or remove "
+                          "the entry")
+
+
+def _child(node, name: str):
+    """The value node of ``name`` in a YAML mapping node; None when there is none."""
+    return next((value for key, value in getattr(node, "value", ())
+                 if getattr(key, "value", None) == name), None) if node is not None else None
 
 
 def _defined(kpis: list[ParsedKpi], teams: list[ParsedTeam]) -> Defined:
