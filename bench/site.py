@@ -87,7 +87,7 @@ def main() -> int:
 
         started = time.perf_counter()
         with Store.open(store_path, create=False) as store:
-            records = site_records(scorecard, store)
+            records = site_records(scorecard, store.connection)
         drilled = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -14,6 +14,7 @@ from kpisync.compute import Scorecard, compute
 from kpisync.compute.drill import RecordList, drill_records
 from kpisync.compute.model import Period
 from kpisync.config.model import Config
+from kpisync.engines.base import Connection
 from kpisync.engines.select import EngineSettings, engine_kind, open_engine
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
@@ -50,8 +51,8 @@ def build(
     """Compute every KPI from the store at ``store_path`` (or on ``engine``, else on
     kpis.yaml's ``engine:``) and write the outputs kpis.yaml enables (by default the HTML
     site and the CSV and JSON exports) to ``out_dir``, atomically. On another engine than the
-    DuckDB store the site has no drill-through records and no sync time: both are read from
-    the store."""
+    DuckDB store the site has no sync time (the store's sync state is read only from the
+    DuckDB file); its drill-through records are read on the engine like the figures."""
     settings = engine or config.engine
     records: tuple[RecordList, ...] = ()
     synced = None
@@ -61,17 +62,18 @@ def build(
                 raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
                                  "`kpisync sync` first")
             scorecard = compute(config, store.connection, as_of or today_in(config))
-            records = site_records(scorecard, store)
+            records = site_records(scorecard, store.connection)
             synced = freshness(store.states())
     else:
         with open_engine(settings, store_path, config) as on:
             scorecard = compute(config, on, as_of or today_in(config))
+            records = site_records(scorecard, on)
     site = build_site(scorecard, out_dir, templates_dir=templates_dir, records=records,
                       freshness=synced)
     return BuildReport(scorecard=scorecard, site=site)
 
 
-def site_records(scorecard: Scorecard, store: Store) -> tuple[RecordList, ...]:
+def site_records(scorecard: Scorecard, con: Connection) -> tuple[RecordList, ...]:
     """The records behind each rep's figures in the periods the site drills into (the running
     one and the one before); none when kpis.yaml turns drill-through or rep pages off."""
     options = scorecard.config.site
@@ -79,7 +81,7 @@ def site_records(scorecard: Scorecard, store: Store) -> tuple[RecordList, ...]:
         return ()
     keys = drill_periods(scorecard, focus_period(scorecard.shown_periods))
     periods: tuple[Period, ...] = tuple(p for p in scorecard.periods if p.key in keys)
-    return drill_records(scorecard.config, store.connection, scorecard.reps, periods)
+    return drill_records(scorecard.config, con, scorecard.reps, periods)
 
 
 def unassigned_note(scorecard: Scorecard, shown: int = 5) -> str | None:

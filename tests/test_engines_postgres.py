@@ -176,3 +176,46 @@ def test_build_on_postgres_writes_the_same_scores_csv(tmp_path, postgres_url):  
     assert not store.exists()
     csv = Path("data") / "scores.csv"
     assert (tmp_path / "pg" / csv).read_text() == (tmp_path / "duck" / csv).read_text()
+
+
+def test_explain_suggest_and_drill_through_read_postgres_as_the_store(tiny):
+    """explain, targets suggest and the site's drill-through records run on the engine like
+    the figures: the same numbers, records and suggestions as on the DuckDB store, and
+    explain shows the SQL in PostgreSQL's dialect."""
+    from suggest_fixtures import add_history
+
+    from kpisync.compute.drill import drill_records
+    from kpisync.compute.explain import explain
+    from kpisync.compute.suggest import suggest_targets
+
+    con, engine = tiny
+    add_history(con)
+    copy_store(con, engine)
+    config = tiny_config()
+    for asked in ({"rep": "Ann"}, {"team": "sdr"}, {}):
+        on_duckdb, on_postgres = (
+            explain(config, on, "calls", period_key="2026-02", as_of=AS_OF, **asked)
+            for on in (con, engine))
+        assert (on_postgres.actual, on_postgres.target, on_postgres.derivation) == (
+            on_duckdb.actual, on_duckdb.target, on_duckdb.derivation)
+        assert [q.records for q in on_postgres.queries] == [q.records for q in on_duckdb.queries]
+        assert on_postgres.queries[0].record_count > 0
+    assert on_postgres.queries[0].sql != on_duckdb.queries[0].sql
+    assert suggest_targets(config, engine, AS_OF) == suggest_targets(config, con, AS_OF)
+    scorecard = compute(config, con, AS_OF)
+    periods = tuple(p for p in scorecard.periods if p.key in ("2026-02", "2026-03"))
+    listed = drill_records(config, engine, scorecard.reps, periods)
+    assert listed == drill_records(config, con, scorecard.reps, periods)
+    assert sum(len(r.records) for r in listed) > 5
+
+
+@pytest.mark.parametrize("command", [["explain", "calls"], ["targets", "suggest"]])
+def test_explain_and_suggest_take_the_engine_option(command):
+    from click.testing import CliRunner
+
+    from kpisync.cli import main
+
+    result = CliRunner().invoke(main, [*command, "--engine", "snowflake://acme/sales"])
+    assert result.exit_code == 2
+    assert "Invalid value for --engine: the snowflake engine is not available yet" in \
+        result.output

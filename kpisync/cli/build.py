@@ -67,9 +67,11 @@ def note_unassigned(report) -> None:
 @config_option
 @store_option
 @as_of_option
+@engine_url_option
 @reports_errors
 def explain(kpi_id: str, rep: str | None, team: str | None, period_key: str | None, limit: int,
-            as_json: bool, config_path: Path, store_path: Path, as_of) -> None:
+            as_json: bool, config_path: Path, store_path: Path, as_of,
+            engine_url: str | None) -> None:
     """Show how one number is computed: the SQL, the records counted, the target.
 
     Explains KPI for --rep, --team, or (neither) the whole org.
@@ -77,16 +79,16 @@ def explain(kpi_id: str, rep: str | None, team: str | None, period_key: str | No
     from kpisync.build import today_in
     from kpisync.compute.explain import explain as explain_kpi
     from kpisync.config import load_config
+    from kpisync.engines.select import open_engine
     from kpisync.explain_text import as_json as explanation_json
     from kpisync.explain_text import render
-    from kpisync.store import Store
 
     if rep is not None and team is not None:
         raise click.UsageError("give --rep or --team, not both")
     config = load_config(config_path)
     day = as_date(as_of) or today_in(config)
-    with Store.open(store_path, create=False) as store:
-        explanation = explain_kpi(config, store.connection, kpi_id, period_key=period_key,
+    with open_engine(engine_option(engine_url) or config.engine, store_path, config) as on:
+        explanation = explain_kpi(config, on, kpi_id, period_key=period_key,
                                   as_of=day, rep=rep, team=team, limit=limit)
     if as_json:
         click.echo(json.dumps(explanation_json(explanation), indent=2))
@@ -107,8 +109,10 @@ def targets() -> None:
               help="How many complete weeks of history, the running week left out.")
 @click.option("--percentile", type=click.IntRange(0, 100), default=80, show_default=True,
               help="Which percentile of the reps' weekly actuals becomes the target.")
+@engine_url_option
 @reports_errors
-def suggest(config_path: Path, store_path: Path, as_of, weeks: int, percentile: int) -> None:
+def suggest(config_path: Path, store_path: Path, as_of, weeks: int, percentile: int,
+            engine_url: str | None) -> None:
     """Propose per-rep targets from history, as a kpis.yaml snippet.
 
     Per team and count or sum KPI it tracks: the percentile of each active rep's weekly
@@ -117,11 +121,11 @@ def suggest(config_path: Path, store_path: Path, as_of, weeks: int, percentile: 
     from kpisync.build import today_in
     from kpisync.compute.suggest import suggest_targets
     from kpisync.config import load_config
-    from kpisync.store import Store
+    from kpisync.engines.select import open_engine
     from kpisync.suggest_yaml import render
 
     config = load_config(config_path)
-    with Store.open(store_path, create=False) as store:
-        suggestions = suggest_targets(config, store.connection, as_date(as_of) or today_in(config),
+    with open_engine(engine_option(engine_url) or config.engine, store_path, config) as on:
+        suggestions = suggest_targets(config, on, as_date(as_of) or today_in(config),
                                       weeks=weeks, percentile=percentile)
     click.echo(render(suggestions))

@@ -15,14 +15,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute import engine
 from kpisync.compute.explain import records_query
 from kpisync.compute.model import Period, Rep
-from kpisync.compute.sql import DIALECT, Params
+from kpisync.compute.sql import Params
 from kpisync.config.model import Config, Kpi
+from kpisync.engines.base import Connection, as_engine
 from kpisync.registry import registry
 from kpisync.sobjects import with_config_objects
 
@@ -64,7 +64,7 @@ def drillable(kpi: Kpi) -> bool:
 
 
 @with_config_objects
-def drill_records(config: Config, con: duckdb.DuckDBPyConnection, reps: tuple[Rep, ...],
+def drill_records(config: Config, con: Connection, reps: tuple[Rep, ...],
                   periods: tuple[Period, ...], *, limit: int = 500) -> tuple[RecordList, ...]:
     """Every rep's records for every drillable KPI in ``periods``; reps with no record for a
     KPI get no list (the site says "no records")."""
@@ -78,7 +78,7 @@ def drill_records(config: Config, con: duckdb.DuckDBPyConnection, reps: tuple[Re
     return tuple(lists)
 
 
-def _kpi_records(config: Config, con: duckdb.DuckDBPyConnection, columns, kpi: Kpi,
+def _kpi_records(config: Config, con: Connection, columns, kpi: Kpi,
                  limit: int) -> list[RecordList]:
     measure = registry().measures[kpi.measure.kind]
     fields = columns[kpi.source]  # type: ignore[index]
@@ -101,7 +101,7 @@ def _kpi_records(config: Config, con: duckdb.DuckDBPyConnection, columns, kpi: K
     )
     grouped: dict[tuple[str, str], list[DrillRecord]] = defaultdict(list)
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for row in con.execute(listing.sql(dialect=DIALECT), params.values).fetchall():
+    for row in as_engine(con).execute(listing, params.values):
         rep, period_key, record, day, value, *rest = row
         key = (rep, period_key)
         totals[key] += 1

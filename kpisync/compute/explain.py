@@ -18,7 +18,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 
 from kpisync.compute import engine, membership, targets
@@ -26,7 +25,6 @@ from kpisync.compute.measures import SqlMeasure
 from kpisync.compute.model import ORG_SCOPE_ID, Period, Rep, Scope
 from kpisync.compute.period_keys import resolve_period
 from kpisync.compute.sql import (
-    DIALECT,
     PERIODS_TABLE,
     Params,
     compile_kpi,
@@ -35,6 +33,7 @@ from kpisync.compute.sql import (
 )
 from kpisync.config.model import Config, Kpi
 from kpisync.config.problems import suggestion
+from kpisync.engines.base import Connection, as_engine
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
 from kpisync.sobjects import with_config_objects
@@ -90,7 +89,7 @@ class Explanation:
 @with_config_objects
 def explain(
     config: Config,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     kpi_id: str,
     *,
     period_key: str | None,
@@ -140,7 +139,7 @@ class _Ask:
     """What is being explained, and the store it is read from."""
 
     config: Config
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     columns: Mapping[str, Mapping[str, str]]
     period: Period
     scope: Scope
@@ -225,7 +224,9 @@ def _query(ask: _Ask, kpi: Kpi, actuals: engine.Actuals) -> Query:
                            timezone=ask.config.org.timezone)
     rows, count = _records(ask, kpi, measure)
     return Query(
-        kpi_id=kpi.id, sql=compiled.sql, params=compiled.params,
+        kpi_id=kpi.id, params=compiled.params,
+        # as the engine runs it: the store's DuckDB, or PostgreSQL's or Spark's dialect
+        sql=compiled.query.sql(dialect=as_engine(ask.con).dialect, pretty=True),
         records=tuple(Record(id=i, day=d, value=v, rep=ask.names.get(r, r or "(no owner)"))
                       for i, d, v, r in rows),
         record_count=count,
@@ -242,8 +243,8 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
     if ask.scope != "org":
         column = "rep_id" if ask.scope == "rep" else "team_id"
         joined = joined.where(exp.column(column, table=c).eq(params.bind(ask.scope_id)))
-    count_sql = joined.select(exp.Count(this=exp.Star())).sql(dialect=DIALECT)
-    (count,) = ask.con.execute(count_sql, params.values).fetchone()  # type: ignore[misc]
+    on = as_engine(ask.con)
+    ((count,),) = on.execute(joined.select(exp.Count(this=exp.Star())), params.values)
     record_id = exp.column("Id", table=c, quoted=True)
     credited = exp.Coalesce(this=exp.column("rep_id", table=c),
                             expressions=[exp.column("owner_id", table=c)])
@@ -253,7 +254,7 @@ def _records(ask: _Ask, kpi: Kpi, measure: SqlMeasure) -> tuple[list[tuple], int
         .order_by(exp.column("day", table=c), record_id.copy())
         .limit(params.bind(ask.limit))
     )
-    return ask.con.execute(listing.sql(dialect=DIALECT), params.values).fetchall(), count
+    return on.execute(listing, params.values), count
 
 
 def records_query(kpi: Kpi, measure: SqlMeasure, columns: Mapping[str, Mapping[str, str]],

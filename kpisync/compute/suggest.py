@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import duckdb
-import sqlglot
 from sqlglot import exp
 
 from kpisync.compute import engine
 from kpisync.compute.measures import RESULT_TYPE
 from kpisync.compute.model import Period, Rep
 from kpisync.compute.sql import (
-    DIALECT,
     GROUP_REP,
     MEMBERS_TABLE,
     PERIODS_TABLE,
@@ -34,6 +31,7 @@ from kpisync.compute.sql import (
     compile_kpi,
 )
 from kpisync.config.model import Config, Kpi
+from kpisync.engines.base import Connection, QueryError, as_engine
 from kpisync.errors import ComputeError
 from kpisync.registry import registry
 from kpisync.sobjects import with_config_objects
@@ -89,7 +87,7 @@ class Suggestions:
 
 @with_config_objects
 def suggest_targets(
-    config: Config, con: duckdb.DuckDBPyConnection, as_of: date, *, weeks: int = 12,
+    config: Config, con: Connection, as_of: date, *, weeks: int = 12,
     percentile: int = 80,
 ) -> Suggestions:
     """Targets from the ``weeks`` complete weeks before ``as_of``'s week, at ``percentile``."""
@@ -142,7 +140,7 @@ def round_target(value: Decimal) -> Decimal:
     return (value / step).quantize(Decimal(1), ROUND_HALF_UP) * step
 
 
-def _suggest(config: Config, kpi: Kpi, con: duckdb.DuckDBPyConnection,
+def _suggest(config: Config, kpi: Kpi, con: Connection,
              columns: Mapping[str, Mapping[str, str]], reps: list[Rep], percentile: int
              ) -> KpiSuggestion | None:
     taken = 100 - percentile if kpi.direction == "lower" else percentile
@@ -164,7 +162,7 @@ def _suggest(config: Config, kpi: Kpi, con: duckdb.DuckDBPyConnection,
     return KpiSuggestion(kpi.id, kpi.direction, per_rep, tuple(teams), taken)
 
 
-def _percentiles(kpi: Kpi, con: duckdb.DuckDBPyConnection,
+def _percentiles(kpi: Kpi, con: Connection,
                  columns: Mapping[str, Mapping[str, str]], config: Config, taken: int
                  ) -> list[tuple[str, int, Decimal]]:
     """Per team: how many reps, and the percentile of their weekly actuals (zero weeks in)."""
@@ -174,9 +172,9 @@ def _percentiles(kpi: Kpi, con: duckdb.DuckDBPyConnection,
             f"KPI '{kpi.id}' uses measure '{kpi.measure.kind}', which no plugin provides"
         )
     compiled = compile_kpi(kpi, measure=measure, columns=columns, timezone=config.org.timezone)
-    # The KPI query exactly as the scorecard runs it, read back as an expression to build on;
-    # its placeholders keep their names, and ours are numbered after them.
-    kpi_query = sqlglot.parse_one(compiled.sql, read=DIALECT)
+    # The KPI query exactly as the scorecard runs it, to build on; its placeholders keep their
+    # names, and ours are numbered after them.
+    kpi_query = compiled.query.copy()
     params = Params(values=dict(compiled.params))
     k, m, p, w = (exp.to_identifier(a) for a in ("k", "m", "p", "w"))
     weekly = (
@@ -215,9 +213,10 @@ def _percentiles(kpi: Kpi, con: duckdb.DuckDBPyConnection,
         .from_(exp.to_table("weekly").as_(w))
         .group_by(exp.column("team_id", table=w))
     )
+    on = as_engine(con)
     try:
-        return con.execute(query.sql(dialect=DIALECT), params.values).fetchall()
-    except duckdb.Error as exc:
+        return on.execute(query, params.values)
+    except QueryError as exc:
         raise ComputeError(
-            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in DuckDB: {exc}"
+            f"KPI '{kpi.id}' (kpis.yaml line {kpi.line}) failed in {on.name}: {exc}"
         ) from exc
