@@ -65,9 +65,7 @@ class BoardsPage:
 
 def ranked_kpis(site: Site) -> list[Kpi]:
     """The KPIs with at least one ranked rep in the site's period."""
-    key = site.focus_period.key
-    ranked = {r.kpi_id for r in site.card.results
-              if r.period_key == key and r.scope == "rep" and r.rank_in_org is not None}
+    ranked = site.lookups.ranked_kpi_ids(site.focus_period.key)
     return [k for k in site.config.kpis if k.id in ranked]
 
 
@@ -114,12 +112,9 @@ def _intro(site: Site) -> str:
 def _board(site: Site, kpi: Kpi, path: str, top: int | None) -> Board:
     rel = relative_to(path)
     key = site.focus_period.key
-    reps = {r.id: r for r in site.card.reps}
-    teams = {t.id: t for t in site.card.teams}
+    reps, teams = site.lookups.reps, site.lookups.teams
     ranked = sorted(
-        (r for r in site.card.results
-         if r.kpi_id == kpi.id and r.period_key == key and r.scope == "rep"
-         and r.rank_in_org is not None and r.scope_id in reps),
+        (r for r in site.lookups.ranked(kpi.id, key) if r.scope_id in reps),
         key=lambda r: (r.rank_in_org, site.rep_name(reps[r.scope_id]).casefold(), r.scope_id),
     )
     rows = []

@@ -127,20 +127,33 @@ def write_scores_json(
     lines = ["{"]
     for key, value in header.items():
         lines.append(f"  {json.dumps(key)}: {_json(value)},")
-    rows = [_json_object(row) for row in score_rows(scorecard)]
     lines.append('  "scores": [')
-    lines.append(",\n".join(f"    {row}" for row in rows))
+    lines.append(",\n".join(_json_rows(score_rows(scorecard))))
     lines.append("  ]")
     lines.append("}")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _json_object(row: dict[str, str | bool | None]) -> str:
-    fields = []
-    for key, value in row.items():
-        text = value if key in NUMERIC and value is not None else _json(value)
-        fields.append(f"{json.dumps(key)}: {text}")
-    return "{" + ", ".join(fields) + "}"
+def _json_rows(rows: Iterator[dict[str, str | bool | None]]) -> Iterator[str]:
+    """Each row as one indented JSON object. A scorecard repeats a few thousand distinct
+    strings (KPI ids, days, names) across its rows, so each is encoded once."""
+    heads = [(column, f"{json.dumps(column)}: ", column in NUMERIC) for column in COLUMNS]
+    literals: dict[object, str] = {None: "null", True: "true", False: "false"}
+    strings: dict[str, str] = {}
+    for row in rows:
+        fields = []
+        for column, head, numeric in heads:
+            value = row[column]
+            if isinstance(value, str):
+                text = value if numeric else strings.get(value)
+                if text is None:
+                    text = strings[value] = json.dumps(value, ensure_ascii=False)
+            elif value is None or isinstance(value, bool):
+                text = literals[value]
+            else:
+                text = _json(value)
+            fields.append(head + text)
+        yield "    {" + ", ".join(fields) + "}"
 
 
 def _json(value) -> str:

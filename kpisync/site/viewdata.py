@@ -7,6 +7,7 @@ A template override can rely on exactly these names (docs/site.md lists them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -331,6 +332,7 @@ class RepPage:
     trends: TrendPanel | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def page_name(identifier: str) -> str:
     """A file name stem for a team or rep id that is safe on every filesystem and in a URL.
 
@@ -361,8 +363,15 @@ def rep_path(rep_id: str, period_key: str) -> str:
     return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/{INDEX_PAGE}"
 
 
-def records_path(rep_id: str, kpi_id: str, period_key: str) -> str:
-    """The drill-through page of one rep's figure: ``2026-06/rep/<Id>/records-calls.html``."""
+def records_path(rep_id: str, period_key: str) -> str:
+    """The drill-through page of one rep and period, a section per KPI:
+    ``2026-06/rep/<Id>/records.html`` (each section at ``#kpi-<id>``)."""
+    return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/records.html"
+
+
+def kpi_records_path(rep_id: str, kpi_id: str, period_key: str) -> str:
+    """Every listed record of one rep's figure, for a section ``records.html`` cuts short:
+    ``2026-06/rep/<Id>/records-calls.html``."""
     return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/records-{page_name(kpi_id)}.html"
 
 
