@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +20,11 @@ from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
 from kpisync.site.outputs import run_outputs
-from kpisync.site.pages import site_pages
+from kpisync.site.pages import Job, site_jobs
 from kpisync.site.shell import PLAIN_SHELL, Freshness, ShellMaker, allow_inline_scripts
 from kpisync.site.viewdata import FAVICON, INDEX_PAGE, STYLESHEET
 from kpisync.site.views import Site
+from kpisync.site.workers import render_all, worker_count
 
 #: copied verbatim (not rendered) from the template directories
 STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON}
@@ -139,15 +141,22 @@ def _scripts(env: jinja2.Environment) -> dict[str, str]:
 
 
 def _render_pages(env: jinja2.Environment, site: Site, shells: ShellMaker, root: Path) -> int:
-    """Write every page; returns how many."""
-    count = 0
-    for path, template, view in site_pages(site):
-        shell = shells.shell(path)
-        html = env.get_template(template).render(page=view, shell=shell)
-        html = allow_inline_scripts(html, shell.csp, script_files=bool(shell.scripts))
-        _write_text(root / path, html)
-        count += 1
-    return count
+    """Write every page, on every core for a big site (``kpisync.site.workers``); returns
+    how many."""
+    jobs = site_jobs(site)
+
+    def render(share: Sequence[Job]) -> int:
+        count = 0
+        for job in share:
+            for path, template, view in job():
+                shell = shells.shell(path)
+                html = env.get_template(template).render(page=view, shell=shell)
+                html = allow_inline_scripts(html, shell.csp, script_files=bool(shell.scripts))
+                _write_text(root / path, html)
+                count += 1
+        return count
+
+    return render_all(jobs, render, worker_count(len(jobs)))
 
 
 def _copy_static(env: jinja2.Environment, files: dict[str, str], root: Path) -> None:
