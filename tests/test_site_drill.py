@@ -14,6 +14,7 @@ from scorecards import SAM, sample_scorecard
 from kpisync.compute import compute
 from kpisync.compute.drill import DrillRecord, RecordList, drill_records
 from kpisync.compute.explain import explain
+from kpisync.site import build_site
 from kpisync.site.page_views import rep_page
 from kpisync.site.records import SECTION_LIMIT, records_page, records_pages
 from kpisync.site.views import Site
@@ -139,3 +140,23 @@ def test_drill_through_switched_off_links_nothing():
     config = replace(card.config, site=replace(card.config.site, drill_through=False))
     site = Site(replace(card, config=config), GENERATED, records=(sam_calls(),))
     assert site.drill_keys == ()
+
+
+def test_records_pages_stay_small_with_every_list_full(tmp_path):
+    """Four KPIs of 500 records with 80-character subjects and Salesforce links: the rep's
+    records page takes at most a third of 200 KB, so a team of twelve drillable KPIs stays
+    under it; a KPI's full list of 500 stays under it too."""
+    card = sample_scorecard()
+    config = replace(card.config, site=replace(card.config.site,
+                                               salesforce_url="https://acme.my.salesforce.com"))
+    subject = "Call with the procurement lead about the renewal terms and the new pricing tier"
+    lists = tuple(
+        RecordList(kpi, "2026-06", SAM, tuple(
+            DrillRecord(f"00T{n:015d}", date(2026, 6, 1 + n // 20), f"{subject[:76]} {n:03d}",
+                        Decimal("12500.00"), 1) for n in range(500)), 1500)
+        for kpi in ("calls", "conversations", "meetings", "opps_created"))
+    build_site(replace(card, config=config), tmp_path / "site", generated_at=GENERATED,
+               records=lists)
+    rep = tmp_path / "site/2026-06/rep" / SAM
+    assert (rep / "records.html").stat().st_size < 200_000 * 4 / 12
+    assert (rep / "records-calls.html").stat().st_size < 200_000

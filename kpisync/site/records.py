@@ -159,6 +159,8 @@ def _section(site: Site, rep: Rep, kpi: Kpi, period: Period, rel, limit: int | N
     base = site.options.salesforce_url
     value_label = "" if kpi.measure.kind in ("count", "distinct_count") else \
         fmt.UNIT_WORDS.get(kpi.unit, kpi.unit)
+    if all(r.amount is not None and fmt.as_decimal(r.value) == r.amount for r in shown):
+        value_label = ""  # a sum of Amount: the Amount column says it already
     rows = tuple(
         RecordRow(
             date=fmt.display_date(r.day),
