@@ -57,7 +57,7 @@ def site_jobs(site: Site) -> list[Job]:
     ]
     if site.rep_pages:
         jobs.append(lambda: [(REPS_PAGE, "reps.html", reps_page(site))])
-    for period in site.card.shown_periods:
+    for period in site.lookups.shown_periods:
         jobs += period_jobs(site.at(period))
     return jobs
 

@@ -387,6 +387,11 @@ def kpi_anchor(kpi_id: str) -> str:
     return f"kpi-{page_name(kpi_id)}"
 
 
+@functools.lru_cache(maxsize=16384)  # a site links the same few thousand paths over and over
+def _quote(path: str) -> str:
+    return quote(path)
+
+
 def relative_to(page: str):
     """A function turning a root-relative path into one relative to ``page``, so the site works
     from file:// and from any sub-path of a static host."""
@@ -398,7 +403,7 @@ def relative_to(page: str):
         shared = 0  # directories the two paths share: "records-calls.html", not "../../../.."
         while shared < len(here) and shared < len(parts) - 1 and here[shared] == parts[shared]:
             shared += 1
-        href = "../" * (len(here) - shared) + quote("/".join(parts[shared:]))
+        href = "../" * (len(here) - shared) + _quote("/".join(parts[shared:]))
         return f"{href}#{fragment}" if fragment else href
 
     return rel

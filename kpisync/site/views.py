@@ -136,7 +136,7 @@ class Site:
         period key to its path."""
         rel = relative_to(path)
         return tuple(Link(p.label, rel(page_of(p.key)), p == self.focus_period)
-                     for p in self.card.shown_periods if keys is None or p.key in keys)
+                     for p in self.lookups.shown_periods if keys is None or p.key in keys)
 
     # -- shared pieces -------------------------------------------------------------------
     def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = (),
@@ -172,10 +172,7 @@ class Site:
         )
 
     def result(self, kpi_id: str, period: Period, scope: Scope, scope_id: str) -> KpiResult | None:
-        try:
-            return self.card.result(kpi_id, period.key, scope, scope_id)
-        except KeyError:
-            return None
+        return self.lookups.results.get((kpi_id, period.key, scope, scope_id))
 
     def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
                rel: Callable[[str], str] | None = None) -> Figure:
@@ -296,7 +293,7 @@ class Site:
     def trend(self, kpi: Kpi, scope: Scope, scope_id: str) -> tuple[TrendPoint, ...]:
         focus = self.focus_period
         points = []
-        for period in self.card.shown_periods:
+        for period in self.lookups.shown_periods:
             if period.kind != focus.kind or period.start > focus.start:
                 continue
             result = self.result(kpi.id, period, scope, scope_id)
@@ -306,7 +303,7 @@ class Site:
         return tuple(points)
 
     def history(self, kpis: list[Kpi], scope: Scope, scope_id: str, rel) -> History:
-        periods = self.card.shown_periods
+        periods = self.lookups.shown_periods
         return History(
             periods=tuple(
                 PeriodHead(p.label, fmt.display_range(p.start, p.end), p == self.focus_period)
