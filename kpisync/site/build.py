@@ -68,6 +68,9 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates do not change during a build: no stat() of every template (and of
+        # each one it imports) for each of thousands of pages.
+        auto_reload=False,
     )
     env.globals["shell"] = PLAIN_SHELL  # the build passes each page's own
     return env
