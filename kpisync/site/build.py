@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,9 +110,10 @@ def build_site(
         scripts = _scripts(env)
         shells = ShellMaker(scorecard.config, tuple(scripts.values()), generated_at, freshness)
         site = Site(scorecard, generated_at, records=records)
-        pages = _render_pages(env, site, shells, staging)
+        # the exports are written while other processes render pages (kpisync.site.workers)
+        pages = _render_pages(env, site, shells, staging,
+                              alongside=lambda: _write_exports(scorecard, staging, generated_at))
         _copy_static(env, {**STATIC_FILES, **scripts}, staging)
-        _write_exports(scorecard, staging, generated_at)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         _swap_in(staging, target)
     except jinja2.TemplateError as exc:
@@ -143,12 +144,13 @@ def _scripts(env: jinja2.Environment) -> dict[str, str]:
     return {name: f"{SCRIPTS_DIR}/{name}" for name in sorted(names)}
 
 
-def _render_pages(env: jinja2.Environment, site: Site, shells: ShellMaker, root: Path) -> int:
-    """Write every page, on every core for a big site (``kpisync.site.workers``); returns
-    how many."""
+def _render_pages(env: jinja2.Environment, site: Site, shells: ShellMaker, root: Path,
+                  alongside: Callable[[], None]) -> int:
+    """Write every page, on every core for a big site (``kpisync.site.workers``), and run
+    ``alongside`` meanwhile; returns how many pages."""
     jobs = site_jobs(site)
 
-    def render(share: Sequence[Job]) -> int:
+    def render(share: Iterable[Job]) -> int:
         count = 0
         for job in share:
             for path, template, view in job():
@@ -159,7 +161,7 @@ def _render_pages(env: jinja2.Environment, site: Site, shells: ShellMaker, root:
                 count += 1
         return count
 
-    return render_all(jobs, render, worker_count(len(jobs)))
+    return render_all(jobs, render, worker_count(len(jobs)), alongside)
 
 
 def _copy_static(env: jinja2.Environment, files: dict[str, str], root: Path) -> None:

@@ -1,11 +1,12 @@
-"""Render the site's pages on every core: the build's jobs split between forked processes.
+"""Render the site's pages on every core: the build's jobs shared between forked processes.
 
 A big org's site is a few thousand pages whose views and templates are pure Python, so one
 process uses one core. Jobs (``kpisync.site.pages.site_jobs``) are independent, each writing its
-own files into the staging directory, so they are dealt out in turn (job 0 to process 0, job 1
-to process 1, ...) and a page's bytes are the same whichever process writes it: the build stays
-deterministic, and atomic, since the staging directory is swapped in only after every process
-has finished.
+own files into the staging directory, so each process takes the next job nobody has taken yet
+until none is left (a shared counter): a process that is slowed down, by the exports it writes
+meanwhile or by other work on the machine, simply takes fewer. A page's bytes are the same
+whichever process writes it, so the build stays deterministic, and atomic, since the staging
+directory is swapped in only after every process has finished.
 
 Processes are forked (Linux), so they inherit the scorecard, the templates and the jobs
 without pickling any of them; elsewhere, and for a small site where forking costs more than it
@@ -15,10 +16,11 @@ its error as text: a template error or a failed write reads exactly as it would 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 
 import jinja2
@@ -30,8 +32,8 @@ PARALLEL_MIN_JOBS = 400
 #: at most this many processes, however many cores
 MAX_WORKERS = 8
 
-#: renders one share of the jobs, returns how many pages it wrote
-RenderShare = Callable[[Sequence[Job]], int]
+#: renders the jobs it is given, returns how many pages it wrote
+RenderShare = Callable[[Iterable[Job]], int]
 
 
 def worker_count(jobs: int) -> int:
@@ -43,22 +45,32 @@ def worker_count(jobs: int) -> int:
     return max(1, min(cores or 1, MAX_WORKERS))
 
 
-def render_all(jobs: Sequence[Job], render: RenderShare, workers: int) -> int:
-    """Run ``render`` over ``jobs`` in ``workers`` processes (this one included); returns the
-    pages written. An error in any process is raised here once all of them have stopped."""
+def render_all(jobs: Sequence[Job], render: RenderShare, workers: int,
+               alongside: Callable[[], None] | None = None) -> int:
+    """Run ``render`` over ``jobs`` in ``workers`` processes (this one included), and
+    ``alongside`` in this one before it joins in; returns the pages written. An error in any
+    process is raised here once all of them have stopped."""
     if workers <= 1:
+        if alongside is not None:
+            alongside()
         return render(jobs)
     context = multiprocessing.get_context("fork")
+    taken = context.Value("q", 0)  # how many jobs the processes have taken, under its lock
     children = []
+    # The scorecard and everything else built so far live as long as the build: the garbage
+    # collector need not walk them again and again, nor a child copy each page it would touch.
+    gc.freeze()
     try:
-        for index in range(1, workers):
+        for _ in range(1, workers):
             receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(render, jobs[index::workers], send),
+            child = context.Process(target=_child, args=(render, _next_jobs(jobs, taken), send),
                                     daemon=True)
             child.start()
             send.close()
             children.append((child, receive))
-        pages = render(jobs[0::workers])
+        if alongside is not None:
+            alongside()
+        pages = render(_next_jobs(jobs, taken))
         for child, receive in children:
             pages += _result(child, receive)
         return pages
@@ -68,9 +80,21 @@ def render_all(jobs: Sequence[Job], render: RenderShare, workers: int) -> int:
                 child.terminate()
             child.join()
             receive.close()
+        gc.unfreeze()
 
 
-def _child(render: RenderShare, jobs: Sequence[Job], send: Connection) -> None:
+def _next_jobs(jobs: Sequence[Job], taken) -> Iterator[Job]:
+    """The jobs no process has taken yet, one at a time, until there are none."""
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value = index + 1
+        if index >= len(jobs):
+            return
+        yield jobs[index]
+
+
+def _child(render: RenderShare, jobs: Iterable[Job], send: Connection) -> None:
     try:
         outcome = ("pages", render(jobs))
     except jinja2.TemplateSyntaxError as exc:
