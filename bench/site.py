@@ -8,17 +8,19 @@ KPI lists in turn. Then, in this process, one after the other and each timed:
 
 1. compute (not the figure here: bench/compute.py measures it),
 2. the drill-through records (the running and the previous month, every rep),
-3. ``build_site``: every page, the exports and the assets, written atomically.
+3. ``build_site``: every page (on every core), the exports and the assets, written atomically.
 
-Printed: the build's wall time, pages per second, the site's total size, the heaviest page and
-the peak RSS of the process. Goals (site issue, docs/performance.md): build under 10 s, heaviest
-page under 200 KB.
+Printed: the build's wall time, pages per second, the site's total size, the heaviest page,
+the peak RSS of the process, how many processes render the pages (one per core) and the load
+average just before the build (the figure is a wall time: measure on a quiet machine).
+Goals (site issue, docs/performance.md): build under 10 s, heaviest page under 200 KB.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import sys
 import tempfile
@@ -57,6 +59,7 @@ def main() -> int:
     from kpisync.build import site_records
     from kpisync.compute import compute
     from kpisync.site import build_site
+    from kpisync.site.workers import PARALLEL_MIN_JOBS, worker_count
     from kpisync.store import Store
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -90,6 +93,7 @@ def main() -> int:
             records = site_records(scorecard, store.connection)
         drilled = time.perf_counter() - started
 
+        load = os.getloadavg()
         started = time.perf_counter()
         report = build_site(scorecard, out, records=records)
         built = time.perf_counter() - started
@@ -99,15 +103,18 @@ def main() -> int:
         heaviest = pages[-1]
         heaviest_kb = heaviest.stat().st_size / 1024
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     print(f"compute: {computed:.2f} s ({len(scorecard.results):,} results, "
           f"{len(scorecard.reps)} reps, {len(config.teams)} teams, {len(config.kpis)} KPIs, "
           f"{len(scorecard.shown_periods)} periods shown)")
     print(f"drill-through records: {drilled:.2f} s ({len(records):,} lists)")
     print(f"site build: {built:.2f} s wall, {report.pages:,} pages, "
-          f"{report.pages / built:,.0f} pages/s, {total / 1e6:.1f} MB in all")
+          f"{report.pages / built:,.0f} pages/s, {total / 1e6:.1f} MB in all; "
+          f"{worker_count(PARALLEL_MIN_JOBS)} rendering processes, load average before it "
+          + " ".join(f"{x:.2f}" for x in load))
     print(f"heaviest page: {heaviest.relative_to(out)} {heaviest_kb:.0f} KB; "
-          f"peak RSS {peak_mb:.0f} MB")
+          f"peak RSS {peak_mb:.0f} MB (a rendering process {child_mb:.0f} MB)")
     verdicts = [
         f"build {'OK' if built < GOAL_SECONDS else 'MISSED'} (< {GOAL_SECONDS:.0f} s)",
         f"heaviest page {'OK' if heaviest_kb < GOAL_PAGE_KB else 'MISSED'} "

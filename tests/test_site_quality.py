@@ -20,6 +20,7 @@ from scorecards import sample_scorecard
 
 from kpisync.compute.drill import DrillRecord, RecordList
 from kpisync.site import build_site
+from kpisync.site.records import SECTION_LIMIT
 from kpisync.site.shell import Freshness
 
 pytestmark = pytest.mark.browser
@@ -35,27 +36,39 @@ PAGE_TYPES = {
     "team": "2026-06/team/sdr_east/index.html",
     "rep": "2026-06/rep/0055g00000A1sAmAAB/index.html",  # the hostile name
     "rep-inactive": "2026-06/rep/0055g00000A1dAnAAB/index.html",
-    "records": "2026-06/rep/0055g00000A1sAmAAB/records-calls.html",
+    "records": "2026-06/rep/0055g00000A1sAmAAB/records.html",
+    "records-kpi": "2026-06/rep/0055g00000A1sAmAAB/records-calls.html",  # the cut list in full
+    "records-money": "2026-06/rep/0055g00000A1pRiAAB/records.html",
     "leaderboards": "2026-06/leaderboards/index.html",
     "leaderboard": "2026-06/leaderboards/calls.html",
 }
 HOSTILE_REP = "0055g00000A1sAmAAB"
 
 
-def hostile_calls() -> RecordList:
-    """The records behind the hostile-named rep's calls, with a hostile subject of their own."""
-    return RecordList("calls", "2026-06", HOSTILE_REP, (
+def drill_lists() -> tuple[RecordList, ...]:
+    """The records behind the hostile-named rep's calls, with a hostile subject of their own
+    and more than a records page lists (so the KPI gets its full-list page), and an AE's
+    pipeline, with amounts."""
+    calls = (
         DrillRecord("00T000000000001AAA", date(2026, 6, 2), 'Call <script>"x"</script> ☎️',
                     Decimal("120.50"), 1),
         DrillRecord("00T000000000002AAA", date(2026, 6, 3), None, None, 1),
-    ), 2)
+        *(DrillRecord(f"00T0000000001{n:02d}AAA", date(2026, 6, 4 + n // 6),
+                      f"Follow-up call {n + 1}", None, 1) for n in range(SECTION_LIMIT)),
+    )
+    pipeline = tuple(
+        DrillRecord(f"006000000000{n:03d}AAA", date(2026, 6, 1 + n), f"Acme renewal {n + 1}",
+                    Decimal(12_500 * (n + 1)), Decimal(12_500 * (n + 1)))
+        for n in range(4))
+    return (RecordList("calls", "2026-06", HOSTILE_REP, calls, len(calls) + 20),
+            RecordList("pipeline", "2026-06", "0055g00000A1pRiAAB", pipeline, 4))
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The sample site with the stale banner showing, so that it is checked too."""
     out = tmp_path_factory.mktemp("quality") / "site"
-    build_site(sample_scorecard(), out, generated_at=GENERATED, records=(hostile_calls(),),
+    build_site(sample_scorecard(), out, generated_at=GENERATED, records=drill_lists(),
                freshness=Freshness(GENERATED - timedelta(hours=50), ("Event",)))
     assert all((out / path).is_file() for path in PAGE_TYPES.values())
     return out

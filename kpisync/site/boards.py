@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kpisync.compute.model import KpiResult
 from kpisync.config.model import Kpi
-from kpisync.site import formatting as fmt
 from kpisync.site.viewdata import (
     INDEX_PAGE,
     Frame,
@@ -65,9 +65,7 @@ class BoardsPage:
 
 def ranked_kpis(site: Site) -> list[Kpi]:
     """The KPIs with at least one ranked rep in the site's period."""
-    key = site.focus_period.key
-    ranked = {r.kpi_id for r in site.card.results
-              if r.period_key == key and r.scope == "rep" and r.rank_in_org is not None}
+    ranked = site.lookups.ranked_kpi_ids(site.focus_period.key)
     return [k for k in site.config.kpis if k.id in ranked]
 
 
@@ -75,6 +73,7 @@ def boards_pages(site: Site) -> list[tuple[str, BoardsPage]]:
     """The overview page and one page per ranked KPI, with their paths."""
     key = site.focus_period.key
     kpis = ranked_kpis(site)
+    rankings = {kpi.id: _ranking(site, kpi) for kpi in kpis}  # the overview's and the KPI's
     overview_path = leaderboards_path(key)
     pages = [(overview_path, BoardsPage(
         frame=site.frame(overview_path, f"Leaderboards · {site.focus_period.label}",
@@ -82,7 +81,7 @@ def boards_pages(site: Site) -> list[tuple[str, BoardsPage]]:
         heading=f"Leaderboards · {site.focus_period.label}",
         period_label=site.focus_period.label,
         intro=_intro(site),
-        boards=tuple(_board(site, kpi, overview_path, TOP) for kpi in kpis),
+        boards=tuple(_board(site, kpi, rankings[kpi.id], overview_path, TOP) for kpi in kpis),
         periods=site.period_links(overview_path, leaderboards_path),
     ))]
     for kpi in kpis:
@@ -95,7 +94,7 @@ def boards_pages(site: Site) -> list[tuple[str, BoardsPage]]:
             heading=f"{kpi.name} leaderboard",
             period_label=site.focus_period.label,
             intro=_intro(site),
-            boards=(_board(site, kpi, path, None),),
+            boards=(_board(site, kpi, rankings[kpi.id], path, None),),
             periods=site.period_links(path, lambda k, kpi_id=kpi.id: leaderboard_path(kpi_id, k)),
             overview=Link("All leaderboards", rel(overview_path)),
         )))
@@ -111,28 +110,31 @@ def _intro(site: Site) -> str:
     return text
 
 
-def _board(site: Site, kpi: Kpi, path: str, top: int | None) -> Board:
-    rel = relative_to(path)
-    key = site.focus_period.key
-    reps = {r.id: r for r in site.card.reps}
-    teams = {t.id: t for t in site.card.teams}
-    ranked = sorted(
-        (r for r in site.card.results
-         if r.kpi_id == kpi.id and r.period_key == key and r.scope == "rep"
-         and r.rank_in_org is not None and r.scope_id in reps),
+def _ranking(site: Site, kpi: Kpi) -> list[KpiResult]:
+    """The KPI's ranked reps in the site's period, best first, ties by name."""
+    reps = site.lookups.reps
+    return sorted(
+        (r for r in site.lookups.ranked(kpi.id, site.focus_period.key) if r.scope_id in reps),
         key=lambda r: (r.rank_in_org, site.rep_name(reps[r.scope_id]).casefold(), r.scope_id),
     )
+
+
+def _board(site: Site, kpi: Kpi, ranked: list[KpiResult], path: str, top: int | None) -> Board:
+    rel = relative_to(path)
+    key = site.focus_period.key
+    reps, teams = site.lookups.reps, site.lookups.teams
     rows = []
     for result in ranked[:top] if top else ranked:
         rep = reps[result.scope_id]
         team = teams.get(rep.team_id)
+        figure = site.figure(kpi, site.focus_period, "rep", rep.id)  # as on the team's page
         rows.append(BoardRow(
             rank=f"{result.rank_in_org:,}",
             rep=Link(site.rep_name(rep), rel(site.rep_page_path(rep.id))),
             team=Link(team.name, rel(team_path(team.id, key))) if team else None,
-            attainment=fmt.display_attainment(result.attainment),
-            actual=fmt.display_value(result.actual, kpi.unit, site.currency),
-            target=fmt.display_value(result.target, kpi.unit, site.currency),
+            attainment=figure.attainment,
+            actual=figure.actual,
+            target=figure.target,
         ))
     count = len(ranked)
     note = f"{count:,} rep{'s' if count != 1 else ''} ranked"

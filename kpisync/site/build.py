@@ -8,6 +8,7 @@ site on a static host: the previous one stays served.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +18,11 @@ from kpisync.compute.drill import RecordList
 from kpisync.compute.model import Scorecard
 from kpisync.errors import SiteError
 from kpisync.site.outputs import SiteReport, publish
-from kpisync.site.pages import site_pages
+from kpisync.site.pages import Job, site_jobs
 from kpisync.site.shell import PLAIN_SHELL, Freshness, ShellMaker, allow_inline_scripts
 from kpisync.site.viewdata import FAVICON, STYLESHEET
 from kpisync.site.views import Site
+from kpisync.site.workers import render_all, worker_count
 
 #: copied verbatim (not rendered) from the template directories
 STATIC_FILES = {"style.css": STYLESHEET, "favicon.svg": FAVICON}
@@ -54,6 +56,9 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates do not change during a build: no stat() of every template (and of
+        # each one it imports) for each of thousands of pages.
+        auto_reload=False,
     )
     env.globals["shell"] = PLAIN_SHELL  # the build passes each page's own
     return env
@@ -119,15 +124,22 @@ def _scripts(env: jinja2.Environment) -> dict[str, str]:
 
 
 def _render_pages(env: jinja2.Environment, site: Site, shells: ShellMaker, root: Path) -> int:
-    """Write every page; returns how many."""
-    count = 0
-    for path, template, view in site_pages(site):
-        shell = shells.shell(path)
-        html = env.get_template(template).render(page=view, shell=shell)
-        html = allow_inline_scripts(html, shell.csp, script_files=bool(shell.scripts))
-        _write_text(root / path, html)
-        count += 1
-    return count
+    """Write every page, on every core for a big site (``kpisync.site.workers``); returns how
+    many pages."""
+    jobs = site_jobs(site)
+
+    def render(share: Iterable[Job]) -> int:
+        count = 0
+        for job in share:
+            for path, template, view in job():
+                shell = shells.shell(path)
+                html = env.get_template(template).render(page=view, shell=shell)
+                html = allow_inline_scripts(html, shell.csp, script_files=bool(shell.scripts))
+                _write_text(root / path, html)
+                count += 1
+        return count
+
+    return render_all(jobs, render, worker_count(len(jobs)))
 
 
 def _copy_static(env: jinja2.Environment, files: dict[str, str], root: Path) -> None:

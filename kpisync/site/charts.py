@@ -12,6 +12,7 @@ that the stylesheet styles, so dark mode and print restyle charts like the rest 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ _CHAR_WIDTH = Decimal("0.56")
 _WHOLE_UNITS = frozenset({"count", "currency", "minutes"})
 
 
+@functools.lru_cache(maxsize=65536)  # charts share their axes: most coordinates repeat
 def coord(value: Decimal | int) -> str:
     """A coordinate as SVG text: one decimal, half-up, "12" rather than "12.0", never "-0"."""
     rounded = Decimal(value).quantize(_TENTH, rounding=ROUND_HALF_UP)

@@ -77,7 +77,7 @@ class NotFoundPage:
 def periods_page(site: Site) -> PeriodsPage:
     rel = relative_to(PERIODS_PAGE)
     groups: dict[str, list[PeriodEntry]] = {}
-    for period in site.card.shown_periods:
+    for period in site.lookups.shown_periods:
         groups.setdefault(period.kind, []).append(PeriodEntry(
             link=Link(period.label, rel(org_path(period.key)), period == site.home_period),
             dates=fmt.display_range(period.start, period.end),

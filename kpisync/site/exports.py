@@ -60,21 +60,35 @@ def score_rows(scorecard: Scorecard) -> Iterator[dict[str, str | bool | None]]:
     shown = [r for r in scorecard.results if r.period_key in periods]
     if not config.site.rep_pages:  # team-level publishing names no rep, here neither
         shown = [r for r in shown if r.scope != "rep"]
+    days = {key: (p.start.isoformat(), p.end.isoformat()) for key, p in periods.items()}
+    initials = config.site.rep_names == "initials"
+    # A scorecard repeats its values (counts, targets) across thousands of rows: each
+    # (value, unit) is written once; equal Decimals are written alike, so this changes nothing.
+    texts: dict[tuple[Decimal, str], str | None] = {}
+
+    def exact(value: Decimal | None, unit: str) -> str | None:
+        if value is None:
+            return None
+        text = texts.get((value, unit))
+        if text is None:
+            text = texts[(value, unit)] = fmt.export_value(value, unit) if unit else \
+                fmt.export_ratio(value)
+        return text
+
     for result in sorted(shown, key=order):
-        period = periods[result.period_key]
+        start, end = days[result.period_key]
         unit = kpis[result.kpi_id].unit if result.kpi_id in kpis else "count"
         yield {
             "kpi": result.kpi_id,
-            "period_start": period.start.isoformat(),
-            "period_end": period.end.isoformat(),
+            "period_start": start,
+            "period_end": end,
             "scope": result.scope,
             "scope_id": result.scope_id,
             "scope_name": fmt.initials(result.scope_name)
-            if result.scope == "rep" and config.site.rep_names == "initials"
-            else result.scope_name,
-            "actual": fmt.export_value(result.actual, unit),
-            "target": fmt.export_value(result.target, unit),
-            "attainment": fmt.export_ratio(result.attainment),
+            if initials and result.scope == "rep" else result.scope_name,
+            "actual": exact(result.actual, unit),
+            "target": exact(result.target, unit),
+            "attainment": exact(result.attainment, ""),
             "period_key": result.period_key,
             "unit": unit,
             "on_pace": result.on_pace,
@@ -87,15 +101,12 @@ def write_scores_csv(scorecard: Scorecard, path: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(COLUMNS)
         for row in score_rows(scorecard):
-            writer.writerow([_csv_cell(row[column]) for column in COLUMNS])
+            writer.writerow([value if isinstance(value, str) else _CSV_CELLS[value]
+                             for value in map(row.__getitem__, COLUMNS)])
 
 
-def _csv_cell(value: str | bool | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+#: the cells that are not text already: unknown values empty, on_pace as true/false
+_CSV_CELLS = {None: "", True: "true", False: "false"}
 
 
 def write_scores_json(
@@ -127,20 +138,33 @@ def write_scores_json(
     lines = ["{"]
     for key, value in header.items():
         lines.append(f"  {json.dumps(key)}: {_json(value)},")
-    rows = [_json_object(row) for row in score_rows(scorecard)]
     lines.append('  "scores": [')
-    lines.append(",\n".join(f"    {row}" for row in rows))
+    lines.append(",\n".join(_json_rows(score_rows(scorecard))))
     lines.append("  ]")
     lines.append("}")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _json_object(row: dict[str, str | bool | None]) -> str:
-    fields = []
-    for key, value in row.items():
-        text = value if key in NUMERIC and value is not None else _json(value)
-        fields.append(f"{json.dumps(key)}: {text}")
-    return "{" + ", ".join(fields) + "}"
+def _json_rows(rows: Iterator[dict[str, str | bool | None]]) -> Iterator[str]:
+    """Each row as one indented JSON object. A scorecard repeats a few thousand distinct
+    strings (KPI ids, days, names) across its rows, so each is encoded once."""
+    heads = [(column, f"{json.dumps(column)}: ", column in NUMERIC) for column in COLUMNS]
+    literals: dict[object, str] = {None: "null", True: "true", False: "false"}
+    strings: dict[str, str] = {}
+    for row in rows:
+        fields = []
+        for column, head, numeric in heads:
+            value = row[column]
+            if isinstance(value, str):
+                text = value if numeric else strings.get(value)
+                if text is None:
+                    text = strings[value] = json.dumps(value, ensure_ascii=False)
+            elif value is None or isinstance(value, bool):
+                text = literals[value]
+            else:
+                text = _json(value)
+            fields.append(head + text)
+        yield "    {" + ", ".join(fields) + "}"
 
 
 def _json(value) -> str:

@@ -67,7 +67,7 @@ def team_row(site: Site, team, rel) -> TeamRow:
 
 def team_reps(site: Site, team) -> list[Rep]:
     """The team's reps by name: a readable order before any sorting script runs."""
-    reps = {r.id: r for r in site.card.reps}
+    reps = site.lookups.reps
     members = [reps[i] for i in team.rep_ids if i in reps]
     return sorted(members, key=lambda r: (site.rep_name(r).casefold(), r.id))
 
@@ -109,7 +109,7 @@ def team_page(site: Site, team) -> TeamPage:
 def rep_page(site: Site, rep) -> RepPage:
     key = site.focus_period.key
     path = rep_path(rep.id, key)
-    team = next((t for t in site.card.teams if t.id == rep.team_id), None)
+    team = site.lookups.teams.get(rep.team_id)
     crumbs = [Link(site.config.org.name, INDEX_PAGE)]
     if team is not None:
         crumbs.append(Link(team.name, team_path(team.id, key)))
@@ -122,7 +122,7 @@ def rep_page(site: Site, rep) -> RepPage:
     if site.options.rep_names == "initials":
         del facts[2]  # a username names the rep
     kpis = site.kpis_of(team.kpi_ids) if team else []
-    funnel = site.card.reverse_funnel(key, "rep", rep.id)
+    funnel = site.lookups.reverse_funnels.get(key, "rep", rep.id)
     name = site.rep_name(rep)
     return RepPage(
         frame=site.frame(path, name, tuple(crumbs)),

@@ -9,7 +9,8 @@ shared today still shows that period next quarter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from kpisync.site.boards import boards_pages
 from kpisync.site.definitions import kpis_page
@@ -31,33 +32,55 @@ from kpisync.site.views import Site
 
 #: (path in the site, template, the page's view)
 Page = tuple[str, str, object]
+#: a share of the build: builds some pages' views when called. Jobs are independent of each
+#: other, so a build may run them in any process; a page's content never depends on which.
+Job = Callable[[], Iterable[Page]]
 
 
 def site_pages(site: Site) -> Iterator[Page]:
     """Every page, in a fixed order (a deterministic build)."""
-    yield INDEX_PAGE, "index.html", org_page(site)
+    for job in site_jobs(site):
+        yield from job()
+
+
+def site_jobs(site: Site) -> list[Job]:
+    """Every page as a list of jobs, in the fixed order of ``site_pages``: one job per page,
+    except that a rep's records pages go with the rep's page and a period's leaderboards
+    together."""
     home = Link(site.config.org.name, INDEX_PAGE)
-    yield KPIS_PAGE, "kpis.html", kpis_page(site.config, site.frame(KPIS_PAGE,
-                                                                   "KPI definitions", (home,)))
-    yield PERIODS_PAGE, "periods.html", periods_page(site)
-    yield NOT_FOUND_PAGE, "404.html", not_found_page(site)
+    jobs: list[Job] = [
+        lambda: [(INDEX_PAGE, "index.html", org_page(site))],
+        lambda: [(KPIS_PAGE, "kpis.html",
+                  kpis_page(site.config, site.frame(KPIS_PAGE, "KPI definitions", (home,))))],
+        lambda: [(PERIODS_PAGE, "periods.html", periods_page(site))],
+        lambda: [(NOT_FOUND_PAGE, "404.html", not_found_page(site))],
+    ]
     if site.rep_pages:
-        yield REPS_PAGE, "reps.html", reps_page(site)
-    for period in site.card.shown_periods:
-        yield from period_pages(site.at(period))
+        jobs.append(lambda: [(REPS_PAGE, "reps.html", reps_page(site))])
+    for period in site.lookups.shown_periods:
+        jobs += period_jobs(site.at(period))
+    return jobs
 
 
-def period_pages(site: Site) -> Iterator[Page]:
+def period_jobs(site: Site) -> list[Job]:
     key = site.focus_period.key
-    yield org_path(key), "index.html", org_page(site, org_path(key))
-    for team in site.card.teams:
-        yield team_path(team.id, key), "team.html", team_page(site, team)
+    jobs: list[Job] = [lambda: [(org_path(key), "index.html", org_page(site, org_path(key)))]]
+    jobs += [partial(_team_pages, site, team) for team in site.card.teams]
     if site.has_rep_pages():
-        for rep in site.card.reps:
-            yield rep_path(rep.id, key), "rep.html", rep_page(site, rep)
-            if key == site.home_period.key:
-                for path, page in records_pages(site, rep):
-                    yield path, "records.html", page
+        jobs += [partial(_rep_pages, site, rep) for rep in site.card.reps]
     if site.leaderboards:
-        for path, page in boards_pages(site):
-            yield path, "leaderboards.html", page
+        jobs.append(lambda: [(path, "leaderboards.html", page)
+                             for path, page in boards_pages(site)])
+    return jobs
+
+
+def _team_pages(site: Site, team) -> list[Page]:
+    return [(team_path(team.id, site.focus_period.key), "team.html", team_page(site, team))]
+
+
+def _rep_pages(site: Site, rep) -> list[Page]:
+    pages: list[Page] = [(rep_path(rep.id, site.focus_period.key), "rep.html",
+                          rep_page(site, rep))]
+    if site.focus_period.key == site.home_period.key:
+        pages += [(path, "records.html", page) for path, page in records_pages(site, rep)]
+    return pages

@@ -7,6 +7,7 @@ A template override can rely on exactly these names (docs/site.md lists them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -331,6 +332,7 @@ class RepPage:
     trends: TrendPanel | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def page_name(identifier: str) -> str:
     """A file name stem for a team or rep id that is safe on every filesystem and in a URL.
 
@@ -361,8 +363,15 @@ def rep_path(rep_id: str, period_key: str) -> str:
     return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/{INDEX_PAGE}"
 
 
-def records_path(rep_id: str, kpi_id: str, period_key: str) -> str:
-    """The drill-through page of one rep's figure: ``2026-06/rep/<Id>/records-calls.html``."""
+def records_path(rep_id: str, period_key: str) -> str:
+    """The drill-through page of one rep and period, a section per KPI:
+    ``2026-06/rep/<Id>/records.html`` (each section at ``#kpi-<id>``)."""
+    return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/records.html"
+
+
+def kpi_records_path(rep_id: str, kpi_id: str, period_key: str) -> str:
+    """Every listed record of one rep's figure, for a section ``records.html`` cuts short:
+    ``2026-06/rep/<Id>/records-calls.html``."""
     return f"{period_dir(period_key)}/rep/{page_name(rep_id)}/records-{page_name(kpi_id)}.html"
 
 
@@ -378,6 +387,11 @@ def kpi_anchor(kpi_id: str) -> str:
     return f"kpi-{page_name(kpi_id)}"
 
 
+@functools.lru_cache(maxsize=16384)  # a site links the same few thousand paths over and over
+def _quote(path: str) -> str:
+    return quote(path)
+
+
 def relative_to(page: str):
     """A function turning a root-relative path into one relative to ``page``, so the site works
     from file:// and from any sub-path of a static host."""
@@ -389,7 +403,7 @@ def relative_to(page: str):
         shared = 0  # directories the two paths share: "records-calls.html", not "../../../.."
         while shared < len(here) and shared < len(parts) - 1 and here[shared] == parts[shared]:
             shared += 1
-        href = "../" * (len(here) - shared) + quote("/".join(parts[shared:]))
+        href = "../" * (len(here) - shared) + _quote("/".join(parts[shared:]))
         return f"{href}#{fragment}" if fragment else href
 
     return rel

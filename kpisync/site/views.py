@@ -13,6 +13,7 @@ cascade); ``kpisync.site.page_views`` builds the org, team and rep pages from th
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,7 @@ from kpisync.compute.model import KpiResult, Period, Rep, Scope, Scorecard
 from kpisync.config.model import Kpi, target_unused
 from kpisync.site import formatting as fmt
 from kpisync.site.chart_views import card_sparkline, cascade_funnel
+from kpisync.site.lookups import Lookups
 from kpisync.site.rules import (
     describe_focus,
     drill_periods,
@@ -78,6 +80,8 @@ class Site:
     def __init__(self, scorecard: Scorecard, generated_at: datetime, *,
                  records: tuple[RecordList, ...] = ()):
         self.card = scorecard
+        #: the scorecard's lists keyed once; ``at()`` shares them
+        self.lookups = Lookups(scorecard)
         self.config = scorecard.config
         self.options = self.config.site
         self.currency = self.config.org.currency
@@ -95,6 +99,8 @@ class Site:
             if records and self.options.drill_through and self.options.rep_pages else ()
         #: the periods with rep pages; a rep named in any other period links to the home one
         self.rep_keys = rep_periods(scorecard, self.focus_period) if self.rep_pages else ()
+        #: every figure formatted so far (without a records link), shared by ``at()``
+        self._figures: dict[tuple[str, str, str, str], Figure] = {}
 
     def at(self, period: Period) -> Site:
         """This site about ``period``: its cards, tables and links are that period's."""
@@ -130,7 +136,7 @@ class Site:
         period key to its path."""
         rel = relative_to(path)
         return tuple(Link(p.label, rel(page_of(p.key)), p == self.focus_period)
-                     for p in self.card.shown_periods if keys is None or p.key in keys)
+                     for p in self.lookups.shown_periods if keys is None or p.key in keys)
 
     # -- shared pieces -------------------------------------------------------------------
     def frame(self, path: str, title: str, crumbs: tuple[Link, ...] = (),
@@ -166,22 +172,27 @@ class Site:
         )
 
     def result(self, kpi_id: str, period: Period, scope: Scope, scope_id: str) -> KpiResult | None:
-        try:
-            return self.card.result(kpi_id, period.key, scope, scope_id)
-        except KeyError:
-            return None
+        return self.lookups.results.get((kpi_id, period.key, scope, scope_id))
 
     def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
                rel: Callable[[str], str] | None = None) -> Figure:
         """One cell. With ``rel``, a rep's figure in a drill-through period links to the
         records behind it."""
+        key = (kpi.id, period.key, scope, scope_id)
+        figure = self._figures.get(key)
+        if figure is None:  # a cell shows on many pages (history tables): formatted once
+            figure = self._figures[key] = self._figure(kpi, period, scope, scope_id)
+        if rel is not None and scope == "rep" and self.has_records(kpi, period.key) \
+                and self.result(kpi.id, period, scope, scope_id) is not None:
+            href = rel(f"{records_path(scope_id, period.key)}#{kpi_anchor(kpi.id)}")
+            return dataclasses.replace(figure, href=href)
+        return figure
+
+    def _figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str) -> Figure:
         result = self.result(kpi.id, period, scope, scope_id)
         if result is None:
             return Figure(fmt.MISSING, fmt.MISSING, fmt.MISSING, "0%", status_of(None, period))
         status = status_of(result, period)
-        href = ""
-        if rel is not None and scope == "rep" and self.has_records(kpi, period.key):
-            href = rel(records_path(scope_id, kpi.id, period.key))
         pace_key = result.pace.replace("_", "-") if period.is_current and result.pace else ""
         return Figure(
             actual=fmt.display_value(result.actual, kpi.unit, self.currency),
@@ -194,7 +205,6 @@ class Site:
             pace_key=pace_key,
             pace=PACE_LABELS[result.pace] if pace_key else "",
             pace_line=self.pace_line(kpi, result) if pace_key else "",
-            href=href,
             sort_value=fmt.export_ratio(result.attainment) or "",
         )
 
@@ -245,7 +255,7 @@ class Site:
         )
 
     def score(self, scope: Scope, scope_id: str) -> ScoreView | None:
-        score = self.card.score_for(self.focus_period.key, scope, scope_id)
+        score = self.lookups.scores.get(self.focus_period.key, scope, scope_id)
         if score is None or score.value is None:
             return None
         weights = dict(self.config.scoring.weights)
@@ -283,7 +293,7 @@ class Site:
     def trend(self, kpi: Kpi, scope: Scope, scope_id: str) -> tuple[TrendPoint, ...]:
         focus = self.focus_period
         points = []
-        for period in self.card.shown_periods:
+        for period in self.lookups.shown_periods:
             if period.kind != focus.kind or period.start > focus.start:
                 continue
             result = self.result(kpi.id, period, scope, scope_id)
@@ -293,7 +303,7 @@ class Site:
         return tuple(points)
 
     def history(self, kpis: list[Kpi], scope: Scope, scope_id: str, rel) -> History:
-        periods = self.card.shown_periods
+        periods = self.lookups.shown_periods
         return History(
             periods=tuple(
                 PeriodHead(p.label, fmt.display_range(p.start, p.end), p == self.focus_period)
@@ -315,12 +325,13 @@ class Site:
         period = self.focus_period
         steps = [
             step
-            for step in self.card.cascade_for(period.key, scope, scope_id)
+            for step in self.lookups.cascade_for(period.key, scope, scope_id)
             if step.from_kpi in tracked and step.to_kpi in tracked
         ]
         if not steps:
             return None
-        link = self.card.weakest_link(period.key, scope, scope_id) if scope != "org" else None
+        link = self.lookups.weakest_links.get(period.key, scope, scope_id) \
+            if scope != "org" else None
         if link is not None:
             weakest = next((i for i, s in enumerate(steps)
                             if (s.from_kpi, s.to_kpi) == (link.step, link.to_kpi)), None)
@@ -360,8 +371,10 @@ class Site:
         if scope == "org":
             return self.config.org.name
         if scope == "team":
-            return next((t.name for t in self.card.teams if t.id == scope_id), scope_id)
-        return next((self.rep_name(r) for r in self.card.reps if r.id == scope_id), scope_id)
+            team = self.lookups.teams.get(scope_id)
+            return team.name if team else scope_id
+        rep = self.lookups.reps.get(scope_id)
+        return self.rep_name(rep) if rep else scope_id
 
     def kpi_name(self, kpi_id: str) -> str:
         try:
