@@ -11,7 +11,8 @@ every rep, team and the org, 13 months, 5 quarters, fiscal year to date):
 
 * ``duckdb``: on the store file, read only;
 * ``spark``: a PySpark session on ``--master``; the store's tables are written to Parquet and
-  registered as views (``SparkEngine.load_store``, timed apart as "load"), then the compute.
+  registered as views (``kpisync.store.load.load_into_spark``, timed apart as "load"), then
+  the compute.
 
 Peak memory: each process's own high-water mark of resident memory, ``VmHWM`` in
 ``/proc/<pid>/status``, read by the child when its compute is done. Not ``wait4``'s
@@ -80,6 +81,7 @@ def run_spark(args: argparse.Namespace) -> dict:
 
     from kpisync.compute import compute
     from kpisync.engines.spark import SparkEngine
+    from kpisync.store.load import load_into_spark
 
     config = bench_config()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -95,7 +97,7 @@ def run_spark(args: argparse.Namespace) -> dict:
     con = duckdb.connect(str(args.store), read_only=True)
     parquet = args.work / "parquet"
     parquet.mkdir(exist_ok=True)
-    loaded = engine.load_store(con, parquet)
+    loaded = load_into_spark(con, engine, parquet)
     con.close()
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()

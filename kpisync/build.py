@@ -15,12 +15,12 @@ from kpisync.compute.drill import RecordList, drill_records
 from kpisync.compute.model import Period
 from kpisync.config.model import Config
 from kpisync.engines.base import Connection
-from kpisync.engines.select import EngineSettings, engine_kind, open_engine
 from kpisync.errors import StoreError
 from kpisync.site.build import SiteReport, build_site
 from kpisync.site.rules import drill_periods, focus_period
 from kpisync.site.shell import freshness
 from kpisync.store import Store
+from kpisync.store.select import EngineSettings, engine_kind, open_engine
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kpisync.config.model import Config
+from kpisync.config.required import plan_objects
 from kpisync.errors import AuthenticationError, SalesforceError, StoreError
 from kpisync.store import Store
 from kpisync.store.state import SyncState
 from kpisync.sync.auth import FLOW_REQUIREMENTS, AuthFlow, authenticator_from_env
 from kpisync.sync.client import RetryPolicy, SalesforceClient
-from kpisync.sync.plan import missing_fields_message, plan_objects
+from kpisync.sync.plan import missing_fields_message
 from kpisync.sync.quota import DEFAULT_QUOTA, Allowance
 
 Status = Literal["ok", "warn", "fail", "skip"]

@@ -9,6 +9,7 @@ import pytest
 
 from kpisync.compute import compute
 from kpisync.config import parse_config
+from kpisync.config.required import plan_objects
 from kpisync.emulator import Emulator, OrgData
 from kpisync.errors import ConfigError
 from kpisync.sobjects import catalogue, declared
@@ -16,7 +17,7 @@ from kpisync.store import Store
 from kpisync.sync.auth import Credentials
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.jobs import sync
-from kpisync.sync.plan import SyncOptions, plan_objects
+from kpisync.sync.plan import SyncOptions
 from tests.sf_fixtures import no_sleep_policy
 
 ANN = "005000000000001AAA"

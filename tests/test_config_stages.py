@@ -206,8 +206,8 @@ def test_a_mapping_checks_the_mapped_tables_instead_of_describing(tmp_path, monk
     """Bring your own tables: the records are in the engine's tables, so the online stage
     checks those (``check_mapping``) and asks Salesforce nothing (no request is registered:
     any describe would fail the test)."""
-    from kpisync.engines import mapping as engine_tables
     from kpisync.errors import ConfigProblem
+    from kpisync.store import select as engine_tables
 
     seen = []
 

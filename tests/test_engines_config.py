@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from kpisync.cli import main
 from kpisync.config import parse_config
 from kpisync.engines import EngineSettings
-from kpisync.engines.select import credentials_problem, engine_kind
 from kpisync.errors import ConfigError
+from kpisync.store.select import credentials_problem, engine_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 

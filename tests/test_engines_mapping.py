@@ -18,14 +18,14 @@ from pg_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 from kpisync.cli import main
 from kpisync.compute import compute
 from kpisync.config import parse_config
+from kpisync.config.presets import PRESETS, snake_case
 from kpisync.emulator.demo_org import generate_demo_org
-from kpisync.engines.load import copy_store
-from kpisync.engines.mapping import check_mapping, map_tables, mapped_objects
 from kpisync.engines.postgres import PostgresEngine
-from kpisync.engines.presets import PRESETS, snake_case
-from kpisync.engines.select import EngineSettings, open_engine
 from kpisync.errors import ConfigError
 from kpisync.store import Store
+from kpisync.store.load import copy_store
+from kpisync.store.mapping import check_mapping, map_tables, mapped_objects
+from kpisync.store.select import EngineSettings, open_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 6, 17)

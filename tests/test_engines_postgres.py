@@ -21,10 +21,10 @@ from kpisync.config import load_config
 from kpisync.config.model import CohortStep
 from kpisync.emulator.demo_org import generate_demo_org
 from kpisync.engines import QueryError
-from kpisync.engines.load import copy_store
 from kpisync.engines.postgres import PostgresEngine
 from kpisync.errors import ComputeError
 from kpisync.store import Store
+from kpisync.store.load import copy_store
 
 ROOT = Path(__file__).resolve().parent.parent
 

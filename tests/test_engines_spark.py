@@ -30,12 +30,12 @@ from kpisync.compute.engine import (
 from kpisync.compute.windows import scorecard_periods
 from kpisync.config.model import Filter, Kpi, Measure
 from kpisync.engines import QueryError
-from kpisync.engines.load import copy_store
 from kpisync.engines.postgres import PostgresEngine
-from kpisync.engines.select import credentials_problem, engine_kind
 from kpisync.engines.spark import INFO_VIEWS, spark_query
 from kpisync.errors import ComputeError
 from kpisync.store import Store
+from kpisync.store.load import copy_store, load_into_spark
+from kpisync.store.select import credentials_problem, engine_kind
 
 
 def test_grouping_of_many_columns_becomes_a_sum_of_one_column_groupings():
@@ -76,7 +76,7 @@ def test_a_spark_connect_token_in_the_url_is_refused():
 
 def test_store_tables_load_as_views_with_their_types(tmp_path, spark_engine, monkeypatch):
     con = build_store(tmp_path / "store.duckdb")
-    loaded = spark_engine.load_store(con, tmp_path)
+    loaded = load_into_spark(con, spark_engine, tmp_path)
     assert loaded == {"sf_opportunity": 5, "sf_task": 11, "sf_user": 5, "sf_userrole": 3}
     columns = table_columns(spark_engine)
     assert columns == table_columns(con)
@@ -101,7 +101,7 @@ def test_minutes_count_the_minute_marks_crossed_on_spark(tmp_path, spark_engine)
     to the minute, so it counts marks crossed as DuckDB does (see the PostgreSQL test)."""
     con = build_store(tmp_path / "store.duckdb")
     kpi = add_minute_events(con)
-    spark_engine.load_store(con, tmp_path)
+    load_into_spark(con, spark_engine, tmp_path)
     config = replace(tiny_config(), kpis=(*tiny_config().kpis, kpi))
     on_duckdb, on_spark = (_evaluate(where, config, [kpi]) for where in (con, spark_engine))
     # (1 + 0 + 150) / 3 minutes
@@ -114,7 +114,7 @@ def test_text_filters_and_medians_agree_on_spark(tmp_path, spark_engine):
     """ILIKE with ESCAPE (a backslash in Spark's escaped strings) and MEDIAN, which the demo
     org's KPIs do not use: a literal ``%`` matches nothing, ``ca`` matches Call."""
     con = build_store(tmp_path / "store.duckdb")
-    spark_engine.load_store(con, tmp_path)
+    load_into_spark(con, spark_engine, tmp_path)
 
     def kpi(id_: str, measure: Measure, *filters: Filter) -> Kpi:
         return Kpi(id=id_, name=id_, tier="activities", type="leading", unit="count",
@@ -145,7 +145,7 @@ def _evaluate(where, config, kpis: list[Kpi]):
 
 def test_a_failing_query_names_the_kpi_and_spark(tmp_path, spark_engine):
     con = build_store(tmp_path / "store.duckdb")
-    spark_engine.load_store(con, tmp_path)
+    load_into_spark(con, spark_engine, tmp_path)
     config = tiny_config()
     columns = table_columns(spark_engine)
     load_members(spark_engine, scored_reps(config, spark_engine, columns, AS_OF))
@@ -168,7 +168,7 @@ def test_build_on_spark_writes_the_same_scores_csv(tmp_path, spark_engine):
 
     store = tmp_path / "store.duckdb"
     con = build_store(store)
-    spark_engine.load_store(con, tmp_path)
+    load_into_spark(con, spark_engine, tmp_path)
     con.close()
     build(tiny_config(), store, tmp_path / "duck", as_of=AS_OF)
     store.unlink()
@@ -190,7 +190,7 @@ def test_demo_org_scores_the_same_on_duckdb_postgres_and_spark(tmp_path, spark_e
     postgres = PostgresEngine.connect(postgres_url)
     with Store.open(path) as store:
         copied = copy_store(store.connection, postgres)
-        loaded = spark_engine.load_store(store.connection, tmp_path)
+        loaded = load_into_spark(store.connection, spark_engine, tmp_path)
         on_duckdb = compute(config, store.connection, as_of)
     assert loaded == copied
     assert loaded["sf_task"] > 10_000

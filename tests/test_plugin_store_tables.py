@@ -12,10 +12,10 @@ from plugin_fixtures import BASE_YAML, CALLS_PLUGIN, CALLS_YAML, calls_registry
 from kpisync import registry as reg
 from kpisync.build import build
 from kpisync.config import parse_config
+from kpisync.config.required import plan_objects
 from kpisync.errors import ConfigError, PluginError
 from kpisync.plugins import describe
 from kpisync.store import Store
-from kpisync.sync.plan import plan_objects
 from kpisync.sync.store_sources import run_store_sources
 
 CAT = "005C"

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from kpisync.config import load_config
-from kpisync.sync.plan import plan_objects
+from kpisync.config.required import plan_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "salesforce-setup.md"

@@ -6,10 +6,11 @@ import requests
 import responses
 
 from kpisync.config.model import Config, Filter, Kpi, Measure, Org
+from kpisync.config.required import plan_objects
 from kpisync.errors import SalesforceError, TransientSalesforceError
 from kpisync.store import Store
 from kpisync.sync.jobs import sync
-from kpisync.sync.plan import SyncOptions, months_before, plan_objects
+from kpisync.sync.plan import SyncOptions, months_before
 from tests.sf_fixtures import (
     INSTANCE,
     add_describe,

@@ -7,15 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from kpisync.config import parse_config
+from kpisync.config.required import ObjectPlan, plan_objects
 from kpisync.store import SyncState
 from kpisync.sync.plan import (
     Lower,
-    ObjectPlan,
     ReadStart,
     SyncOptions,
     missing_fields_message,
     parse_duration,
-    plan_objects,
     read_start,
     where,
 )

@@ -79,9 +79,9 @@ def explain(kpi_id: str, rep: str | None, team: str | None, period_key: str | No
     from kpisync.build import today_in
     from kpisync.compute.explain import explain as explain_kpi
     from kpisync.config import load_config
-    from kpisync.engines.select import open_engine
     from kpisync.explain_text import as_json as explanation_json
     from kpisync.explain_text import render
+    from kpisync.store.select import open_engine
 
     if rep is not None and team is not None:
         raise click.UsageError("give --rep or --team, not both")
@@ -121,7 +121,7 @@ def suggest(config_path: Path, store_path: Path, as_of, weeks: int, percentile: 
     from kpisync.build import today_in
     from kpisync.compute.suggest import suggest_targets
     from kpisync.config import load_config
-    from kpisync.engines.select import open_engine
+    from kpisync.store.select import open_engine
     from kpisync.suggest_yaml import render
 
     config = load_config(config_path)

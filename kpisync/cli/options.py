@@ -235,7 +235,7 @@ def engine_option(url: str | None):
     """``--engine URL`` as engine settings; a usage error for a URL kpisync cannot use."""
     if url is None:
         return None
-    from kpisync.engines.select import EngineSettings, credentials_problem, engine_kind
+    from kpisync.config.engine import EngineSettings, credentials_problem, engine_kind
 
     try:
         engine_kind(url)

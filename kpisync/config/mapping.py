@@ -25,10 +25,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from kpisync.config import readers
 from kpisync.config import yamlnodes as yn
+from kpisync.config.engine import EngineSettings, engine_kind
+from kpisync.config.presets import PRESETS
 from kpisync.config.problems import Problems, suggestion
 from kpisync.config.readers import Key
-from kpisync.engines.presets import PRESETS
-from kpisync.engines.select import EngineSettings, engine_kind
 from kpisync.sobjects import catalogue
 
 PRESET_NAMES = tuple(PRESETS)

@@ -19,10 +19,10 @@ from kpisync.sobjects import SObject
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from kpisync.config.engine import EngineSettings
     from kpisync.config.formulas import Formula
     from kpisync.config.mapping import TableMapping
     from kpisync.config.problems import ConfigWarning
-    from kpisync.engines.select import EngineSettings
 
 PeriodKind = Literal["week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Tier = Literal["results", "objectives", "activities"]

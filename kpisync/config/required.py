@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from kpisync.config.model import Kpi, Team
-from kpisync.sobjects import SYSTEM_FIELDS, USER_FIELDS, USER_ROLE_FIELDS, catalogue, resolve_path
+from kpisync.config.model import Config, Kpi, Team
+from kpisync.sobjects import (
+    SYSTEM_FIELDS,
+    USER_FIELDS,
+    USER_ROLE_FIELDS,
+    catalogue,
+    resolve_path,
+    with_config_objects,
+)
 
 
 def required_fields(kpis: Iterable[Kpi], teams: Iterable[Team]) -> dict[str, tuple[str, ...]]:
@@ -61,3 +69,50 @@ def add_fields(required: dict[str, tuple[str, ...]],
         for name, fields in more.items():
             merged.setdefault(name, set()).update(fields)
     return {name: tuple(sorted(fields)) for name, fields in merged.items()}
+
+
+#: Reference data first: compute needs users and roles to place every activity.
+REFERENCE_OBJECTS: dict[str, tuple[str, ...]] = {"User": USER_FIELDS, "UserRole": USER_ROLE_FIELDS}
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    """What to sync for one object."""
+
+    sobject: str
+    fields: tuple[str, ...]
+    #: measurable objects have IsDeleted, are read with queryAll and bounded by history_start
+    measurable: bool
+
+
+@with_config_objects
+def plan_objects(config: Config) -> list[ObjectPlan]:
+    """User, UserRole, then each object the KPIs read, with the fields to fetch: those the
+    KPIs use, plus Id, SystemModstamp, IsDeleted and OwnerId where the object has them.
+
+    ``config.required_fields`` already follows lookups (``Account.Type`` puts Account in it,
+    see ``kpisync.config.required``), so an object reached only through a lookup is synced
+    like any other, with its own checkpoint. A parent field written ``Opportunity.OwnerId``
+    directly in ``required_fields`` is still fetched on the parent object; the child fetches
+    ``OpportunityId``.
+    """
+    wanted = {name: list(fields) for name, fields in REFERENCE_OBJECTS.items()}
+    for sobject, fields in config.required_fields.items():
+        for name in fields:
+            if "." in name:
+                parent, parent_field = name.split(".", 1)
+                wanted.setdefault(sobject, []).append(f"{parent}Id")
+                wanted.setdefault(parent, []).append(parent_field)
+            else:
+                wanted.setdefault(sobject, []).append(name)
+    plans = []
+    for sobject, fields in wanted.items():
+        known = catalogue().get(sobject)
+        if known is not None and known.store_source is not None:
+            continue  # a plugin's store source writes it; not read from Salesforce
+        measurable = known.measurable if known else True
+        system = ["Id", "SystemModstamp"] + (["IsDeleted"] if measurable else [])
+        if known is not None and "OwnerId" in known.fields:
+            system.append("OwnerId")  # who a record belongs to, whichever field KPIs credit
+        plans.append(ObjectPlan(sobject, tuple(dict.fromkeys([*system, *fields])), measurable))
+    return plans

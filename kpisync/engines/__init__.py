@@ -1,10 +1,12 @@
-"""Where compute runs its SQL: the embedded DuckDB store by default, or a PostgreSQL server.
+"""Where compute runs its SQL: the embedded DuckDB store by default, a PostgreSQL server, or
+Apache Spark.
 
 Compute builds every query as a sqlglot expression once; an engine renders it in its own
-dialect (placeholders included) and runs it. See docs/engines.md.
+dialect (placeholders included) and runs it. Which engine a run uses, and the store it reads,
+is ``kpisync.store.select``'s choice. See docs/engines.md.
 """
 
+from kpisync.config.engine import EngineSettings
 from kpisync.engines.base import Engine, QueryError, as_engine
-from kpisync.engines.select import EngineSettings, open_engine
 
-__all__ = ["Engine", "EngineSettings", "QueryError", "as_engine", "open_engine"]
+__all__ = ["Engine", "EngineSettings", "QueryError", "as_engine"]

@@ -1,5 +1,5 @@
 """PostgreSQL through psycopg 3: the store's tables (``sf_<object>``, Salesforce field names)
-on a server, written by another tool or loaded with ``kpisync.engines.load``.
+on a server, written by another tool or loaded with ``kpisync.store.load``.
 
 The connection runs in autocommit: compute only reads, and a failed statement must not leave
 the session in an aborted transaction that refuses the next KPI's query.

@@ -21,21 +21,16 @@ from a DuckDB store with ``load_store`` (Parquet files Spark reads, registered a
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 
+from kpisync.config.engine import TOKEN_VARIABLE
 from kpisync.engines.base import Columns, QueryError
 
-#: Spark master URLs for local mode: ``local``, ``local[4]``, ``local[*]``, ``local[2,3]``
-LOCAL_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?", re.IGNORECASE)
-#: the environment variable a Spark Connect token is read from (never from the URL)
-TOKEN_VARIABLE = "KPISYNC_SPARK_TOKEN"
 #: the views that stand in for information_schema's tables
 INFO_VIEWS = {"columns": "kpisync_information_schema_columns",
               "tables": "kpisync_information_schema_tables"}
@@ -50,12 +45,6 @@ SESSION_CONFIG = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
-
-
-def is_spark_url(url: str) -> bool:
-    """Whether ``url`` selects Spark: ``spark://``, ``sc://`` or a ``local`` master."""
-    lowered = url.lower()
-    return lowered.startswith(("spark://", "sc://")) or LOCAL_MASTER.fullmatch(url) is not None
 
 
 def spark_query(query: exp.Expression) -> exp.Expression:
@@ -146,22 +135,13 @@ class SparkEngine:
                           expression=query)
         self._guard(lambda: self.session.sql(view.sql(dialect=self.dialect)))
 
-    def load_store(self, source: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, int]:
-        """Every table kpisync reads from the DuckDB store ``source`` written to ``directory``
-        as Parquet and registered as a temp view of the same name (replacing one loaded
-        before); the rows per table. ``directory`` must be readable by every executor: a
-        local path serves local mode, a cluster needs shared storage (or the catalog)."""
-        from kpisync.engines.load import store_tables
-
-        loaded = {}
-        for table in store_tables(source):
-            path = Path(directory) / f"{table}.parquet"
-            relation = source.table(table)
-            relation.write_parquet(str(path))
-            frame = self._guard(lambda p=path: self.session.read.parquet(str(p)))
-            frame.createOrReplaceTempView(table)
-            loaded[table] = relation.shape[0]
-        return loaded
+    def register_parquet(self, name: str, path: Path) -> None:
+        """The Parquet file(s) at ``path`` as the temp view ``name`` (replacing one registered
+        before). ``path`` must be readable by every executor: a local path serves local mode,
+        a cluster needs shared storage. ``kpisync.store.load.load_into_spark`` loads a whole
+        DuckDB store this way."""
+        frame = self._guard(lambda: self.session.read.parquet(str(path)))
+        frame.createOrReplaceTempView(name)
 
     def close(self) -> None:
         """Stops the session when ``connect`` started it; a session passed in is the

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kpisync.config.model import Config
+from kpisync.config.required import plan_objects
 from kpisync.store import Store
 from kpisync.sync import soql
 from kpisync.sync.client import SalesforceClient
@@ -35,7 +36,6 @@ from kpisync.sync.plan import (
     DEFAULT_OPTIONS,
     SyncOptions,
     known_types,
-    plan_objects,
     read_query,
     read_start,
     where,

@@ -48,6 +48,7 @@ from datetime import time as clock
 from typing import Any
 
 from kpisync.config.model import Config
+from kpisync.config.required import ObjectPlan, plan_objects
 from kpisync.errors import QuotaReached, SalesforceError
 from kpisync.store import Store, SyncState
 from kpisync.sync import soql
@@ -56,12 +57,10 @@ from kpisync.sync.client import Page, SalesforceClient
 from kpisync.sync.plan import (
     DEFAULT_OPTIONS,
     Lower,
-    ObjectPlan,
     ReadStart,
     SyncOptions,
     known_types,
     missing_fields_message,
-    plan_objects,
     read_query,
     read_start,
     where,

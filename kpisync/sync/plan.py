@@ -27,11 +27,11 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
 from kpisync.config.model import Config, Kpi
-from kpisync.config.required import kpi_fields
+from kpisync.config.required import (  # what a config reads; re-exported
+    ObjectPlan,
+    kpi_fields,
+)
 from kpisync.sobjects import (
-    USER_FIELDS,
-    USER_ROLE_FIELDS,
-    catalogue,
     resolve_path,
     with_config_objects,
 )
@@ -39,8 +39,6 @@ from kpisync.store import Store, SyncState
 from kpisync.sync import soql
 from kpisync.sync.bulk import DEFAULT_BULK_POLICY, DEFAULT_BULK_THRESHOLD, BulkPolicy
 
-#: Reference data first: compute needs users and roles to place every activity.
-REFERENCE_OBJECTS: dict[str, tuple[str, ...]] = {"User": USER_FIELDS, "UserRole": USER_ROLE_FIELDS}
 #: Default history read on a first sync: a year back plus the month before, for comparisons.
 HISTORY_MONTHS = 13
 #: Default lookback. Apex, flows and big imports can hold a transaction open for minutes
@@ -104,16 +102,6 @@ def parse_duration(text: str) -> timedelta:
 
 
 @dataclass(frozen=True)
-class ObjectPlan:
-    """What to sync for one object."""
-
-    sobject: str
-    fields: tuple[str, ...]
-    #: measurable objects have IsDeleted, are read with queryAll and bounded by history_start
-    measurable: bool
-
-
-@dataclass(frozen=True)
 class Lower:
     """Where a read starts: at ``stamp`` (inclusive), or just after the record
     ``(stamp, after_id)`` in (SystemModstamp, Id) order."""
@@ -144,39 +132,6 @@ class ReadStart:
     @property
     def full(self) -> bool:
         return self.full_reason is not None
-
-
-@with_config_objects
-def plan_objects(config: Config) -> list[ObjectPlan]:
-    """User, UserRole, then each object the KPIs read, with the fields to fetch: those the
-    KPIs use, plus Id, SystemModstamp, IsDeleted and OwnerId where the object has them.
-
-    ``config.required_fields`` already follows lookups (``Account.Type`` puts Account in it,
-    see ``kpisync.config.required``), so an object reached only through a lookup is synced
-    like any other, with its own checkpoint. A parent field written ``Opportunity.OwnerId``
-    directly in ``required_fields`` is still fetched on the parent object; the child fetches
-    ``OpportunityId``.
-    """
-    wanted = {name: list(fields) for name, fields in REFERENCE_OBJECTS.items()}
-    for sobject, fields in config.required_fields.items():
-        for name in fields:
-            if "." in name:
-                parent, parent_field = name.split(".", 1)
-                wanted.setdefault(sobject, []).append(f"{parent}Id")
-                wanted.setdefault(parent, []).append(parent_field)
-            else:
-                wanted.setdefault(sobject, []).append(name)
-    plans = []
-    for sobject, fields in wanted.items():
-        known = catalogue().get(sobject)
-        if known is not None and known.store_source is not None:
-            continue  # a plugin's store source writes it; not read from Salesforce
-        measurable = known.measurable if known else True
-        system = ["Id", "SystemModstamp"] + (["IsDeleted"] if measurable else [])
-        if known is not None and "OwnerId" in known.fields:
-            system.append("OwnerId")  # who a record belongs to, whichever field KPIs credit
-        plans.append(ObjectPlan(sobject, tuple(dict.fromkeys([*system, *fields])), measurable))
-    return plans
 
 
 def months_before(day: date, months: int) -> date:

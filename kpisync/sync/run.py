@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from kpisync.config.model import Config
-from kpisync.engines.select import EngineSettings, check_store_engine, engine_kind, open_store
 from kpisync.errors import ConfigError, ConfigProblem, PluginError
 from kpisync.registry import registry
 from kpisync.store import Store
+from kpisync.store.select import EngineSettings, check_store_engine, engine_kind, open_store
 from kpisync.sync.auth import authenticator_from_env
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.envfile import read_env_file

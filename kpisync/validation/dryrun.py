@@ -94,7 +94,7 @@ def _create_tables(store, tables: Mapping[str, Mapping[str, str]]) -> None:
 def store_fields(config: Config, described: FieldTypes) -> dict[str, dict[str, str]]:
     """The tables a sync of ``config`` creates (plugins' store tables too): each object's
     fields and their types."""
-    from kpisync.sync.plan import plan_objects
+    from kpisync.config.required import plan_objects
 
     used = _used_types(config)
     tables = {}

@@ -32,7 +32,8 @@ def check_online(config: Config, client) -> OnlineResult:
     """Describe each object a sync of ``config`` reads with ``client`` (a
     ``kpisync.sync.client.SalesforceClient``); a finding per missing object or field, located
     at the first KPI that uses it."""
-    from kpisync.sync.plan import missing_fields_message, plan_objects
+    from kpisync.config.required import plan_objects
+    from kpisync.sync.plan import missing_fields_message
 
     findings: list[Finding] = []
     described: dict[str, dict[str, str]] = {}
@@ -59,12 +60,12 @@ def check_online(config: Config, client) -> OnlineResult:
 
 def check_engine_tables(config: Config) -> OnlineResult:
     """The online stage's check of an ``engine:`` section's tables: every table and column the
-    KPIs read, on the server (``kpisync.engines.mapping.check_mapping``), each missing one
+    KPIs read, on the server (``kpisync.store.mapping.check_mapping``), each missing one
     located at its kpis.yaml line. With a ``mapping:`` (bring your own tables) these tables,
     not Salesforce, hold the records, so ``_online`` runs this instead of describe."""
     from dataclasses import replace
 
-    from kpisync.engines.mapping import check_online as check_tables
+    from kpisync.store.select import check_online as check_tables
 
     problems = check_tables(config)
     if problems is None:

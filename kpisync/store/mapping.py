@@ -19,8 +19,8 @@ from sqlglot import exp
 
 from kpisync.config.mapping import Place, TableMapping
 from kpisync.config.model import Config
+from kpisync.config.presets import PRESETS, STORE_LAYOUT
 from kpisync.engines.base import Engine
-from kpisync.engines.presets import PRESETS, STORE_LAYOUT
 from kpisync.errors import ConfigError, ConfigProblem
 
 #: the sync's own checkpoint column: compute never reads it, so a table need not have it
@@ -47,7 +47,7 @@ class MappedObject:
 def mapped_objects(config: Config) -> list[MappedObject]:
     """Every object the KPIs read (and User, UserRole), placed by kpis.yaml's ``mapping:``;
     without one, by the store's own layout (``sf_<object>``, the field names as columns)."""
-    from kpisync.sync.plan import plan_objects
+    from kpisync.config.required import plan_objects
 
     mapping = config.mapping or _NO_MAPPING
     preset = PRESETS[config.mapping.preset] if config.mapping else STORE_LAYOUT
@@ -150,16 +150,3 @@ def _nearby(name: str, names: list[str], what: str) -> str:
 
 def _problem(config: Config, place: Place, message: str) -> ConfigProblem:
     return ConfigProblem(str(config.path), place.line, place.column, place.path, message)
-
-
-def check_online(config: Config) -> list[ConfigProblem] | None:
-    """``check_mapping`` on the server kpis.yaml's ``engine:`` names (``kpisync validate
-    --online``); None when there is none (the local store is checked by the sync itself).
-    Raises QueryError when the server cannot be reached."""
-    from kpisync.engines.select import engine_kind, open_engine
-
-    if config.engine is None or engine_kind(config.engine.url) == "duckdb":
-        return None
-    # no config passed: the bare tables, not views over them; and no store file is opened
-    with open_engine(config.engine, config.path) as engine:
-        return check_mapping(config, engine)

@@ -1,5 +1,6 @@
-"""Which engine a run uses: ``--engine URL``, else kpis.yaml's ``engine:`` section, else the
-DuckDB store at ``--store``; the sync writes its store on the same engine (``open_store``).
+"""Which engine a run uses, and the store it reads or writes: ``--engine URL``, else
+kpis.yaml's ``engine:`` section, else the DuckDB store at ``--store``; the sync writes its
+store on the same engine (``open_store``).
 Credentials never come from kpis.yaml or the command line: a URL that carries a password (or a
 Spark Connect token) is refused, and the driver reads it from the environment."""
 
@@ -7,65 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
 
+from kpisync.config.engine import (  # the URL rules, re-exported for the CLI
+    EngineSettings,
+    credentials_problem,
+    engine_kind,
+)
 from kpisync.engines.base import Engine
-from kpisync.engines.spark import TOKEN_VARIABLE, is_spark_url
 from kpisync.errors import StoreError
 
 if TYPE_CHECKING:
     from kpisync.config.model import Config
+    from kpisync.errors import ConfigProblem
     from kpisync.store import Store
 
-#: URL schemes and the engine each selects
-SCHEMES = {"duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres"}
-#: engines whose SQL kpisync checks (docs/engines.md) but cannot run yet
-PLANNED = ("databricks", "snowflake", "bigquery")
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """kpis.yaml's ``engine:`` section, or ``--engine URL``."""
-
-    url: str
-    #: where the store's tables are (PostgreSQL: the schema put first on the search path)
-    schema: str | None = None
-
-
-def engine_kind(url: str) -> str:
-    """``duckdb``, ``postgres`` or ``spark`` for ``url``; ValueError with advice for anything
-    else. Spark takes its master URLs (``spark://host:7077``, ``local[*]``) and Spark
-    Connect's ``sc://host:15002``."""
-    if is_spark_url(url):
-        return "spark"
-    scheme = url.split(":", 1)[0].lower() if ":" in url else url.lower()
-    if scheme in SCHEMES:
-        return SCHEMES[scheme]
-    if scheme in PLANNED:
-        raise ValueError(f"the {scheme} engine is not available yet: kpisync checks that its "
-                         "SQL transpiles but cannot run it (see docs/engines.md)")
-    raise ValueError(f"unknown engine '{url}': use postgresql://host/database, a Spark master "
-                     "(spark://host:7077, local[*]) or sc://host:15002, or duckdb for the "
-                     "local store")
-
-
-def credentials_problem(url: str) -> str | None:
-    """Why ``url`` must not be used as written: it carries a password."""
-    if url.lower().startswith("sc://") and ";token=" in url.lower():
-        return (f"the engine URL carries a Spark Connect token: remove it and set "
-                f"{TOKEN_VARIABLE} in the environment instead")
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        return f"the engine URL cannot be read: {exc}"
-    if parts.password is not None or any(k.lower() == "password"
-                                         for k, _ in parse_qsl(parts.query)):
-        return ("the engine URL carries a password: remove it and set PGPASSWORD (or use "
-                "~/.pgpass) in the environment instead")
-    return None
+__all__ = ["EngineSettings", "check_online", "check_store_engine", "credentials_problem",
+           "engine_kind", "open_engine", "open_store"]
 
 
 @contextmanager
@@ -74,7 +34,7 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
     """The engine a run computes on, closed afterwards. DuckDB opens the store file; the
     store's checks (it exists, its schema version) apply as for ``kpisync build``. With
     ``config``'s ``mapping:``, the store's tables are laid over the mapped ones
-    (``kpisync.engines.mapping.map_tables``)."""
+    (``kpisync.store.mapping.map_tables``)."""
     kind = engine_kind(settings.url) if settings else "duckdb"
     if kind == "duckdb":
         from kpisync.engines.duckdb import DuckDBEngine
@@ -97,7 +57,7 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
         engine = PostgresEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
     try:
         if config is not None and config.mapping is not None:
-            from kpisync.engines.mapping import map_tables
+            from kpisync.store.mapping import map_tables
 
             yield map_tables(config, engine)
             return
@@ -131,3 +91,16 @@ def open_store(settings: EngineSettings | None, store_path: Path, *, create: boo
     if problem:
         raise ValueError(problem)
     return Store.connect(settings.url, settings.schema)  # type: ignore[union-attr]
+
+
+def check_online(config: Config) -> list[ConfigProblem] | None:
+    """``check_mapping`` on the server kpis.yaml's ``engine:`` names (``kpisync validate
+    --online``); None when there is none (the local store is checked by the sync itself).
+    Raises QueryError when the server cannot be reached."""
+    from kpisync.store.mapping import check_mapping
+
+    if config.engine is None or engine_kind(config.engine.url) == "duckdb":
+        return None
+    # no config passed: the bare tables, not views over them; and no store file is opened
+    with open_engine(config.engine, config.path) as engine:
+        return check_mapping(config, engine)

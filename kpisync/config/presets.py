@@ -37,7 +37,7 @@ class Preset:
     #: columns the tool adds to every table that are true for a record gone from Salesforce
     deleted: tuple[str, ...] = ()
     #: the tool's own bookkeeping columns and their types (DuckDB spelling), which
-    #: ``kpisync.engines.load.copy_store`` adds when it lays a store out in this preset
+    #: ``kpisync.store.load.copy_store`` adds when it lays a store out in this preset
     bookkeeping: tuple[tuple[str, str], ...] = ()
 
 

@@ -1,6 +1,6 @@
 """Copy a DuckDB store's tables (the raw ``sf_<object>`` tables and ``sync_state``) into
 another engine, column for column, so that compute reads there exactly what it reads in the
-store; or lay them out as a replication tool would (a preset of ``kpisync.engines.presets``:
+store; or lay them out as a replication tool would (a preset of ``kpisync.config.presets``:
 its table and column names, its bookkeeping columns, no ``sync_state``) to try a ``mapping:``.
 Used to try an engine on the demo org and by the tests that check that every engine computes
 the same scorecard.
@@ -11,15 +11,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from sqlglot import exp
 
+from kpisync.config.presets import Preset
 from kpisync.engines.base import drop_table
 from kpisync.engines.postgres import PostgresEngine
-from kpisync.engines.presets import Preset
 from kpisync.sobjects import catalogue
 from kpisync.store.state import STATE_TABLE
+
+if TYPE_CHECKING:
+    from kpisync.engines.spark import SparkEngine
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: rows fetched from the store per batch while copying
@@ -101,3 +106,19 @@ def _rows(source: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str
 
 def _instant(micros: int | None) -> datetime | None:
     return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+def load_into_spark(source: duckdb.DuckDBPyConnection, engine: SparkEngine,
+                    directory: Path) -> dict[str, int]:
+    """Every table kpisync reads from the DuckDB store ``source`` written to ``directory`` as
+    Parquet (DuckDB's own writer, no SQL text) and registered on the Spark ``engine`` as a
+    temp view of the same name; the rows per table. For tests and the benchmark: in
+    production Spark reads the tables from its catalog."""
+    loaded = {}
+    for table in store_tables(source):
+        path = Path(directory) / f"{table}.parquet"
+        relation = source.table(table)
+        relation.write_parquet(str(path))
+        engine.register_parquet(table, path)
+        loaded[table] = relation.shape[0]
+    return loaded
