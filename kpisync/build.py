@@ -5,7 +5,7 @@ Kept apart from the CLI so that Python callers (and ``kpisync demo``) run the ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from kpisync.site.build import SiteReport, build_site
 from kpisync.site.rules import drill_periods, focus_period
 from kpisync.site.shell import freshness
 from kpisync.store import Store
+from kpisync.store.database import INSTANCE_URL
 from kpisync.store.select import EngineSettings, engine_kind, open_engine
 
 
@@ -61,6 +62,7 @@ def build(
             if not store.columns("User"):
                 raise StoreError(f"the store {store_path} has no Salesforce users yet: run "
                                  "`kpisync sync` first")
+            config = with_record_links(config, store.meta(INSTANCE_URL))
             scorecard = compute(config, store.connection, as_of or today_in(config))
             records = site_records(scorecard, store.connection)
             synced = freshness(store.states())
@@ -71,6 +73,15 @@ def build(
     site = build_site(scorecard, out_dir, templates_dir=templates_dir, records=records,
                       freshness=synced)
     return BuildReport(scorecard=scorecard, site=site)
+
+
+def with_record_links(config: Config, instance_url: str | None) -> Config:
+    """``config`` whose site links drill-through records to the org the store was synced
+    from, unless kpis.yaml names an address itself (``site.salesforce_url`` wins: a My Domain
+    or Lightning URL the admin prefers)."""
+    if config.site.salesforce_url or not instance_url:
+        return config
+    return replace(config, site=replace(config.site, salesforce_url=instance_url.rstrip("/")))
 
 
 def site_records(scorecard: Scorecard, con: Connection) -> tuple[RecordList, ...]:

@@ -21,3 +21,16 @@ def test_records_of_users_on_no_team_are_named_with_their_count(tmp_path):
 def test_no_note_when_every_record_has_a_team(tmp_path):
     scorecard = compute(tiny_config(), build_store(tmp_path / "s.duckdb"), AS_OF)
     assert unassigned_note(replace(scorecard, unassigned=())) is None
+
+
+def test_records_link_to_the_synced_org_unless_kpis_yaml_names_an_address():
+    from kpisync.build import with_record_links
+
+    config = tiny_config()
+    assert config.site.salesforce_url is None
+    linked = with_record_links(config, "https://acme.my.salesforce.com/")
+    assert linked.site.salesforce_url == "https://acme.my.salesforce.com"
+    assert with_record_links(config, None) is config  # a store synced before the address was kept
+    named = replace(config, site=replace(config.site, salesforce_url="https://acme.lightning.force.com"))
+    assert with_record_links(named, "https://acme.my.salesforce.com").site.salesforce_url == \
+        "https://acme.lightning.force.com"

@@ -48,8 +48,9 @@ def demo(tmp_path_factory):
         with Store.open(workdir / "store.duckdb") as store:
             report = sync(config, store, SalesforceClient(credentials),
                           SyncOptions(history_start=date(2025, 5, 1)))
+        url = emulator.url
     built = build(config, workdir / "store.duckdb", workdir / "out", as_of=AS_OF)
-    return org, config, report, built, workdir / "out"
+    return org, config, report, built, workdir / "out", url
 
 
 def live(org, sobject):
@@ -76,7 +77,7 @@ def reps_of(org, role: str) -> list[dict]:
 
 
 def test_sync_fetched_every_live_and_deleted_record(demo):
-    org, _, report, _, _ = demo
+    org, _, report, _, _, _ = demo
     assert report.objects["Task"].fetched == sum(
         1 for r in org.records("Task") if r["CreatedDate"] >= "2025-05-01"
     )
@@ -84,7 +85,7 @@ def test_sync_fetched_every_live_and_deleted_record(demo):
 
 
 def test_calls_per_rep_match_records(demo):
-    org, _, _, _, out = demo
+    org, _, _, _, out, _ = demo
     rows = scores(out)
     calls = Counter(
         t["OwnerId"] for t in live(org, "Task")
@@ -96,7 +97,7 @@ def test_calls_per_rep_match_records(demo):
 
 
 def test_conversations_team_total_matches_records(demo):
-    org, _, _, _, out = demo
+    org, _, _, _, out, _ = demo
     team = {u["Id"] for u in reps_of(org, "SDR West")}
     expected = sum(
         1 for t in live(org, "Task")
@@ -109,7 +110,7 @@ def test_conversations_team_total_matches_records(demo):
 
 
 def test_pipeline_created_uses_local_created_day(demo):
-    org, _, _, _, out = demo
+    org, _, _, _, out, _ = demo
     team = {u["Id"] for u in reps_of(org, "AE SMB")}
     expected = sum(
         (Decimal(str(o["Amount"])) for o in live(org, "Opportunity")
@@ -122,7 +123,7 @@ def test_pipeline_created_uses_local_created_day(demo):
 
 
 def test_win_rate_for_the_org_year_to_date(demo):
-    org, config, _, _, out = demo
+    org, config, _, _, out, _ = demo
     scored = {u["Id"] for t in ("SDR East", "SDR West", "AE SMB", "AE Enterprise")
               for u in reps_of(org, t)}
     fy_start = date(2026, config.org.fiscal_year_start_month, 1)
@@ -152,9 +153,21 @@ class TextOf(HTMLParser):
         return " ".join(" ".join(parser.parts).split())
 
 
+def test_records_link_to_the_org_the_store_was_synced_from(demo):
+    """kpis.yaml names no site.salesforce_url: the sync recorded the org's address, and each
+    drill-through record links to <that address>/<Id>."""
+    org, config, _, _, out, url = demo
+    assert config.site.salesforce_url is None
+    rep = reps_of(org, "SDR East")[0]
+    page = (out / "2026-06" / "rep" / rep["Id"] / "records.html").read_text(encoding="utf-8")
+    call = next(t for t in live(org, "Task") if t["OwnerId"] == rep["Id"]
+                and t["TaskSubtype"] == "Call" and t["ActivityDate"].startswith("2026-06-0"))
+    assert f'href="{url.rstrip("/")}/{call["Id"]}"' in page
+
+
 @pytest.mark.parametrize("role", ["SDR East", "SDR West"])
 def test_rep_pages_show_each_rep_and_their_calls(demo, role):
-    org, _, _, _, out = demo
+    org, _, _, _, out, _ = demo
     rows = scores(out)
     for rep in reps_of(org, role):
         text = TextOf.read(out / "2026-06" / "rep" / rep["Id"] / "index.html")
@@ -169,7 +182,7 @@ def test_demo_site_in_chromium_every_link_between_pages_works(demo, browser):
     follow every link between pages; each loads styled, with one h1 and no errors."""
     from test_site_browser import assert_all_pages_good, crawl
 
-    _, _, _, built, out = demo
+    _, _, _, built, out, _ = demo
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         seen = crawl(context.new_page(), (out / "index.html").as_uri())

@@ -31,6 +31,8 @@ DIALECT = "duckdb"
 SCHEMA_VERSION = state.SCHEMA_VERSION
 STATE_TABLE = state.STATE_TABLE
 META_TABLE = "meta"
+#: the meta key of the org's address the sync last read (drill-through links go there)
+INSTANCE_URL = "instance_url"
 
 _TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
 _CURRENCY = "DECIMAL(18,2)"
@@ -300,6 +302,20 @@ class Store:
         statement, values = state.upsert_statement(sync_state, datetime.now(UTC))
         with self.transaction():
             self._execute(statement, values)
+
+    def meta(self, key: str) -> str | None:
+        """A fact the sync recorded about the store (``instance_url``); None if never set."""
+        rows = self._execute(exp.select("value").from_(META_TABLE).where(
+            exp.column("key").eq(exp.Placeholder())), [key])
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record ``key`` = ``value`` (replacing it), in the caller's transaction if any."""
+        where = exp.column("key").eq(exp.Placeholder())
+        with self.transaction():
+            self._execute(exp.delete(META_TABLE, where=where), [key])
+            self._execute(exp.insert(exp.values([(exp.Placeholder(), exp.Placeholder())]),
+                                     META_TABLE), [key, value])
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from kpisync.config.model import Config
 from kpisync.config.required import ObjectPlan, plan_objects
 from kpisync.errors import QuotaReached, SalesforceError
 from kpisync.store import Store, SyncState
+from kpisync.store.database import INSTANCE_URL
 from kpisync.sync import soql
 from kpisync.sync.bulk import bulk_query
 from kpisync.sync.client import Page, SalesforceClient
@@ -95,6 +96,8 @@ def sync(
     recoveries: Counter[str] = Counter()
     usage_before = client.api_usage()
     stopped = None
+    # the org's address, so that the site links each drill-through record to it
+    store.set_meta(INSTANCE_URL, client.instance_url)
     for plan in plan_objects(config):
         read = _ObjectRead(plan, config, store, client, options, now=now,
                            on_progress=on_progress)
