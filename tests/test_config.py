@@ -1102,13 +1102,32 @@ def test_merge_keys_share_settings():
 
 
 def test_required_fields_cover_filters_measures_dates_and_owner():
+    """The sample turns site.record_labels on: Subject and Name are read for the drill-through
+    pages, and nothing else is read that no KPI uses."""
     config = load_config(ROOT / "kpis.yaml")
+    assert config.site.record_labels
     assert config.required_fields["Task"] == tuple(sorted(
-        {*SYSTEM_FIELDS, "OwnerId", "ActivityDate", "TaskSubtype", "CallDurationInSeconds"}))
+        {*SYSTEM_FIELDS, "OwnerId", "ActivityDate", "TaskSubtype", "CallDurationInSeconds",
+         "Subject"}))
     assert config.required_fields["Event"] == tuple(sorted(
-        {*SYSTEM_FIELDS, "OwnerId", "ActivityDate", "CreatedDate", "Type", "Meeting_Held__c"}))
+        {*SYSTEM_FIELDS, "OwnerId", "ActivityDate", "CreatedDate", "Type", "Meeting_Held__c",
+         "Subject"}))
     assert config.required_fields["Opportunity"] == tuple(sorted(
-        {*SYSTEM_FIELDS, "OwnerId", "Amount", "CloseDate", "CreatedDate", "IsClosed", "IsWon"}))
+        {*SYSTEM_FIELDS, "OwnerId", "Amount", "CloseDate", "CreatedDate", "IsClosed", "IsWon",
+         "Name"}))
+
+
+@pytest.mark.parametrize("site", ["", "site: {record_labels: false}\n",
+                                  "site: {record_labels: true, drill_through: false}\n",
+                                  "site: {record_labels: true, rep_pages: false}\n"])
+def test_record_labels_are_read_only_when_asked_for_and_shown(site):
+    """Off by default (subject lines may name customers); on, they are read only for pages
+    that exist."""
+    text = (ROOT / "kpis.yaml").read_text(encoding="utf-8").replace(
+        "site:\n  record_labels: true\n", site)
+    config = parse_config(text)
+    assert "Subject" not in config.required_fields["Task"]
+    assert "Name" not in config.required_fields["Opportunity"]
 
 
 def test_required_fields_always_include_users_and_roles():

@@ -70,7 +70,7 @@ def test_everything_in_place_is_all_ok(synced):
     assert lines[0].startswith("OK    credentials   access token flow (SF_INSTANCE_URL, "
                                "SF_ACCESS_TOKEN): logged in to https://127.0.0.1:")
     assert "OK    API version   v60.0 (the org serves up to v60.0)" in lines
-    assert "                    Task: 7 of 7 fields readable" in lines
+    assert "                    Task: 8 of 8 fields readable" in lines  # Subject: record_labels
     assert lines[-1] == f"no check failed; the checks made {calls} API calls."
     assert calls == 1 + 5  # the versions listing counts against no limit
 

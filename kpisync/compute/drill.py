@@ -22,12 +22,11 @@ from kpisync.compute.explain import records_query
 from kpisync.compute.model import Period, Rep
 from kpisync.compute.sql import Params
 from kpisync.config.model import Config, Kpi
+from kpisync.config.required import LABEL_FIELDS
 from kpisync.engines.base import Connection, as_engine
 from kpisync.registry import registry
 from kpisync.sobjects import with_config_objects
 
-#: the fields that name a record, in order of preference (Tasks and Events have a Subject)
-LABEL_FIELDS = ("Subject", "Name")
 AMOUNT_FIELD = "Amount"
 
 

@@ -399,6 +399,9 @@ class SiteOptions:
     rep_names: str = "full"
     #: the org's https:// address; drill-through records link to ``<salesforce_url>/<Id>``
     salesforce_url: str | None = None
+    #: sync and show each drill-through record's Subject (Tasks, Events) or Name (other
+    #: objects); off by default: subject lines may name customers, and a site may be public
+    record_labels: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kpisync.config.model import Config, Kpi, Team
+from kpisync.config.model import Config, Kpi, SiteOptions, Team
 from kpisync.sobjects import (
     SYSTEM_FIELDS,
     USER_FIELDS,
@@ -59,6 +59,25 @@ def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
         measurable = catalogue()[sobject].measurable
         wanted[sobject] = set(SYSTEM_FIELDS) if measurable else {"Id", "SystemModstamp"}
     return wanted[sobject]
+
+
+#: the fields that name a record on a drill-through page, in order of preference
+LABEL_FIELDS = ("Subject", "Name")
+
+
+def label_fields(kpis: Iterable[Kpi], site: SiteOptions) -> dict[str, tuple[str, ...]]:
+    """Per object a drill-through page lists records of, the field that names its records
+    (``LABEL_FIELDS``), when kpis.yaml asks for them (``site.record_labels``) and the site
+    has drill-through pages at all."""
+    if not (site.record_labels and site.drill_through and site.rep_pages):
+        return {}
+    wanted: dict[str, tuple[str, ...]] = {}
+    for kpi in kpis:
+        known = catalogue().get(kpi.source) if kpi.source else None
+        label = next((f for f in LABEL_FIELDS if known and f in known.fields), None)
+        if label is not None and kpi.measure.kind not in ("ratio", "formula"):
+            wanted[kpi.source] = (label,)  # type: ignore[index]
+    return wanted
 
 
 def add_fields(required: dict[str, tuple[str, ...]],

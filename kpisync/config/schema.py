@@ -299,8 +299,10 @@ def _site() -> dict[str, Any]:
         "leaderboards": "false: no leaderboard pages.",
         "drill_through": "false: figures do not link to the records behind them.",
         "rep_pages": "false: team-level pages only, no rep names anywhere.",
+        "record_labels": "true: sync and show each drill-through record's Subject or Name.",
     }
-    switch = {name: Doc(BOOLEAN, text, default(SiteOptions, name), "false")
+    switch = {name: Doc(BOOLEAN, text, default(SiteOptions, name),
+                        "true" if default(SiteOptions, name) is False else "false")
               for name, text in switches.items()}
     return mapping(site.SITE_KEYS, {
         **switch,

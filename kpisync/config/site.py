@@ -6,6 +6,7 @@
       rep_pages: true             # false: team-level pages only, no rep is named anywhere
       rep_names: full             # initials: "Dana Whitfield" is shown as "D. W."
       salesforce_url: https://acme.my.salesforce.com   # drill-through records link here
+      record_labels: false        # true: sync and show each record's Subject or Name
       stale_after: 36h            # the stale-data banner (config/publishing.py)
       base_url: /scorecards/      # where the site is hosted (config/publishing.py)
 
@@ -26,8 +27,8 @@ from kpisync.config.publishing import PUBLISHING_KEYS, publishing_from
 from kpisync.config.readers import Key
 
 SITE_KEYS = (Key("leaderboards"), Key("drill_through"), Key("rep_pages"), Key("rep_names"),
-             Key("salesforce_url"), *PUBLISHING_KEYS)
-_SWITCHES = ("leaderboards", "drill_through", "rep_pages")
+             Key("salesforce_url"), Key("record_labels"), *PUBLISHING_KEYS)
+_SWITCHES = ("leaderboards", "drill_through", "rep_pages", "record_labels")
 
 
 def parse_site(node: Node, problems: Problems

@@ -42,7 +42,7 @@ from kpisync.config.periods import ORG_CALENDAR_KEYS, custom_periods, org_calend
 from kpisync.config.problems import Problems, did_you_mean, semantic
 from kpisync.config.readers import Key
 from kpisync.config.refs import Defined, resolve
-from kpisync.config.required import add_fields, required_fields
+from kpisync.config.required import add_fields, label_fields, required_fields
 from kpisync.config.scoring import parse_scoring
 from kpisync.config.site import parse_site
 from kpisync.config.stages import STAGE_FIELDS, parse_stages
@@ -133,7 +133,8 @@ def validate(text: str, file: str) -> Config:
     team_models = tuple(p.team for p in teams)
     _unused_targets(kpis, team_models, problems)
     required = add_fields(required_fields(kpi_models, team_models),
-                          cohort_fields(cohorts, known), STAGE_FIELDS if stages else {})
+                          cohort_fields(cohorts, known), STAGE_FIELDS if stages else {},
+                          label_fields(kpi_models, site))
     return Config(
         path=Path(file), org=org, teams=team_models, kpis=kpi_models, cascade=cascade.steps,
         cascade_options=cascade.options, scoring=scoring, custom_periods=custom,
