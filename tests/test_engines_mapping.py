@@ -61,6 +61,7 @@ def test_preset_names_tables_columns_and_soft_deletes():
     assert task.columns == {"Id": "id", "IsDeleted": "is_deleted", "OwnerId": "owner_id",
                             "ActivityDate": "activity_date",
                             "CallDurationInSeconds": "call_duration_in_seconds",
+                            "Subject": "subject",  # the sample's site.record_labels
                             "TaskSubtype": "task_subtype"}
     assert task.deleted == ("_fivetran_deleted", "is_deleted")
     airbyte = {o.sobject: o for o in mapped_objects(config_with("mapping:\n  preset: airbyte\n"))}

@@ -43,7 +43,7 @@ def test_dry_run_estimates_and_writes_nothing(tmp_path):
     assert report["objects"]["Task"] == {
         "records": tasks, "api_calls": 1 + -(-tasks // 2000), "full": True, "bulk": False,
         "soql": "SELECT Id, SystemModstamp, IsDeleted, OwnerId, ActivityDate, "
-                "CallDurationInSeconds, TaskSubtype FROM Task WHERE CreatedDate >= "
+                "CallDurationInSeconds, Subject, TaskSubtype FROM Task WHERE CreatedDate >= "
                 "2025-05-01T00:00:00Z ORDER BY SystemModstamp, Id"}
     calls = sum(o["api_calls"] for o in report["objects"].values())
     assert (report["estimated_api_calls"], report["dry_run_api_calls"]) == (calls, 6)
