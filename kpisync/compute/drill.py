@@ -22,7 +22,7 @@ from kpisync.compute.explain import records_query
 from kpisync.compute.model import Period, Rep
 from kpisync.compute.sql import Params
 from kpisync.config.model import Config, Kpi
-from kpisync.config.required import LABEL_FIELDS
+from kpisync.config.required import LABEL_FIELDS, drillable
 from kpisync.engines.base import Connection, as_engine
 from kpisync.registry import registry
 from kpisync.sobjects import with_config_objects
@@ -53,13 +53,6 @@ class RecordList:
     records: tuple[DrillRecord, ...]
     #: how many there are in all (``records`` stops at the limit)
     total: int
-
-
-def drillable(kpi: Kpi) -> bool:
-    """KPIs read straight from records: not formulas (made of other KPIs) nor ratios (whose
-    numerator and denominator KPIs have record lists of their own)."""
-    return bool(kpi.source) and kpi.measure.kind not in ("ratio", "formula") \
-        and kpi.measure.formula is None
 
 
 @with_config_objects

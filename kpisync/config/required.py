@@ -65,6 +65,13 @@ def _need(wanted: dict[str, set[str]], sobject: str) -> set[str]:
 LABEL_FIELDS = ("Subject", "Name")
 
 
+def drillable(kpi: Kpi) -> bool:
+    """KPIs read straight from records: not formulas (made of other KPIs) nor ratios (whose
+    numerator and denominator KPIs have record lists of their own)."""
+    return bool(kpi.source) and kpi.measure.kind not in ("ratio", "formula") \
+        and kpi.measure.formula is None
+
+
 def label_fields(kpis: Iterable[Kpi], site: SiteOptions) -> dict[str, tuple[str, ...]]:
     """Per object a drill-through page lists records of, the field that names its records
     (``LABEL_FIELDS``), when kpis.yaml asks for them (``site.record_labels``) and the site
@@ -75,7 +82,7 @@ def label_fields(kpis: Iterable[Kpi], site: SiteOptions) -> dict[str, tuple[str,
     for kpi in kpis:
         known = catalogue().get(kpi.source) if kpi.source else None
         label = next((f for f in LABEL_FIELDS if known and f in known.fields), None)
-        if label is not None and kpi.measure.kind not in ("ratio", "formula"):
+        if label is not None and drillable(kpi):
             wanted[kpi.source] = (label,)  # type: ignore[index]
     return wanted
 
