@@ -192,8 +192,9 @@ def _api_version(client: SalesforceClient) -> Check:
 
 def _field_access(config: Config, client: SalesforceClient) -> Check:
     name = "field access"
+    plans = plan_objects(config)
     problems, readable = [], []
-    for plan in plan_objects(config):
+    for plan in plans:
         try:
             described = client.describe(plan.sobject)
         except SalesforceError as exc:
@@ -211,7 +212,7 @@ def _field_access(config: Config, client: SalesforceClient) -> Check:
                      fix="give the sync user Read on these objects and field-level Read on "
                          f"these fields, e.g. in a permission set ({SETUP_DOC}); or fix the "
                          "field names in kpis.yaml")
-    fields = sum(len(p.fields) for p in plan_objects(config))
+    fields = sum(len(p.fields) for p in plans)
     return Check(name, "ok", f"all {fields} fields of {len(readable)} objects are readable",
                  details=tuple(readable))
 

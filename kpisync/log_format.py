@@ -53,9 +53,6 @@ class _CurrentStderr(logging.StreamHandler):
     """Writes to ``sys.stderr`` as it is at each record, so that click's CliRunner, which
     swaps it per invocation, captures the lines."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property  # type: ignore[override]
     def stream(self):
         return sys.stderr

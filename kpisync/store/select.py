@@ -25,7 +25,20 @@ if TYPE_CHECKING:
     from kpisync.store import Store
 
 __all__ = ["EngineSettings", "check_online", "check_store_engine", "credentials_problem",
-           "engine_kind", "open_engine", "open_store"]
+           "engine_kind", "open_engine", "open_store", "settings_kind"]
+
+
+def settings_kind(settings: EngineSettings | None) -> str:
+    """``engine_kind`` of ``settings``' URL; ``duckdb`` (the store file) when there are none."""
+    return engine_kind(settings.url) if settings else "duckdb"
+
+
+def _server_url(settings: EngineSettings) -> str:
+    """``settings``' URL, refused (ValueError) when it carries a credential."""
+    problem = credentials_problem(settings.url)
+    if problem:
+        raise ValueError(problem)
+    return settings.url
 
 
 @contextmanager
@@ -35,7 +48,7 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
     store's checks (it exists, its schema version) apply as for ``kpisync build``. With
     ``config``'s ``mapping:``, the store's tables are laid over the mapped ones
     (``kpisync.store.mapping.map_tables``)."""
-    kind = engine_kind(settings.url) if settings else "duckdb"
+    kind = settings_kind(settings)
     if kind == "duckdb":
         from kpisync.engines.duckdb import DuckDBEngine
         from kpisync.store import Store
@@ -43,18 +56,16 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
         with Store.open(store_path, create=False) as store:
             yield DuckDBEngine(store.connection)
         return
-    problem = credentials_problem(settings.url)  # type: ignore[union-attr]
-    if problem:
-        raise ValueError(problem)
+    url = _server_url(settings)  # type: ignore[arg-type]
     engine: Engine
     if kind == "spark":
         from kpisync.engines.spark import SparkEngine
 
-        engine = SparkEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
+        engine = SparkEngine.connect(url, settings.schema)  # type: ignore[union-attr]
     else:
         from kpisync.engines.postgres import PostgresEngine
 
-        engine = PostgresEngine.connect(settings.url, settings.schema)  # type: ignore[union-attr]
+        engine = PostgresEngine.connect(url, settings.schema)  # type: ignore[union-attr]
     try:
         if config is not None and config.mapping is not None:
             from kpisync.store.mapping import map_tables
@@ -69,7 +80,7 @@ def open_engine(settings: EngineSettings | None, store_path: Path,
 def check_store_engine(settings: EngineSettings | None) -> None:
     """Refuse, before any Salesforce call, an engine kpisync's sync cannot write: Spark
     computes on tables in its catalog that another tool (or a load) puts there."""
-    if settings is not None and engine_kind(settings.url) == "spark":
+    if settings_kind(settings) == "spark":
         raise StoreError(
             f"kpisync sync cannot write its store into Spark ({settings.url}): sync into the "
             "DuckDB store or PostgreSQL, and compute on Spark with `kpisync build --engine URL` "
@@ -83,14 +94,11 @@ def open_store(settings: EngineSettings | None, store_path: Path, *, create: boo
     for a URL kpisync cannot use, StoreError when the store cannot be opened."""
     from kpisync.store import Store
 
-    kind = engine_kind(settings.url) if settings else "duckdb"
+    kind = settings_kind(settings)
     if kind == "duckdb":
         return Store.open(store_path, create=create)
     check_store_engine(settings)
-    problem = credentials_problem(settings.url)  # type: ignore[union-attr]
-    if problem:
-        raise ValueError(problem)
-    return Store.connect(settings.url, settings.schema)  # type: ignore[union-attr]
+    return Store.connect(_server_url(settings), settings.schema)  # type: ignore[arg-type,union-attr]
 
 
 def check_online(config: Config) -> list[ConfigProblem] | None:
@@ -99,7 +107,7 @@ def check_online(config: Config) -> list[ConfigProblem] | None:
     Raises QueryError when the server cannot be reached."""
     from kpisync.store.mapping import check_mapping
 
-    if config.engine is None or engine_kind(config.engine.url) == "duckdb":
+    if settings_kind(config.engine) == "duckdb":
         return None
     # no config passed: the bare tables, not views over them; and no store file is opened
     with open_engine(config.engine, config.path) as engine:

@@ -14,7 +14,7 @@ from kpisync.config.model import Config
 from kpisync.errors import ConfigError, ConfigProblem, PluginError
 from kpisync.registry import registry
 from kpisync.store import Store
-from kpisync.store.select import EngineSettings, check_store_engine, engine_kind, open_store
+from kpisync.store.select import EngineSettings, check_store_engine, open_store, settings_kind
 from kpisync.sync.auth import authenticator_from_env
 from kpisync.sync.client import SalesforceClient
 from kpisync.sync.envfile import read_env_file
@@ -74,7 +74,7 @@ def estimate_from_env(
     refuse_mapped(config)
     check_store_engine(settings)
     client = SalesforceClient.connect(_authenticator(env, env_file))  # a few calls: unguarded
-    on_file = settings is None or engine_kind(settings.url) == "duckdb"
+    on_file = settings_kind(settings) == "duckdb"
     if on_file and not store_path.exists():
         return estimate(config, None, client, options, quota=quota)
     opened = Store.open_read_only(store_path) if on_file else open_store(settings, store_path)
@@ -98,7 +98,7 @@ def refuse_mapped(config: Config) -> None:
 def _check_store_sources(config: Config, settings: EngineSettings | None) -> None:
     """Plugins' store sources write DuckDB tables through a DuckDB connection: refused before
     any Salesforce call when the store is elsewhere, rather than after the sync."""
-    if settings is None or engine_kind(settings.url) == "duckdb":
+    if settings_kind(settings) == "duckdb":
         return
     enabled = config.store_sources
     sources = sorted(name for name in registry().store_sources

@@ -60,13 +60,14 @@ def run_store_sources(config: Config, store: Store, extensions: Registry | None 
 def _lacking(store: Store, source: StoreSource) -> str:
     """The first declared table (or its first column) the source left out; "" if none."""
     for table in source.tables:
-        name = table.sobject(source.name).name
+        declared = table.sobject(source.name)
+        name = declared.name
         query = (exp.select("column_name").from_(exp.to_table("information_schema.columns"))
                  .where(exp.column("table_name").eq(exp.Literal.string(name))))
         columns = {c for (c,) in store.connection.execute(query.sql(dialect="duckdb")).fetchall()}
         if not columns:
             return f"the table {name}"
-        missing = [c for c in table.sobject(source.name).fields if c not in columns]
+        missing = [c for c in declared.fields if c not in columns]
         if missing:
             return f"the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} of {name}"
     return ""
