@@ -126,8 +126,10 @@ class Store:
         """The store schema version written in the store; None when it has no meta table."""
         info = exp.to_table("information_schema.tables")
         exists = (exp.select(exp.Count(this=exp.Star())).from_(info)
-                  .where(exp.column("table_name").eq(exp.Placeholder())))
-        if not self._execute(exists, [META_TABLE])[0][0]:
+                  .where(exp.column("table_name").eq(exp.Placeholder()))
+                  .where(exp.column("table_schema").eq(exp.Placeholder())))
+        # the store's own schema: a server may hold another kpisync store's meta elsewhere
+        if not self._execute(exists, [META_TABLE, self.backend.schema])[0][0]:
             return None
         rows = self._execute(_version_query())
         return int(rows[0][0]) if rows else None
