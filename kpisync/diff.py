@@ -208,6 +208,7 @@ def diff(base: ConfigSide, head: ConfigSide, con, *, as_of: date | None = None,
     if invalid:
         return ConfigDiff(base.label, head.label, invalid=tuple(invalid))
     before, after = cards
+    before_ids, after_ids = _ids(before.config), _ids(after.config)
     period = _period(before, after, period_key)
     moved = _movements(before, after, period.key)
     reps = sorted((m for m in moved if m.scope == "rep"),
@@ -215,9 +216,9 @@ def diff(base: ConfigSide, head: ConfigSide, con, *, as_of: date | None = None,
     return ConfigDiff(
         base.label, head.label, as_of=after.as_of, currency=after.config.org.currency,
         period=(period.key, period.label),
-        added=tuple(k.id for k in after.config.kpis if k.id not in _ids(before.config)),
-        removed=tuple(k.id for k in before.config.kpis if k.id not in _ids(after.config)),
-        changed=tuple(_kpi_changes(before.config, after.config, KPI_PROPERTIES, _properties)),
+        added=tuple(k.id for k in after.config.kpis if k.id not in before_ids),
+        removed=tuple(k.id for k in before.config.kpis if k.id not in after_ids),
+        changed=tuple(_kpi_changes(before.config, after.config, KPI_PROPERTIES, _changes)),
         targets=tuple(_kpi_changes(before.config, after.config, TARGET_PROPERTIES, _targets)),
         org=tuple(m for m in moved if m.scope == "org"),
         teams=tuple(m for m in moved if m.scope == "team"),
@@ -259,10 +260,6 @@ def _kpi_changes(before: Config, after: Config, names: tuple[str, ...],
             changes = compare(old[kpi.id], kpi, names)
             if changes:
                 yield KpiChange(kpi.id, kpi.name, tuple(changes))
-
-
-def _properties(old: Kpi, new: Kpi, names: tuple[str, ...]) -> list[Change]:
-    return _changes(old, new, names)
 
 
 def _targets(old: Kpi, new: Kpi, names: tuple[str, ...]) -> list[Change]:
@@ -307,6 +304,8 @@ def _movements(before: Scorecard, after: Scorecard, period_key: str) -> list[Mov
     old, new = _cells(before, period_key), _cells(after, period_key)
     kpis = {k.id: k for k in (*before.config.kpis, *after.config.kpis)}
     teams = {t.id: t.name for t in (*before.teams, *after.teams)}
+    #: a rep's team, the head's where both sides have the rep
+    rep_teams = {r.id: r.team_id for r in (*before.reps, *after.reps)}
     shown = _shown_kpis(before) | _shown_kpis(after)
     moved = []
     for key in sorted(old.keys() | new.keys(), key=lambda k: (k[1], k[2], k[0])):
@@ -318,10 +317,7 @@ def _movements(before: Scorecard, after: Scorecard, period_key: str) -> list[Mov
             continue
         result = b or a
         assert result is not None
-        team = None
-        if scope == "rep":
-            rep = next((r for r in (*after.reps, *before.reps) if r.id == scope_id), None)
-            team = teams.get(rep.team_id) if rep else None
+        team = teams.get(rep_teams.get(scope_id)) if scope == "rep" else None
         kpi = kpis[kpi_id]
         moved.append(Movement(kpi_id, kpi.name, kpi.unit, scope, scope_id, result.scope_name,
                               team, _cell(a) if a else None, _cell(b) if b else None))

@@ -35,8 +35,10 @@ out_option = click.option(
     "-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT,
     show_default=True, help="Where the static site is written.",
 )
+#: a YYYY-MM-DD option's type (its value is a datetime: see ``as_date``)
+day_type = click.DateTime(formats=["%Y-%m-%d"])
 as_of_option = click.option(
-    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    "--as-of", type=day_type, default=None,
     help="Score as if today were this day (YYYY-MM-DD); default: today in the org's timezone.",
 )
 env_file_option = click.option(
@@ -106,7 +108,6 @@ class ThresholdType(ParsedType):
         return int(text)
 
 
-day_type = click.DateTime(formats=["%Y-%m-%d"])
 #: The options of ``sync`` and ``run`` that shape the read; see ``sync_settings``.
 SYNC_OPTIONS = [
     click.option("--full", is_flag=True, help="Resync every object from scratch."),

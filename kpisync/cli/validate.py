@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from kpisync.cli.options import as_of_option, config_option, env_file_option, reports_errors
+from kpisync.cli.options import (
+    as_date,
+    as_of_option,
+    config_option,
+    env_file_option,
+    reports_errors,
+)
 from kpisync.validation.formats import FORMATS
 
 
@@ -40,7 +46,7 @@ def validate(config_path: Path, fmt: str, online: bool, dry_run: bool, env_file:
     report = validate_file(
         config_path, online=online, dry_run=dry_run,
         connect=lambda: client_from_env(env_file=env_file),
-        as_of=as_of.date() if as_of else None,
+        as_of=as_date(as_of),
     )
     # text keeps stdout for the OK line; machine formats always write the whole document there
     click.echo(render(report, fmt), nl=False, err=fmt == "text" and not report.ok)

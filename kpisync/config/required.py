@@ -78,9 +78,10 @@ def label_fields(kpis: Iterable[Kpi], site: SiteOptions) -> dict[str, tuple[str,
     has drill-through pages at all."""
     if not (site.record_labels and site.drill_through and site.rep_pages):
         return {}
+    objects = catalogue()
     wanted: dict[str, tuple[str, ...]] = {}
     for kpi in kpis:
-        known = catalogue().get(kpi.source) if kpi.source else None
+        known = objects.get(kpi.source) if kpi.source else None
         label = next((f for f in LABEL_FIELDS if known and f in known.fields), None)
         if label is not None and drillable(kpi):
             wanted[kpi.source] = (label,)  # type: ignore[index]
@@ -131,9 +132,10 @@ def plan_objects(config: Config) -> list[ObjectPlan]:
                 wanted.setdefault(parent, []).append(parent_field)
             else:
                 wanted.setdefault(sobject, []).append(name)
+    objects = catalogue()
     plans = []
     for sobject, fields in wanted.items():
-        known = catalogue().get(sobject)
+        known = objects.get(sobject)
         if known is not None and known.store_source is not None:
             continue  # a plugin's store source writes it; not read from Salesforce
         measurable = known.measurable if known else True

@@ -21,13 +21,12 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from kpisync.config.kpis import NUMERIC_MEASURES
 from kpisync.config.model import Config, Kpi
 from kpisync.errors import ComputeError, KpisyncError
 from kpisync.sobjects import STORE_TABLE_PREFIX, catalogue, with_config_objects
 from kpisync.validation.report import Finding
 
-#: the measures that read ``measure.field`` as a number
-_NUMERIC_MEASURES = ("sum", "average", "median", "min", "max")
 _NAMED_KPI = re.compile(r"KPI '(?P<id>[a-z][a-z0-9_]*)'")
 
 #: Salesforce field types by object, as describe gives them: {"Event": {"Foo__c": "boolean"}}
@@ -97,9 +96,10 @@ def store_fields(config: Config, described: FieldTypes) -> dict[str, dict[str, s
     from kpisync.config.required import plan_objects
 
     used = _used_types(config)
+    objects = catalogue()
     tables = {}
     for plan in plan_objects(config):
-        known = catalogue().get(plan.sobject)
+        known = objects.get(plan.sobject)
         tables[plan.sobject] = {
             name: described.get(plan.sobject, {}).get(name)
             or (known.field_type(name) if known else None)
@@ -108,7 +108,7 @@ def store_fields(config: Config, described: FieldTypes) -> dict[str, dict[str, s
         }
     for kpi in config.kpis:  # a store source writes its tables whole, as it declares them
         if kpi.source and kpi.source.startswith(STORE_TABLE_PREFIX):
-            tables[kpi.source] = dict(catalogue()[kpi.source].fields)
+            tables[kpi.source] = dict(objects[kpi.source].fields)
     return tables
 
 
@@ -125,7 +125,7 @@ def _used_types(config: Config) -> dict[tuple[str, str], str]:
             if kind is not None:
                 found[(kpi.source, condition.field)] = kind
         measure = kpi.measure
-        if measure.kind in _NUMERIC_MEASURES and measure.field:
+        if measure.kind in NUMERIC_MEASURES and measure.field:
             found[(kpi.source, measure.field)] = "double"
         for name in (*kpi.date_fields, measure.start_field, measure.end_field):
             if name:

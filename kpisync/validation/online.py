@@ -9,7 +9,6 @@ before the scheduled sync does. It reads nothing but describes: one API call per
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,12 +78,9 @@ def client_from_env(env: Mapping[str, str] | None = None, env_file: Path | None 
     (default the process environment) overlaid by ``env_file``."""
     from kpisync.sync.auth import authenticator_from_env
     from kpisync.sync.client import SalesforceClient
-    from kpisync.sync.envfile import read_env_file
+    from kpisync.sync.run import sync_environment
 
-    variables = dict(os.environ if env is None else env)
-    if env_file is not None:
-        variables.update(read_env_file(env_file))
-    return SalesforceClient.connect(authenticator_from_env(variables))
+    return SalesforceClient.connect(authenticator_from_env(sync_environment(env, env_file)))
 
 
 def _finding(config: Config, sobject: str, name: str | None, message: str) -> Finding:
