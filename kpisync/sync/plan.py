@@ -241,7 +241,7 @@ def missing_fields_message(config: Config, sobject: str, missing: list[str]) -> 
 
 
 def _users(config: Config, sobject: str, field_name: str) -> str:
-    kpis = [k.id for k in config.kpis if (sobject, field_name) in _kpi_fields(k)]
+    kpis = [k.id for k in config.kpis if (sobject, field_name) in kpi_field_pairs(k)]
     teams = [t.id for t in config.teams
              if sobject == "User" and any(f == field_name for f, _ in t.members.where)]
     parts = []
@@ -254,7 +254,7 @@ def _users(config: Config, sobject: str, field_name: str) -> str:
     return "; ".join(parts) or "needed by kpisync itself"
 
 
-def _kpi_fields(kpi: Kpi) -> set[tuple[str, str]]:
+def kpi_field_pairs(kpi: Kpi) -> set[tuple[str, str]]:
     """(object, field) pairs a KPI reads, along its lookup paths too."""
     if kpi.source is None:
         return set()

@@ -90,9 +90,9 @@ def _finding(config: Config, sobject: str, name: str | None, message: str) -> Fi
 
 
 def _reads(kpi, sobject: str, name: str | None) -> bool:
-    from kpisync.sync.plan import _kpi_fields  # the same walk as the sync's field list
+    from kpisync.sync.plan import kpi_field_pairs  # the same walk as the sync's field list
 
-    pairs = _kpi_fields(kpi)
+    pairs = kpi_field_pairs(kpi)
     return any(o == sobject and (name is None or f == name) for o, f in pairs)
 
 
