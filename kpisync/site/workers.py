@@ -45,14 +45,10 @@ def worker_count(jobs: int) -> int:
     return max(1, min(cores or 1, MAX_WORKERS))
 
 
-def render_all(jobs: Sequence[Job], render: RenderShare, workers: int,
-               alongside: Callable[[], None] | None = None) -> int:
-    """Run ``render`` over ``jobs`` in ``workers`` processes (this one included), and
-    ``alongside`` in this one before it joins in; returns the pages written. An error in any
-    process is raised here once all of them have stopped."""
+def render_all(jobs: Sequence[Job], render: RenderShare, workers: int) -> int:
+    """Run ``render`` over ``jobs`` in ``workers`` processes (this one included); returns the
+    pages written. An error in any process is raised here once all of them have stopped."""
     if workers <= 1:
-        if alongside is not None:
-            alongside()
         return render(jobs)
     context = multiprocessing.get_context("fork")
     taken = context.Value("q", 0)  # how many jobs the processes have taken, under its lock
@@ -68,8 +64,6 @@ def render_all(jobs: Sequence[Job], render: RenderShare, workers: int,
             child.start()
             send.close()
             children.append((child, receive))
-        if alongside is not None:
-            alongside()
         pages = render(_next_jobs(jobs, taken))
         for child, receive in children:
             pages += _result(child, receive)
