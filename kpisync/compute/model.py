@@ -328,6 +328,11 @@ class Scorecard:
         """The one result for this cell; a KeyError means compute did not produce it."""
         return self._index()[(kpi_id, period_key, scope, scope_id)]
 
+    def find(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str
+             ) -> KpiResult | None:
+        """The result for this cell, or None when compute did not produce it."""
+        return self._index().get((kpi_id, period_key, scope, scope_id))
+
     @property
     def shown_periods(self) -> tuple[Period, ...]:
         """The periods the site and exports list, in order (comparison-only ones left out)."""

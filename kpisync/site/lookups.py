@@ -49,9 +49,6 @@ class Lookups:
         #: ``Scorecard.shown_periods``, a property that filters on every call
         self.shown_periods: tuple[Period, ...] = card.shown_periods
         self.reps: dict[str, Rep] = {r.id: r for r in card.reps}
-        #: every result by (KPI id, period key, scope, scope id), as ``Scorecard.result``
-        self.results: dict[tuple[str, str, str, str], KpiResult] = {
-            (r.kpi_id, r.period_key, r.scope, r.scope_id): r for r in card.results}
         self.teams: dict[str, TeamInfo] = {t.id: t for t in card.teams}
         cascade: dict[ScopeKey, list[CascadeStep]] = defaultdict(list)
         for step in card.cascade:

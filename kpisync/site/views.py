@@ -172,7 +172,7 @@ class Site:
         )
 
     def result(self, kpi_id: str, period: Period, scope: Scope, scope_id: str) -> KpiResult | None:
-        return self.lookups.results.get((kpi_id, period.key, scope, scope_id))
+        return self.card.find(kpi_id, period.key, scope, scope_id)
 
     def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
                rel: Callable[[str], str] | None = None) -> Figure:
