@@ -328,6 +328,11 @@ class Scorecard:
         """The one result for this cell; a KeyError means compute did not produce it."""
         return self._index()[(kpi_id, period_key, scope, scope_id)]
 
+    def find(self, kpi_id: str, period_key: str, scope: Scope, scope_id: str
+             ) -> KpiResult | None:
+        """The result for this cell, or None when compute did not produce it."""
+        return self._index().get((kpi_id, period_key, scope, scope_id))
+
     @property
     def shown_periods(self) -> tuple[Period, ...]:
         """The periods the site and exports list, in order (comparison-only ones left out)."""
@@ -348,23 +353,32 @@ class Scorecard:
         )
 
     def cascade_for(self, period_key: str, scope: Scope, scope_id: str) -> list[CascadeStep]:
-        return [
-            step
-            for step in self.cascade
-            if step.period_key == period_key and step.scope == scope and step.scope_id == scope_id
-        ]
+        """The scope's steps, in the cascade's order."""
+        return list(self._by_scope("cascade").get((period_key, scope, scope_id), ()))
 
     def score_for(self, period_key: str, scope: Scope, scope_id: str) -> Score | None:
-        return _find(self.scores, period_key, scope, scope_id)
+        return _first(self._by_scope("scores"), period_key, scope, scope_id)
 
     def weakest_link(self, period_key: str, scope: Scope, scope_id: str) -> WeakestLink | None:
         """None when no step has a base of ``min_sample`` records and a known reference rate."""
-        return _find(self.weakest_links, period_key, scope, scope_id)
+        return _first(self._by_scope("weakest_links"), period_key, scope, scope_id)
 
     def reverse_funnel(self, period_key: str, scope: Scope, scope_id: str
                        ) -> ReverseFunnel | None:
         """None when the scope has no goal target in that period (or the period is not running)."""
-        return _find(self.reverse_funnels, period_key, scope, scope_id)
+        return _first(self._by_scope("reverse_funnels"), period_key, scope, scope_id)
+
+    def _by_scope(self, name: str) -> dict[tuple[str, str, str], list]:
+        """The items of the list field ``name`` by (period key, scope, scope id), in order,
+        keyed once: a site build asks about every scope of every period."""
+        attr = f"_{name}_by_scope"
+        cached = self.__dict__.get(attr)
+        if cached is None:
+            cached = {}
+            for item in getattr(self, name):
+                cached.setdefault((item.period_key, item.scope, item.scope_id), []).append(item)
+            object.__setattr__(self, attr, cached)
+        return cached
 
     def _index(self) -> dict[tuple[str, str, str, str], KpiResult]:
         cached = self.__dict__.get("_result_index")
@@ -391,9 +405,7 @@ def frozen(cls: type[T], values: dict[str, Any]) -> T:
     return made
 
 
-def _find(items, period_key: str, scope: Scope, scope_id: str):
-    return next(
-        (i for i in items
-         if i.period_key == period_key and i.scope == scope and i.scope_id == scope_id),
-        None,
-    )
+def _first(index: dict[tuple[str, str, str], list], period_key: str, scope: Scope,
+           scope_id: str):
+    items = index.get((period_key, scope, scope_id))
+    return items[0] if items else None

@@ -39,10 +39,6 @@ GROUP_REP, GROUP_TEAM, GROUP_ORG = 0b101, 0b010, 0b111
 GROUP_OWNER = GROUP_TEAM
 
 
-def raw_table(sobject: str) -> str:
-    return table_of(sobject)  # sf_<object>, or a store source's ext_<source>_<table>
-
-
 @dataclass
 class Params:
     """Collects bound values and hands out ``$pN`` placeholders for them."""
@@ -108,7 +104,7 @@ class _Record:
             alias = exp.to_identifier(hop.path.lower().replace(".", "_"), quoted=True)
             self._aliases[hop.path] = alias
             self.joins.append((
-                exp.to_table(raw_table(hop.target)).as_(alias),
+                exp.to_table(table_of(hop.target)).as_(alias),
                 exp.column("Id", table=alias, quoted=True).eq(
                     exp.column(hop.reference, table=parent, quoted=True)),
             ))
@@ -158,7 +154,7 @@ def facts_query(
 
     facts = exp.select(
         credit.column.as_("rep_id"), day.as_("day"), value.as_("value"), *extras
-    ).from_(exp.to_table(raw_table(kpi.source)).as_(record.alias))  # type: ignore[arg-type]
+    ).from_(exp.to_table(table_of(kpi.source)).as_(record.alias))  # type: ignore[arg-type]
     for table, on in record.joins:
         facts = facts.join(table, on=on, join_type="LEFT")
     return facts.where(exp.and_(live, *filters))

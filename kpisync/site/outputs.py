@@ -22,10 +22,10 @@ from kpisync.compute.model import Scorecard
 from kpisync.config.plugin_options import default_outputs
 from kpisync.errors import KpisyncError, PluginError, SiteError
 from kpisync.registry import CORE, OutputRun, Registry, registry
+from kpisync.site.viewdata import INDEX_PAGE
 
 #: the output that writes the HTML pages (``kpisync.builtins``); it returns how many
 HTML = "html"
-INDEX_PAGE = "index.html"
 #: left by a build without the HTML site, so that the next build knows the directory for its
 #: own (a site is known by its index.html) and may replace it
 OUTPUTS_MARKER = ".kpisync-outputs"

@@ -122,7 +122,7 @@ def rep_page(site: Site, rep) -> RepPage:
     if site.options.rep_names == "initials":
         del facts[2]  # a username names the rep
     kpis = site.kpis_of(team.kpi_ids) if team else []
-    funnel = site.lookups.reverse_funnels.get(key, "rep", rep.id)
+    funnel = site.card.reverse_funnel(key, "rep", rep.id)
     name = site.rep_name(rep)
     return RepPage(
         frame=site.frame(path, name, tuple(crumbs)),

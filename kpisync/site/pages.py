@@ -9,7 +9,7 @@ shared today still shows that period next quarter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from kpisync.site.boards import boards_pages
@@ -37,14 +37,8 @@ Page = tuple[str, str, object]
 Job = Callable[[], Iterable[Page]]
 
 
-def site_pages(site: Site) -> Iterator[Page]:
-    """Every page, in a fixed order (a deterministic build)."""
-    for job in site_jobs(site):
-        yield from job()
-
-
 def site_jobs(site: Site) -> list[Job]:
-    """Every page as a list of jobs, in the fixed order of ``site_pages``: one job per page,
+    """Every page as a list of jobs, in a fixed order (a deterministic build): one job per page,
     except that a rep's records pages go with the rep's page and a period's leaderboards
     together."""
     home = Link(site.config.org.name, INDEX_PAGE)

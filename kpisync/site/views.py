@@ -172,7 +172,7 @@ class Site:
         )
 
     def result(self, kpi_id: str, period: Period, scope: Scope, scope_id: str) -> KpiResult | None:
-        return self.lookups.results.get((kpi_id, period.key, scope, scope_id))
+        return self.card.find(kpi_id, period.key, scope, scope_id)
 
     def figure(self, kpi: Kpi, period: Period, scope: Scope, scope_id: str,
                rel: Callable[[str], str] | None = None) -> Figure:
@@ -255,7 +255,7 @@ class Site:
         )
 
     def score(self, scope: Scope, scope_id: str) -> ScoreView | None:
-        score = self.lookups.scores.get(self.focus_period.key, scope, scope_id)
+        score = self.card.score_for(self.focus_period.key, scope, scope_id)
         if score is None or score.value is None:
             return None
         weights = dict(self.config.scoring.weights)
@@ -325,12 +325,12 @@ class Site:
         period = self.focus_period
         steps = [
             step
-            for step in self.lookups.cascade_for(period.key, scope, scope_id)
+            for step in self.card.cascade_for(period.key, scope, scope_id)
             if step.from_kpi in tracked and step.to_kpi in tracked
         ]
         if not steps:
             return None
-        link = self.lookups.weakest_links.get(period.key, scope, scope_id) \
+        link = self.card.weakest_link(period.key, scope, scope_id) \
             if scope != "org" else None
         if link is not None:
             weakest = next((i for i, s in enumerate(steps)
